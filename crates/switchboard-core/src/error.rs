@@ -1,0 +1,272 @@
+//! The one error type every carrier adapter and repository converts into, so
+//! callers branch on meaning rather than on which backend answered.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in terms a caller can act on.
+///
+/// Messages never include credentials: adapters build them from status codes,
+/// carrier error codes and carrier messages only.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value from outside was malformed; `field` names it.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field at fault, as the caller spelled it (`phone_number`).
+        field: Cow<'static, str>,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The thing asked for does not exist (or belongs to another account).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. `phone number 5c0e...`.
+        what: String,
+    },
+    /// The carrier no longer offers this number (someone else bought it).
+    #[error("{phone_number} is not available at {provider}{}", carrier_suffix(.code, .message))]
+    NumberUnavailable {
+        /// The number asked for.
+        phone_number: String,
+        /// The carrier that refused it.
+        provider: String,
+        /// The carrier's own error code.
+        code: Option<String>,
+        /// The carrier's own message.
+        message: Option<String>,
+    },
+    /// This system already holds a live record for the number.
+    #[error("{phone_number} is already provisioned")]
+    AlreadyProvisioned {
+        /// The number asked for.
+        phone_number: String,
+    },
+    /// The request clashes with another one still in progress, or with the
+    /// current state of the number; retrying later may succeed.
+    #[error("conflict: {reason}")]
+    Conflict {
+        /// What clashed.
+        reason: String,
+    },
+    /// The carrier (or this service) did not accept the credentials.
+    #[error("{provider} rejected the credentials: {message}")]
+    Unauthenticated {
+        /// Who refused.
+        provider: String,
+        /// Why, without the credentials themselves.
+        message: String,
+    },
+    /// Too many requests; wait `retry_after` when given.
+    #[error("{provider} is rate limiting requests{}", retry_suffix(.retry_after))]
+    RateLimited {
+        /// Who is limiting.
+        provider: String,
+        /// How long the carrier asked us to wait.
+        retry_after: Option<Duration>,
+    },
+    /// The carrier refused for now and said when to come back (SignalWire's
+    /// release cooldown is the example).
+    #[error("{provider} refused for now: {message}")]
+    RetryLater {
+        /// Who refused.
+        provider: String,
+        /// The earliest time worth trying again, when the carrier said it.
+        not_before: Option<DateTime<Utc>>,
+        /// The carrier's explanation.
+        message: String,
+    },
+    /// The carrier needs a document before it sells this number (an address
+    /// or a regulatory bundle); `requirement` names it.
+    #[error("{provider} requires {requirement} for this number{}", carrier_suffix(.code, .message))]
+    RequirementMissing {
+        /// The carrier.
+        provider: String,
+        /// What is missing, e.g. `AddressSid` or `BundleSid`.
+        requirement: String,
+        /// The carrier's own error code.
+        code: Option<String>,
+        /// The carrier's own message.
+        message: Option<String>,
+    },
+    /// The carrier answered with an error that has no more specific meaning.
+    #[error("{provider} answered{}{}", status_suffix(.status), carrier_suffix(.code, .message))]
+    Carrier {
+        /// The carrier.
+        provider: String,
+        /// The HTTP status, if the carrier speaks HTTP.
+        status: Option<u16>,
+        /// The carrier's own error code.
+        code: Option<String>,
+        /// The carrier's own message.
+        message: Option<String>,
+    },
+    /// The carrier could not be reached, or its answer was lost. Whether a
+    /// purchase happened is then unknown, and must be settled by asking.
+    #[error("could not reach {provider}: {message}")]
+    Transport {
+        /// The carrier.
+        provider: String,
+        /// What failed (connect, timeout, ...).
+        message: String,
+    },
+    /// The repository failed.
+    #[error("repository error: {message}")]
+    Repository {
+        /// What failed, without connection secrets.
+        message: String,
+        /// Whether the same call may succeed later (lost connection, lock).
+        temporary: bool,
+    },
+    /// The configuration is wrong or incomplete.
+    #[error("configuration error: {message}")]
+    Configuration {
+        /// What is wrong.
+        message: String,
+    },
+    /// The carrier cannot do what was asked (e.g. a search filter it lacks).
+    #[error("{provider} does not support {what}")]
+    NotSupported {
+        /// The carrier.
+        provider: String,
+        /// What it cannot do.
+        what: String,
+    },
+}
+
+fn carrier_suffix(code: &Option<String>, message: &Option<String>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!(" (code {code}: {message})"),
+        (Some(code), None) => format!(" (code {code})"),
+        (None, Some(message)) => format!(": {message}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn status_suffix(status: &Option<u16>) -> String {
+    status.map(|s| format!(" HTTP {s}")).unwrap_or_default()
+}
+
+fn retry_suffix(retry_after: &Option<Duration>) -> String {
+    retry_after
+        .map(|d| format!("; retry after {} ms", d.as_millis()))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// An [`Error::InvalidInput`] for `field`.
+    pub fn invalid(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::NotFound`].
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+
+    /// Whether the same call may succeed if made again later, unchanged.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::RateLimited { .. }
+            | Error::RetryLater { .. }
+            | Error::Transport { .. }
+            | Error::Conflict { .. } => true,
+            Error::Repository { temporary, .. } => *temporary,
+            Error::Carrier { status, .. } => matches!(status, Some(s) if *s >= 500 || *s == 429),
+            _ => false,
+        }
+    }
+
+    /// How long the other side asked us to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A stable, machine-readable name for the kind of error, for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::NotFound { .. } => "not_found",
+            Error::NumberUnavailable { .. } => "number_unavailable",
+            Error::AlreadyProvisioned { .. } => "already_provisioned",
+            Error::Conflict { .. } => "conflict",
+            Error::Unauthenticated { .. } => "unauthenticated",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::RetryLater { .. } => "retry_later",
+            Error::RequirementMissing { .. } => "requirement_missing",
+            Error::Carrier { .. } => "carrier_error",
+            Error::Transport { .. } => "carrier_unreachable",
+            Error::Repository { .. } => "repository_error",
+            Error::Configuration { .. } => "configuration_error",
+            Error::NotSupported { .. } => "not_supported",
+        }
+    }
+
+    /// The input field at fault, for [`Error::InvalidInput`].
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_field_and_the_carrier_code() {
+        let e = Error::invalid("phone_number", "must start with '+'");
+        assert_eq!(e.to_string(), "invalid phone_number: must start with '+'");
+        assert_eq!(e.field(), Some("phone_number"));
+        let e = Error::NumberUnavailable {
+            phone_number: "+16045551234".into(),
+            provider: "twilio".into(),
+            code: Some("21422".into()),
+            message: Some("not available".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "+16045551234 is not available at twilio (code 21422: not available)"
+        );
+        assert!(!e.is_temporary());
+    }
+
+    #[test]
+    fn temporariness_follows_meaning() {
+        let limited = Error::RateLimited {
+            provider: "x".into(),
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        assert!(limited.is_temporary());
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(2)));
+        let server = Error::Carrier {
+            provider: "x".into(),
+            status: Some(503),
+            code: None,
+            message: None,
+        };
+        assert!(server.is_temporary());
+        let client = Error::Carrier {
+            provider: "x".into(),
+            status: Some(400),
+            code: None,
+            message: None,
+        };
+        assert!(!client.is_temporary());
+        assert!(!Error::not_found("x").is_temporary());
+    }
+}

@@ -1,0 +1,61 @@
+//! Switchboard's core: the domain types, the [`TelephonyProvider`] and
+//! [`NumberRepository`] traits, and the [`ProvisioningService`] that puts
+//! carrier calls and records in an order that keeps the invariants (a number
+//! is never bought twice, never left unrecorded, never orphaned).
+//!
+//! This crate depends on no HTTP or SQL library: carriers and stores live in
+//! their own crates and plug in through the traits.
+#![deny(missing_docs)]
+
+mod capabilities;
+mod clock;
+mod error;
+mod memory;
+mod number;
+mod page;
+mod phone;
+mod provider;
+mod reconcile;
+mod registry;
+mod repository;
+mod request;
+mod retry;
+mod routing;
+mod search;
+mod service;
+mod tokens;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+
+pub use capabilities::{Capabilities, NumberType};
+pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemClock};
+pub use error::{Error, Result};
+pub use memory::InMemoryRepository;
+pub use number::{AccountId, NumberResource, NumberState, ProvisionedNumber, seed_timestamp};
+pub use page::{MAX_PAGE_SIZE, Page, PageRequest};
+pub use phone::{CountryCode, PhoneNumber, PhoneNumberError};
+pub use provider::{
+    CarrierNumber, CarrierUpdate, ProviderFeatures, PurchaseRequest, TelephonyProvider,
+};
+pub use reconcile::{Drift, DriftKind, ReconcileOptions, ReconcileReport, Repair};
+pub use registry::ProviderRegistry;
+pub use repository::{NumberFilter, NumberRepository};
+pub use request::{
+    MAX_FRIENDLY_NAME_LEN, MAX_IDEMPOTENCY_KEY_LEN, NumberUpdate, ProvisionRequest,
+    validate_friendly_name,
+};
+pub use retry::RetryPolicy;
+pub use routing::{MAX_WEBHOOK_URL_LEN, Routing, WebhookMethod, WebhookUrl};
+pub use search::{
+    AvailableNumber, DEFAULT_SEARCH_LIMIT, DigitPattern, MAX_SEARCH_LIMIT, SearchQuery,
+};
+pub use service::{ProvisioningService, ServiceOptions};
+pub use tokens::{ApiToken, InMemoryTokenStore, TokenStore};
+
+#[cfg(feature = "mock")]
+pub use provider::MockTelephonyProvider;
+#[cfg(feature = "mock")]
+pub use repository::MockNumberRepository;
+#[cfg(feature = "mock")]
+pub use tokens::MockTokenStore;

@@ -1,0 +1,141 @@
+//! Where a carrier sends a number's calls and messages.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An absolute `http` or `https` URL that a carrier calls back.
+///
+/// Checked by hand rather than with a URL crate so that the core stays free of
+/// HTTP dependencies; the carrier does the full check when it stores it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct WebhookUrl(String);
+
+/// The longest webhook URL accepted; carriers cap theirs near this.
+pub const MAX_WEBHOOK_URL_LEN: usize = 2048;
+
+impl WebhookUrl {
+    /// Parses an absolute http(s) URL with a host.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let rest = input
+            .strip_prefix("https://")
+            .or_else(|| input.strip_prefix("http://"))
+            .ok_or_else(|| "must be an absolute http:// or https:// URL".to_string())?;
+        if input.len() > MAX_WEBHOOK_URL_LEN {
+            return Err(format!("is longer than {MAX_WEBHOOK_URL_LEN} characters"));
+        }
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() {
+            return Err("has no host".to_string());
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("may not contain spaces or control characters".to_string());
+        }
+        Ok(Self(input.to_string()))
+    }
+
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for WebhookUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for WebhookUrl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        WebhookUrl::parse(&text).map_err(|e| serde::de::Error::custom(format!("webhook URL {e}")))
+    }
+}
+
+/// The HTTP method a carrier uses for a webhook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WebhookMethod {
+    /// `GET`, parameters in the query string.
+    Get,
+    /// `POST`, parameters in a form body (every carrier's default).
+    #[default]
+    Post,
+}
+
+impl WebhookMethod {
+    /// The method name as carriers spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WebhookMethod::Get => "GET",
+            WebhookMethod::Post => "POST",
+        }
+    }
+}
+
+/// Webhooks for a number's inbound calls and messages. Empty means the carrier
+/// keeps whatever it has (for a new number: nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// Called when a call comes in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_url: Option<WebhookUrl>,
+    /// Method for `voice_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_method: Option<WebhookMethod>,
+    /// Called when a message comes in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_url: Option<WebhookUrl>,
+    /// Method for `sms_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_method: Option<WebhookMethod>,
+    /// Called with call status changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_callback: Option<WebhookUrl>,
+}
+
+impl Routing {
+    /// Whether no webhook is set.
+    pub fn is_empty(&self) -> bool {
+        self.voice_url.is_none()
+            && self.voice_method.is_none()
+            && self.sms_url.is_none()
+            && self.sms_method.is_none()
+            && self.status_callback.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_must_be_absolute_http() {
+        assert!(WebhookUrl::parse("https://agent.example.com/voice").is_ok());
+        assert!(WebhookUrl::parse("http://127.0.0.1:9000").is_ok());
+        assert!(WebhookUrl::parse("ftp://x").is_err());
+        assert!(WebhookUrl::parse("https:///path").is_err());
+        assert!(WebhookUrl::parse("https://a b").is_err());
+        assert!(WebhookUrl::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn routing_rejects_unknown_fields() {
+        let err = serde_json::from_str::<Routing>(r#"{"voice_uri":"https://x"}"#).unwrap_err();
+        assert!(err.to_string().contains("voice_uri"));
+    }
+}

@@ -1,0 +1,272 @@
+//! Searching a carrier's inventory: the query, its validation, and the results.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Capabilities, CountryCode, Error, NumberType, PhoneNumber, Result};
+
+/// The most results one search may ask for; SignalWire's cap, and more than
+/// Twilio returns.
+pub const MAX_SEARCH_LIMIT: u32 = 100;
+/// The number of results when a query does not say.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+/// A run of digits the number must contain, start with, or end with.
+///
+/// Digits are matched against the national number, the part after the
+/// country calling code: for `+16045551234` that is `6045551234`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigitPattern {
+    /// The digits appear anywhere in the national number.
+    Contains(String),
+    /// The national number starts with the digits.
+    StartsWith(String),
+    /// The national number ends with the digits.
+    EndsWith(String),
+}
+
+impl DigitPattern {
+    /// The digits of the pattern.
+    pub fn digits(&self) -> &str {
+        match self {
+            DigitPattern::Contains(d) | DigitPattern::StartsWith(d) | DigitPattern::EndsWith(d) => {
+                d
+            }
+        }
+    }
+
+    /// Whether `national` (the digits after the country code) matches.
+    pub fn matches(&self, national: &str) -> bool {
+        match self {
+            DigitPattern::Contains(d) => national.contains(d.as_str()),
+            DigitPattern::StartsWith(d) => national.starts_with(d.as_str()),
+            DigitPattern::EndsWith(d) => national.ends_with(d.as_str()),
+        }
+    }
+}
+
+/// What to search for. Every field but `country` narrows the search; a
+/// carrier that cannot apply a filter answers [`Error::NotSupported`] rather
+/// than ignoring it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// ISO country of the numbers.
+    #[serde(default)]
+    pub country: CountryCode,
+    /// Local, toll-free or mobile.
+    #[serde(default)]
+    pub number_type: NumberType,
+    /// Area code (NANP: three digits), for local numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_code: Option<String>,
+    /// A digit pattern the number must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<DigitPattern>,
+    /// State or province, e.g. `BC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// City or locality, e.g. `Vancouver`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Capabilities every result must have.
+    #[serde(default)]
+    pub capabilities: Capabilities,
+    /// At most this many results, 1 to [`MAX_SEARCH_LIMIT`].
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_SEARCH_LIMIT
+}
+
+impl Default for SearchQuery {
+    fn default() -> Self {
+        Self::new(CountryCode::US)
+    }
+}
+
+impl SearchQuery {
+    /// Local numbers in `country`, no other filter, the default limit.
+    pub fn new(country: CountryCode) -> Self {
+        Self {
+            country,
+            number_type: NumberType::Local,
+            area_code: None,
+            pattern: None,
+            region: None,
+            locality: None,
+            postal_code: None,
+            capabilities: Capabilities::default(),
+            limit: DEFAULT_SEARCH_LIMIT,
+        }
+    }
+
+    /// Sets the number type.
+    pub fn number_type(mut self, number_type: NumberType) -> Self {
+        self.number_type = number_type;
+        self
+    }
+
+    /// Sets the area code.
+    pub fn area_code(mut self, area_code: impl Into<String>) -> Self {
+        self.area_code = Some(area_code.into());
+        self
+    }
+
+    /// Sets the digit pattern.
+    pub fn pattern(mut self, pattern: DigitPattern) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+
+    /// Sets the region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the locality.
+    pub fn locality(mut self, locality: impl Into<String>) -> Self {
+        self.locality = Some(locality.into());
+        self
+    }
+
+    /// Sets the postal code.
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets the required capabilities.
+    pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// Sets the limit.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Checks every field; the error names the first field at fault.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(area_code) = &self.area_code {
+            check_digits("area_code", area_code, 1, 6)?;
+        }
+        if let Some(pattern) = &self.pattern {
+            check_digits("pattern", pattern.digits(), 1, 15)?;
+        }
+        check_text("region", self.region.as_deref())?;
+        check_text("locality", self.locality.as_deref())?;
+        check_text("postal_code", self.postal_code.as_deref())?;
+        if self.limit == 0 || self.limit > MAX_SEARCH_LIMIT {
+            return Err(Error::invalid(
+                "limit",
+                format!(
+                    "must be between 1 and {MAX_SEARCH_LIMIT}, got {}",
+                    self.limit
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_digits(field: &'static str, value: &str, min: usize, max: usize) -> Result<()> {
+    if value.len() < min || value.len() > max || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(
+            field,
+            format!("must be {min} to {max} digits, got {value:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, value: Option<&str>) -> Result<()> {
+    if let Some(value) = value {
+        if value.trim().is_empty() || value.chars().count() > 64 {
+            return Err(Error::invalid(field, "must be 1 to 64 characters"));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(Error::invalid(field, "may not contain control characters"));
+        }
+    }
+    Ok(())
+}
+
+/// A number a carrier offers for sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableNumber {
+    /// The number, E.164.
+    pub phone_number: PhoneNumber,
+    /// Its country.
+    pub country: CountryCode,
+    /// Its kind.
+    pub number_type: NumberType,
+    /// State or province, when the carrier says.
+    pub region: Option<String>,
+    /// City or locality, when the carrier says.
+    pub locality: Option<String>,
+    /// Postal code, when the carrier says.
+    pub postal_code: Option<String>,
+    /// Rate center, when the carrier says.
+    pub rate_center: Option<String>,
+    /// What it can do.
+    pub capabilities: Capabilities,
+    /// The carrier offering it.
+    pub provider: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_field_is_named() {
+        let err = SearchQuery::default()
+            .area_code("60a")
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field(), Some("area_code"));
+        let err = SearchQuery::default().limit(0).validate().unwrap_err();
+        assert_eq!(err.field(), Some("limit"));
+        let err = SearchQuery::default().limit(101).validate().unwrap_err();
+        assert_eq!(err.field(), Some("limit"));
+        let err = SearchQuery::default()
+            .pattern(DigitPattern::Contains(String::new()))
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field(), Some("pattern"));
+        let err = SearchQuery::default()
+            .region("\u{0}")
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field(), Some("region"));
+        assert!(SearchQuery::default().area_code("604").validate().is_ok());
+    }
+
+    #[test]
+    fn patterns_match_the_national_number() {
+        assert!(DigitPattern::StartsWith("604".into()).matches("6045551234"));
+        assert!(DigitPattern::EndsWith("1234".into()).matches("6045551234"));
+        assert!(DigitPattern::Contains("555".into()).matches("6045551234"));
+        assert!(!DigitPattern::StartsWith("555".into()).matches("6045551234"));
+    }
+
+    #[test]
+    fn query_json_is_strict_and_defaulted() {
+        let q: SearchQuery = serde_json::from_str(r#"{"area_code":"604"}"#).unwrap();
+        assert_eq!(q.country, CountryCode::US);
+        assert_eq!(q.limit, DEFAULT_SEARCH_LIMIT);
+        let q: SearchQuery =
+            serde_json::from_str(r#"{"country":"CA","pattern":{"ends_with":"1234"}}"#).unwrap();
+        assert_eq!(q.pattern, Some(DigitPattern::EndsWith("1234".into())));
+        assert!(serde_json::from_str::<SearchQuery>(r#"{"areacode":"604"}"#).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Switchboard facade (work in progress).
