@@ -51,7 +51,7 @@ pub use search::{
     AvailableNumber, DEFAULT_SEARCH_LIMIT, DigitPattern, MAX_SEARCH_LIMIT, SearchQuery,
 };
 pub use service::{ProvisioningService, ServiceOptions};
-pub use tokens::{ApiToken, InMemoryTokenStore, TokenStore};
+pub use tokens::{ApiToken, InMemoryTokenStore, TokenStore, generate_token, hash_token};
 
 #[cfg(feature = "mock")]
 pub use provider::MockTelephonyProvider;

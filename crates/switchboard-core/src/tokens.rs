@@ -11,6 +11,20 @@ use uuid::Uuid;
 
 use crate::{AccountId, Error, Result};
 
+/// A new random bearer token (`sb_` and 64 hex digits, 256 bits from the
+/// operating system's generator). Show it once; store [`hash_token`] of it.
+pub fn generate_token() -> String {
+    format!("sb_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+/// The hex SHA-256 of a token: what stores keep and look tokens up by. A
+/// fast hash suffices because tokens are random and long, not passwords.
+pub fn hash_token(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A stored token: its hash, never the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiToken {
@@ -114,5 +128,36 @@ impl TokenStore for InMemoryTokenStore {
             }
             None => Err(Error::not_found(format!("token {id}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        let a = generate_token();
+        assert!(a.starts_with("sb_") && a.len() == 67, "{a}");
+        assert_ne!(a, generate_token());
+        assert_eq!(hash_token("abc").len(), 64);
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_hash() {
+        let token = ApiToken {
+            id: Uuid::nil(),
+            account: AccountId::parse("acme").unwrap(),
+            label: None,
+            token_hash: hash_token("secret-token"),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        let shown = format!("{token:?}");
+        assert!(!shown.contains(&token.token_hash), "{shown}");
     }
 }
