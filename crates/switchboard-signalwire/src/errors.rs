@@ -1,0 +1,264 @@
+//! SignalWire's error answers turned into core errors, with the meaning the
+//! README's live observations give them (a 422 on purchase is a number someone
+//! else bought; a 422 on release is the purchase cooldown).
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use switchboard_core::Error;
+
+use crate::wire::ErrorBody;
+
+/// The provider name on every error.
+pub(crate) const PROVIDER: &str = "signalwire";
+
+/// Which call failed, for the meaning of its status.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operation<'a> {
+    Search,
+    Purchase { phone_number: &'a str },
+    List,
+    Get { id: &'a str },
+    Update { id: &'a str },
+    Release { id: &'a str },
+}
+
+impl Operation<'_> {
+    fn subject(&self) -> String {
+        match self {
+            Operation::Get { id } | Operation::Update { id } | Operation::Release { id } => {
+                format!("signalwire phone number {id}")
+            }
+            Operation::Purchase { phone_number } => format!("signalwire number {phone_number}"),
+            Operation::Search => "signalwire number search".into(),
+            Operation::List => "signalwire phone number list".into(),
+        }
+    }
+}
+
+/// A failed call: the core error, and how long the server asked us to wait
+/// (kept apart because core only carries a wait on `RateLimited`, and a 503
+/// may send `Retry-After` too).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+/// The core error for a non-success answer.
+pub(crate) fn from_status(
+    op: Operation<'_>,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Failure {
+    let body = ErrorBody::parse(body);
+    let retry_after = retry_after(headers, Utc::now());
+    let code = status.as_u16();
+    let error = match code {
+        401 | 403 => Error::Unauthenticated {
+            provider: PROVIDER.into(),
+            message: with_carrier(
+                &format!(
+                    "HTTP {code}: the project ID or API token was refused, \
+                     or the token lacks the Numbers scope"
+                ),
+                &body,
+            ),
+        },
+        404 => Error::NotFound {
+            what: op.subject(),
+        },
+        429 => Error::RateLimited {
+            provider: PROVIDER.into(),
+            retry_after,
+        },
+        422 => match op {
+            Operation::Purchase { phone_number } => Error::NumberUnavailable {
+                phone_number: phone_number.to_string(),
+                provider: PROVIDER.into(),
+                code: body.code.clone(),
+                message: body.message(),
+            },
+            Operation::Release { .. } => release_refused(&body),
+            _ => carrier(code, &body),
+        },
+        _ => carrier(code, &body),
+    };
+    Failure { error, retry_after }
+}
+
+fn carrier(status: u16, body: &ErrorBody) -> Error {
+    Error::Carrier {
+        provider: PROVIDER.into(),
+        status: Some(status),
+        code: body.code.clone(),
+        message: body.message(),
+    }
+}
+
+fn with_carrier(ours: &str, body: &ErrorBody) -> String {
+    match body.message() {
+        Some(theirs) => format!("{ours} ({theirs})"),
+        None => ours.to_string(),
+    }
+}
+
+/// A 422 on release. SignalWire refuses to release a number for about two
+/// weeks after its purchase and says until when; that release must happen
+/// later, not be dropped. Every 422 on release is taken this way, also when
+/// the wording changes or the detail is null: a pending release that
+/// `reconcile` retries is recoverable, while reporting a permanent failure
+/// would put the number back in service and lose the owner's intent.
+fn release_refused(body: &ErrorBody) -> Error {
+    Error::RetryLater {
+        provider: PROVIDER.into(),
+        not_before: body.detail.as_deref().and_then(cooldown_end),
+        message: body.message().unwrap_or_else(|| {
+            "HTTP 422: SignalWire refused to release the number for now".to_string()
+        }),
+    }
+}
+
+/// The time in "... Please wait until 2025-06-18 05:49:47 UTC to release ...".
+pub(crate) fn cooldown_end(detail: &str) -> Option<DateTime<Utc>> {
+    detail.match_indices("until ").find_map(|(at, word)| {
+        let rest = detail.get(at + word.len()..)?.trim_start();
+        let stamp = rest.get(..19)?;
+        let after = rest.get(19..).unwrap_or("").trim_start();
+        NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(stamp, "%Y-%m-%dT%H:%M:%S"))
+            .ok()
+            // Only a time stated in UTC (or with Z) is taken at its word.
+            .filter(|_| {
+                after.starts_with("UTC") || after.starts_with('Z') || after.starts_with("+00:00")
+            })
+            .map(|t| t.and_utc())
+    })
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// A failure to talk to SignalWire at all. The message names the operation
+/// and the kind of failure; it holds no header, so no credential.
+pub(crate) fn transport(what: &str, error: &reqwest::Error) -> Error {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the answer was cut off"
+    } else {
+        "the request failed"
+    };
+    let mut message = format!("{what}: {kind}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Transport {
+        provider: PROVIDER.into(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use reqwest::header::HeaderValue;
+
+    const COOLDOWN: &str = "Number was purchased too recently to release. Please wait until \
+                            2025-06-18 05:49:47 UTC to release this number, or contact Support \
+                            for assistance.";
+
+    #[test]
+    fn the_cooldown_time_is_read_from_the_live_detail() {
+        assert_eq!(
+            cooldown_end(COOLDOWN),
+            Some(Utc.with_ymd_and_hms(2025, 6, 18, 5, 49, 47).unwrap())
+        );
+        assert_eq!(cooldown_end("Please wait until later."), None);
+        assert_eq!(cooldown_end("until 2025-06-18 05:49:47 PST"), None);
+        assert_eq!(cooldown_end("until 2025-13-18 05:49:47 UTC"), None);
+        assert_eq!(cooldown_end("until"), None);
+    }
+
+    #[test]
+    fn statuses_get_their_meaning_per_operation() {
+        let none = HeaderMap::new();
+        let body = br#"{"errors":[{"detail":null,"status":"422","title":"Invalid Attribute","code":"422"}]}"#;
+        let purchase = Operation::Purchase {
+            phone_number: "+15558675309",
+        };
+        let release = Operation::Release { id: "x" };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        assert!(matches!(
+            from_status(purchase, status, &none, body).error,
+            Error::NumberUnavailable { .. }
+        ));
+        match from_status(release, status, &none, body).error {
+            Error::RetryLater { not_before, .. } => assert_eq!(not_before, None),
+            other => panic!("{other:?}"),
+        }
+        let cooldown = serde_json::json!({"errors": [{"detail": COOLDOWN, "status": "422",
+            "title": "Invalid Attribute", "code": "422"}]})
+        .to_string();
+        match from_status(release, status, &none, cooldown.as_bytes()).error {
+            Error::RetryLater { not_before, .. } => assert!(not_before.is_some()),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            from_status(Operation::Search, status, &none, body).error,
+            Error::Carrier {
+                status: Some(422),
+                ..
+            }
+        ));
+        let e = from_status(Operation::List, StatusCode::UNAUTHORIZED, &none, b"").error;
+        assert!(e.to_string().contains("Numbers scope"), "{e}");
+        let e = from_status(release, StatusCode::NOT_FOUND, &none, b"{\"error\":\"Not Found\"}");
+        assert!(matches!(e.error, Error::NotFound { .. }));
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        let e = from_status(Operation::Search, StatusCode::TOO_MANY_REQUESTS, &headers, b"");
+        assert_eq!(e.error.retry_after(), Some(Duration::from_secs(7)));
+        let e = from_status(Operation::Search, StatusCode::BAD_GATEWAY, &headers, b"<html>");
+        assert!(e.error.is_temporary());
+        assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Thu, 01 Jan 2026 00:00:09 GMT"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(9)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+}

@@ -1,0 +1,406 @@
+//! The `TelephonyProvider` for SignalWire's REST phone-numbers API.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use switchboard_core::{
+    AvailableNumber, CarrierNumber, CarrierUpdate, Error, Page, PageRequest, PhoneNumber,
+    ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery, TelephonyProvider,
+    WebhookMethod, WebhookUrl, validate_friendly_name,
+};
+use uuid::Uuid;
+
+use crate::config::SignalWireConfig;
+use crate::errors::{Operation, PROVIDER};
+use crate::http::{API_ROOT, Http, Repeat};
+use crate::paging;
+use crate::search;
+use crate::wire::{
+    LAML_WEBHOOKS, ListResponse, PhoneNumberWire, PurchaseBody, SearchResponse, UpdateBody,
+};
+
+/// How many listing pages `find_owned` reads before giving up: the filter is
+/// a substring match, so the exact number is normally on the first page.
+const FIND_MAX_PAGES: usize = 20;
+
+/// SignalWire as a carrier: search, buy, list, change and release numbers
+/// through `https://{space}.signalwire.com/api/relay/rest/phone_numbers`.
+///
+/// Cheap to share behind an `Arc`; one HTTP client (and its connection pool)
+/// serves every call.
+pub struct SignalWireProvider {
+    http: Http,
+    list_path: String,
+}
+
+impl fmt::Debug for SignalWireProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalWireProvider")
+            .field("config", self.http.config())
+            .finish()
+    }
+}
+
+impl SignalWireProvider {
+    /// An adapter for the space and credentials in `config`.
+    pub fn new(config: SignalWireConfig) -> Result<Self> {
+        Ok(Self {
+            http: Http::new(config)?,
+            list_path: format!("{API_ROOT}phone_numbers"),
+        })
+    }
+
+    /// An adapter configured from the `SIGNALWIRE_*` environment variables.
+    pub fn from_env() -> Result<Self> {
+        Self::new(SignalWireConfig::from_env()?)
+    }
+
+    /// The configuration in use (the token stays hidden).
+    pub fn config(&self) -> &SignalWireConfig {
+        self.http.config()
+    }
+
+    /// One owned number by SignalWire id (`GET /phone_numbers/{id}`).
+    pub async fn get(&self, carrier_id: &str) -> Result<CarrierNumber> {
+        let id = number_id(carrier_id)?;
+        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
+        let answer = self
+            .http
+            .call(Operation::Get { id: &id }, Method::GET, &url, None, Repeat::Safe)
+            .await?;
+        carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
+    }
+
+    /// `PUT /phone_numbers/{id}` with a partial body.
+    async fn put(&self, id: &str, body: &UpdateBody<'_>) -> Result<CarrierNumber> {
+        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
+        let json = to_json(body)?;
+        let answer = self
+            .http
+            .call(Operation::Update { id }, Method::PUT, &url, Some(&json), Repeat::Safe)
+            .await?;
+        carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
+    }
+
+    /// One listing page, and the cursor of the next.
+    async fn list_page(&self, url: &Url) -> Result<Page<CarrierNumber>> {
+        let answer = self
+            .http
+            .call(Operation::List, Method::GET, url, None, Repeat::Safe)
+            .await?;
+        let page: ListResponse = decode(&answer.body)?;
+        let next_cursor = match page.links.next.as_deref() {
+            Some(next) => Some(paging::cursor_from_link(url, next, &self.list_path)?),
+            None => None,
+        };
+        // An unreadable owned number fails the page rather than vanishing:
+        // reconcile would take a missing number for one released elsewhere.
+        let items = page
+            .data
+            .into_iter()
+            .map(carrier_number)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page { items, next_cursor })
+    }
+}
+
+#[async_trait]
+impl TelephonyProvider for SignalWireProvider {
+    fn name(&self) -> &str {
+        PROVIDER
+    }
+
+    fn features(&self) -> ProviderFeatures {
+        search::features()
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>> {
+        let params = search::parameters(query)?;
+        let mut url = self.http.endpoint("phone_numbers/search");
+        url.query_pairs_mut().extend_pairs(params);
+        let answer = self
+            .http
+            .call(Operation::Search, Method::GET, &url, None, Repeat::Safe)
+            .await?;
+        let found: SearchResponse = decode(&answer.body)?;
+        Ok(search::results(query, found.data))
+    }
+
+    /// Buys with `POST /phone_numbers` (sent once, never repeated), then sets
+    /// the name and webhooks with `PUT /phone_numbers/{id}` if any were asked.
+    ///
+    /// If that PUT still fails after its retries, the number is bought all
+    /// the same, and SignalWire refuses to release a number for about two
+    /// weeks after its purchase, so it cannot be undone either. The purchase
+    /// therefore succeeds and returns the number as SignalWire holds it (no
+    /// name, no webhooks), logging a warning: an error here would be worse,
+    /// since a permanent one makes the service mark the purchase failed and
+    /// leaves a paid number without a record, and a temporary one only sends
+    /// the service to `find_owned`, which returns this same number. Setting
+    /// the name or routing again with `update` finishes the job.
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+        let number = request.phone_number.as_str();
+        if let Some(name) = &request.friendly_name {
+            validate_friendly_name(name)?;
+        }
+        let url = self.http.endpoint("phone_numbers");
+        let body = to_json(&PurchaseBody { number })?;
+        let op = Operation::Purchase {
+            phone_number: number,
+        };
+        let answer = self
+            .http
+            .call(op, Method::POST, &url, Some(&body), Repeat::Never)
+            .await?;
+        // A 200 we cannot read still means the number was bought: say the
+        // outcome is unknown, so the service settles it with find_owned.
+        let bought = decode::<PhoneNumberWire>(&answer.body)
+            .and_then(carrier_number)
+            .map_err(|e| Error::Transport {
+                provider: PROVIDER.into(),
+                message: format!("the purchase answer for {number} could not be read: {e}"),
+            })?;
+        let changes = update_body(
+            request.friendly_name.as_deref(),
+            (!request.routing.is_empty()).then_some(&request.routing),
+        );
+        if changes.is_empty() {
+            return Ok(bought);
+        }
+        match self.put(&bought.carrier_id, &changes).await {
+            Ok(configured) => Ok(configured),
+            Err(error) => {
+                tracing::warn!(
+                    provider = PROVIDER,
+                    phone_number = number,
+                    carrier_id = %bought.carrier_id,
+                    %error,
+                    "number bought, but setting its name and webhooks failed; \
+                     returning it as bought, unconfigured"
+                );
+                Ok(bought)
+            }
+        }
+    }
+
+    async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
+        let mut url = self.http.endpoint("phone_numbers");
+        url.query_pairs_mut()
+            .append_pair("filter_number", phone_number.as_str());
+        for _ in 0..FIND_MAX_PAGES {
+            let page = self.list_page(&url).await?;
+            // filter_number matches substrings: keep the exact number only.
+            if let Some(found) = page
+                .items
+                .into_iter()
+                .find(|n| n.phone_number == *phone_number)
+            {
+                return Ok(Some(found));
+            }
+            match page.next_cursor {
+                Some(cursor) => {
+                    url = paging::url_from_cursor(
+                        &self.http.config().space,
+                        &cursor,
+                        &self.list_path,
+                    )?
+                }
+                None => return Ok(None),
+            }
+        }
+        Err(Error::Carrier {
+            provider: PROVIDER.into(),
+            status: None,
+            code: None,
+            message: Some(format!(
+                "{phone_number} not found in the first {FIND_MAX_PAGES} pages of numbers matching it"
+            )),
+        })
+    }
+
+    /// Pages follow SignalWire's `links.next`; the page size of a later page
+    /// is the one the first request asked for (it travels in the link), since
+    /// SignalWire's page tokens are tied to it.
+    async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
+        let url = match &page.cursor {
+            Some(cursor) => {
+                paging::url_from_cursor(&self.http.config().space, cursor, &self.list_path)?
+            }
+            None => {
+                let mut url = self.http.endpoint("phone_numbers");
+                url.query_pairs_mut().append_pair(
+                    "page_size",
+                    &page.limit.clamp(1, switchboard_core::MAX_PAGE_SIZE).to_string(),
+                );
+                url
+            }
+        };
+        self.list_page(&url).await
+    }
+
+    /// A change of nothing reads the number instead of sending an empty PUT.
+    async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
+        let id = number_id(carrier_id)?;
+        if let Some(name) = &update.friendly_name {
+            validate_friendly_name(name)?;
+        }
+        let changes = update_body(update.friendly_name.as_deref(), update.routing.as_ref());
+        if changes.is_empty() {
+            return self.get(&id).await;
+        }
+        self.put(&id, &changes).await
+    }
+
+    async fn release(&self, carrier_id: &str) -> Result<()> {
+        let id = number_id(carrier_id)?;
+        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
+        self.http
+            .call(
+                Operation::Release { id: &id },
+                Method::DELETE,
+                &url,
+                None,
+                Repeat::Safe,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// SignalWire ids are UUIDs; anything else cannot name an owned number, and
+/// must not reach a URL path unchecked.
+fn number_id(carrier_id: &str) -> Result<String> {
+    Uuid::try_parse(carrier_id)
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| {
+            Error::not_found(format!(
+                "signalwire phone number {:?} (SignalWire ids are UUIDs)",
+                carrier_id.chars().take(64).collect::<String>()
+            ))
+        })
+}
+
+fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(body).map_err(|e| Error::Carrier {
+        provider: PROVIDER.into(),
+        status: None,
+        code: None,
+        message: Some(format!("could not encode the request: {e}")),
+    })
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::Carrier {
+        provider: PROVIDER.into(),
+        status: None,
+        code: None,
+        message: Some(format!("unreadable answer: {e}")),
+    })
+}
+
+fn unreadable(what: &str) -> Error {
+    Error::Carrier {
+        provider: PROVIDER.into(),
+        status: None,
+        code: None,
+        message: Some(format!("unreadable answer: a phone number {what}")),
+    }
+}
+
+/// The PhoneNumber object as core's `CarrierNumber`.
+fn carrier_number(wire: PhoneNumberWire) -> Result<CarrierNumber> {
+    let carrier_id = wire.id.clone().ok_or_else(|| unreadable("without an id"))?;
+    let phone_number = wire
+        .number
+        .as_deref()
+        .and_then(|n| PhoneNumber::parse_trusted(n).ok())
+        .ok_or_else(|| unreadable("without a valid E.164 number"))?;
+    Ok(CarrierNumber {
+        carrier_id,
+        phone_number,
+        friendly_name: wire.name.clone(),
+        capabilities: wire.capabilities.0,
+        routing: routing(&wire),
+    })
+}
+
+/// Webhooks count only while the handler sends calls (or messages) to them:
+/// a number moved to `relay_script` or `ai_agent` may keep a stale URL. A
+/// missing handler is taken as webhooks, since only the URL was reported.
+fn routing(wire: &PhoneNumberWire) -> Routing {
+    let webhooks = |handler: &Option<String>| {
+        handler
+            .as_deref()
+            .is_none_or(|h| h.eq_ignore_ascii_case(LAML_WEBHOOKS))
+    };
+    let url = |value: &Option<String>| value.as_deref().and_then(|u| WebhookUrl::parse(u).ok());
+    let method = |value: &Option<String>| match value.as_deref() {
+        Some(m) if m.eq_ignore_ascii_case("GET") => Some(WebhookMethod::Get),
+        Some(m) if m.eq_ignore_ascii_case("POST") => Some(WebhookMethod::Post),
+        _ => None,
+    };
+    let calls = webhooks(&wire.call_handler);
+    let messages = webhooks(&wire.message_handler);
+    Routing {
+        voice_url: url(&wire.call_request_url).filter(|_| calls),
+        voice_method: method(&wire.call_request_method).filter(|_| calls),
+        sms_url: url(&wire.message_request_url).filter(|_| messages),
+        sms_method: method(&wire.message_request_method).filter(|_| messages),
+        status_callback: url(&wire.call_status_callback_url),
+    }
+}
+
+/// The partial PUT body for a name and routing change. A webhook URL also
+/// switches its handler to `laml_webhooks`, without which SignalWire ignores it.
+fn update_body<'a>(name: Option<&'a str>, routing: Option<&'a Routing>) -> UpdateBody<'a> {
+    let mut body = UpdateBody {
+        name,
+        ..UpdateBody::default()
+    };
+    if let Some(routing) = routing {
+        if let Some(url) = &routing.voice_url {
+            body.call_handler = Some(LAML_WEBHOOKS);
+            body.call_request_url = Some(url.as_str());
+        }
+        body.call_request_method = routing.voice_method.map(|m| m.as_str());
+        if let Some(url) = &routing.sms_url {
+            body.message_handler = Some(LAML_WEBHOOKS);
+            body.message_request_url = Some(url.as_str());
+        }
+        body.message_request_method = routing.sms_method.map(|m| m.as_str());
+        body.call_status_callback_url = routing.status_callback.as_ref().map(|u| u.as_str());
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_id_must_be_a_uuid() {
+        assert_eq!(
+            number_id("3FA85F64-5717-4562-B3FC-2C963F66AFA6").unwrap(),
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        );
+        assert!(matches!(number_id("../addresses"), Err(Error::NotFound { .. })));
+    }
+
+    #[test]
+    fn routing_follows_the_handler() {
+        let wire: PhoneNumberWire = serde_json::from_value(serde_json::json!({
+            "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "number": "+15558675309",
+            "call_handler": "relay_script", "call_request_url": "https://old.example/voice",
+            "message_handler": "laml_webhooks", "message_request_url": "https://x.example/sms",
+            "message_request_method": "GET", "call_status_callback_url": ""
+        }))
+        .unwrap();
+        let r = routing(&wire);
+        assert_eq!(r.voice_url, None);
+        assert_eq!(r.sms_url.unwrap().as_str(), "https://x.example/sms");
+        assert_eq!(r.sms_method, Some(WebhookMethod::Get));
+        assert_eq!(r.status_callback, None);
+    }
+}
