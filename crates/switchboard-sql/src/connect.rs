@@ -1,0 +1,168 @@
+//! Opening a pool for each backend and bringing its schema up to date.
+//!
+//! Each backend has its own migration directory: the SQL differs (blob ids
+//! and text timestamps in SQLite, native types in PostgreSQL), the
+//! invariants they enforce do not.
+
+use std::future::Future;
+use std::time::Duration;
+
+use switchboard_core::Error;
+
+use crate::error::describe;
+use crate::options::{Flavor, Scrubber, SqlOptions};
+
+/// A driver error met while opening the store, as a core error.
+fn open_failed(
+    flavor: Flavor,
+    scrubber: &Scrubber,
+    options: &SqlOptions,
+    what: &str,
+    err: &sqlx::Error,
+) -> Error {
+    let message = format!("{what} {}: {}", options.redacted_url(), describe(err));
+    let message = scrubber.scrub(&message);
+    match err {
+        sqlx::Error::Configuration(_) => Error::Configuration { message },
+        _ => Error::Repository {
+            message,
+            temporary: crate::error::is_temporary(flavor, err),
+        },
+    }
+}
+
+async fn within<T>(
+    timeout: Duration,
+    options: &SqlOptions,
+    future: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(timeout, future)
+        .await
+        .map_err(|_| Error::Repository {
+            message: format!(
+                "could not connect to {} within {} ms",
+                options.redacted_url(),
+                timeout.as_millis()
+            ),
+            temporary: true,
+        })?
+}
+
+fn migrate_failed(scrubber: &Scrubber, err: sqlx::migrate::MigrateError) -> Error {
+    Error::Repository {
+        message: scrubber.scrub(&format!("could not apply the database migrations: {err}")),
+        temporary: false,
+    }
+}
+
+#[cfg(feature = "sqlite")]
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+#[cfg(feature = "postgres")]
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Opens a SQLite file (created if missing) in WAL mode, or a private
+/// in-memory database, and applies the migrations.
+#[cfg(feature = "sqlite")]
+pub(crate) async fn sqlite(
+    options: &SqlOptions,
+    scrubber: &Scrubber,
+) -> Result<sqlx::SqlitePool, Error> {
+    use std::str::FromStr;
+
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+
+    let fail =
+        |what: &str, err: &sqlx::Error| open_failed(Flavor::Sqlite, scrubber, options, what, err);
+    let memory = options.is_sqlite_memory();
+    let mut connect = SqliteConnectOptions::from_str(&options.url)
+        .map_err(|e| fail("invalid SQLite URL", &e))?
+        .busy_timeout(options.busy_timeout)
+        .foreign_keys(true);
+    if !memory {
+        // WAL lets lookups run while a write commits; FULL makes each commit
+        // survive power loss, not only a crash of this process, because a
+        // number bought and then forgotten is a number paid for and lost.
+        connect = connect
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+    }
+    let mut pool = SqlitePoolOptions::new()
+        .acquire_timeout(options.acquire_timeout)
+        // A SQLite connection cannot be lost under us; skip the round trip.
+        .test_before_acquire(false);
+    pool = if memory {
+        // Every connection to `:memory:` would otherwise see its own empty
+        // database, and the database ends when its last connection closes.
+        pool.max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        pool.max_connections(options.max_connections.unwrap_or(4))
+    };
+    let pool = within(options.connect_timeout, options, async {
+        pool.connect_with(connect)
+            .await
+            .map_err(|e| fail("could not open SQLite database", &e))
+    })
+    .await?;
+    SQLITE_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| migrate_failed(scrubber, e))?;
+    Ok(pool)
+}
+
+/// Connects to PostgreSQL once directly (so an unreachable server fails
+/// with its real cause, not a pool timeout), creates the schema if one was
+/// asked for, applies the migrations, then hands out a pool.
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres(
+    options: &SqlOptions,
+    scrubber: &Scrubber,
+) -> Result<sqlx::PgPool, Error> {
+    use std::str::FromStr;
+
+    use sqlx::Connection;
+    use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+
+    let fail =
+        |what: &str, err: &sqlx::Error| open_failed(Flavor::Postgres, scrubber, options, what, err);
+    let schema = options.checked_schema()?;
+    let mut connect =
+        PgConnectOptions::from_str(&options.url).map_err(|e| fail("invalid PostgreSQL URL", &e))?;
+    if let Some(schema) = schema {
+        connect = connect.options([("search_path", schema)]);
+    }
+    within(options.connect_timeout, options, async {
+        let mut conn = PgConnection::connect_with(&connect)
+            .await
+            .map_err(|e| fail("could not connect to PostgreSQL at", &e))?;
+        if let Some(schema) = schema {
+            // The name was checked to be [a-z0-9_]: safe to quote as is.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| fail("could not create the schema in", &e))?;
+        }
+        POSTGRES_MIGRATIONS
+            .run(&mut conn)
+            .await
+            .map_err(|e| migrate_failed(scrubber, e))?;
+        // A failed close only loses a connection we were done with.
+        let _ = conn.close().await;
+        Ok(())
+    })
+    .await?;
+    Ok(PgPoolOptions::new()
+        .max_connections(options.max_connections.unwrap_or(10))
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(options.test_before_acquire)
+        .connect_lazy_with(connect))
+}

@@ -1,0 +1,28 @@
+//! Durable storage for Switchboard: [`SqlRepository`] implements
+//! [`switchboard_core::NumberRepository`] and [`switchboard_core::TokenStore`]
+//! on SQLite (feature `sqlite`, the embedded default: one file, nothing to
+//! run) or PostgreSQL (feature `postgres`: several service processes sharing
+//! one store).
+//!
+//! The database itself enforces the invariants the service relies on: a
+//! partial unique index allows at most one live (`reserved`, `active`,
+//! `releasing`) record per phone number, and idempotency keys are unique per
+//! account. Two processes racing to reserve the same number therefore cannot
+//! both succeed, whichever backend they share.
+//!
+//! ```no_run
+//! # async fn demo() -> switchboard_core::Result<()> {
+//! use switchboard_sql::SqlRepository;
+//! let repository = SqlRepository::connect("sqlite://numbers.db").await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod connect;
+mod error;
+mod options;
+mod record;
+mod repository;
+
+pub use options::{SqlOptions, redact_url};
+pub use repository::SqlRepository;

@@ -1,0 +1,581 @@
+//! [`SqlRepository`]: one type for both backends, so the facade picks the
+//! database from a URL at run time and everything else sees one store.
+//!
+//! The SQL is shared: both drivers accept `$1`-style parameters, and the
+//! types bound (uuid, text, bool, timestamps) map to each backend's columns.
+//! The `on_pool!` macro expands one body per compiled-in backend.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use switchboard_core::{
+    AccountId, ApiToken, Error, MAX_PAGE_SIZE, NumberFilter, NumberRepository, Page, PageRequest,
+    PhoneNumber, ProvisionedNumber, Result, TokenStore,
+};
+use uuid::Uuid;
+
+use crate::error::{Clash, clash};
+use crate::options::{Flavor, Scrubber, SqlOptions};
+use crate::record::{NUMBER_COLUMNS, NumberRow, TokenRow, method_text};
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("switchboard-sql needs at least one of the features `sqlite` and `postgres`");
+
+#[derive(Clone)]
+enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool and `$db` naming its
+/// sqlx database type.
+macro_rules! on_pool {
+    ($self:expr, $pool:ident, $db:ident => $body:expr) => {
+        match &$self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+/// Binds the 22 columns of [`NUMBER_COLUMNS`] in order.
+macro_rules! bind_number {
+    ($query:expr, $n:expr) => {{
+        let n: &ProvisionedNumber = $n;
+        $query
+            .bind(n.id)
+            .bind(n.account.as_str())
+            .bind(n.phone_number.as_str())
+            .bind(n.friendly_name.as_str())
+            .bind(n.agent_id)
+            .bind(n.capabilities.voice)
+            .bind(n.capabilities.sms)
+            .bind(n.capabilities.mms)
+            .bind(n.capabilities.fax)
+            .bind(n.provider.as_str())
+            .bind(n.carrier_id.as_deref())
+            .bind(n.routing.voice_url.as_ref().map(|u| u.as_str()))
+            .bind(method_text(n.routing.voice_method))
+            .bind(n.routing.sms_url.as_ref().map(|u| u.as_str()))
+            .bind(method_text(n.routing.sms_method))
+            .bind(n.routing.status_callback.as_ref().map(|u| u.as_str()))
+            .bind(n.state.as_str())
+            .bind(n.idempotency_key.as_deref())
+            .bind(n.created_at)
+            .bind(n.updated_at)
+            .bind(n.released_at)
+            .bind(n.release_not_before)
+    }};
+}
+
+const INSERT_NUMBER: &str = "INSERT INTO numbers (id, account, phone_number, friendly_name, \
+     agent_id, cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, voice_url, \
+     voice_method, sms_url, sms_method, status_callback, state, idempotency_key, created_at, \
+     updated_at, released_at, release_not_before) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+
+/// Identity columns (account, phone number, provider, creation time) are
+/// left out: they never change once recorded.
+const UPDATE_NUMBER: &str = "UPDATE numbers SET friendly_name = $2, agent_id = $3, \
+     cap_voice = $4, cap_sms = $5, cap_mms = $6, cap_fax = $7, carrier_id = $8, \
+     voice_url = $9, voice_method = $10, sms_url = $11, sms_method = $12, \
+     status_callback = $13, state = $14, idempotency_key = $15, updated_at = $16, \
+     released_at = $17, release_not_before = $18 WHERE id = $1";
+
+const RELEASE_NUMBER: &str = "UPDATE numbers SET state = 'released', released_at = $2, \
+     updated_at = $2, release_not_before = NULL WHERE id = $1";
+
+// The WHERE clause repeats the partial index's predicate word for word:
+// SQLite uses a partial index only when the query visibly implies it.
+const SELECT_BY_PHONE: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
+     cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
+     voice_url, voice_method, sms_url, sms_method, status_callback, \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     FROM numbers WHERE phone_number = $1 AND state IN ('reserved', 'active', 'releasing')";
+
+const SELECT_BY_ID: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
+     cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
+     voice_url, voice_method, sms_url, sms_method, status_callback, \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     FROM numbers WHERE id = $1";
+
+const SELECT_BY_KEY: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
+     cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
+     voice_url, voice_method, sms_url, sms_method, status_callback, \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     FROM numbers WHERE account = $1 AND idempotency_key = $2";
+
+const INSERT_TOKEN: &str = "INSERT INTO api_tokens (id, account, label, token_hash, created_at, \
+     revoked_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+const SELECT_TOKEN_BY_HASH: &str = "SELECT id, account, label, token_hash, created_at, \
+     revoked_at FROM api_tokens WHERE token_hash = $1";
+
+const SELECT_ALL_TOKENS: &str = "SELECT id, account, label, token_hash, created_at, \
+     revoked_at FROM api_tokens ORDER BY created_at, id";
+
+const SELECT_ACCOUNT_TOKENS: &str = "SELECT id, account, label, token_hash, created_at, \
+     revoked_at FROM api_tokens WHERE account = $1 ORDER BY created_at, id";
+
+// A second revocation keeps the first time, as the in-memory store does.
+const REVOKE_TOKEN: &str =
+    "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
+
+/// Numbers and API tokens in SQLite or PostgreSQL.
+///
+/// The database enforces the invariants itself (one live record per phone
+/// number, idempotency keys unique per account), so several processes can
+/// share one store. Clones share the connection pool.
+#[derive(Clone)]
+pub struct SqlRepository {
+    backend: Backend,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    scrubber: Scrubber,
+    url: String,
+}
+
+impl fmt::Debug for SqlRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlRepository")
+            .field("backend", &self.backend_name())
+            .field("url", &self.shared.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlRepository {
+    /// Opens the database at `url` with default [`SqlOptions`] and applies
+    /// any pending migrations (safe to run from several processes at once).
+    ///
+    /// `sqlite://path/numbers.db` (the file is created if missing),
+    /// `sqlite::memory:` (private to this value, for tests), or
+    /// `postgres://user:password@host:port/database`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(SqlOptions::new(url)).await
+    }
+
+    /// Opens the database described by `options`; see [`SqlRepository::connect`].
+    pub async fn connect_with(options: SqlOptions) -> Result<Self> {
+        let scrubber = Scrubber::new(&options);
+        let backend = match options.flavor()? {
+            Flavor::Sqlite => Self::open_sqlite(&options, &scrubber).await?,
+            Flavor::Postgres => Self::open_postgres(&options, &scrubber).await?,
+        };
+        let repository = Self {
+            backend,
+            shared: Arc::new(Shared {
+                scrubber,
+                url: options.redacted_url(),
+            }),
+        };
+        tracing::info!(url = %repository.shared.url, "number repository opened");
+        Ok(repository)
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn open_sqlite(options: &SqlOptions, scrubber: &Scrubber) -> Result<Backend> {
+        Ok(Backend::Sqlite(
+            crate::connect::sqlite(options, scrubber).await?,
+        ))
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    async fn open_sqlite(_: &SqlOptions, _: &Scrubber) -> Result<Backend> {
+        Err(Error::Configuration {
+            message: "this build has no SQLite support: enable the `sqlite` feature".into(),
+        })
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn open_postgres(options: &SqlOptions, scrubber: &Scrubber) -> Result<Backend> {
+        Ok(Backend::Postgres(
+            crate::connect::postgres(options, scrubber).await?,
+        ))
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    async fn open_postgres(_: &SqlOptions, _: &Scrubber) -> Result<Backend> {
+        Err(Error::Configuration {
+            message: "this build has no PostgreSQL support: enable the `postgres` feature".into(),
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.flavor() {
+            Flavor::Sqlite => "sqlite",
+            Flavor::Postgres => "postgres",
+        }
+    }
+
+    /// Closes every pooled connection; operations after this fail. Waits
+    /// for operations in progress to finish.
+    pub async fn close(&self) {
+        on_pool!(self, pool, Db => pool.close().await)
+    }
+
+    fn flavor(&self) -> Flavor {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => Flavor::Sqlite,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Flavor::Postgres,
+        }
+    }
+
+    fn fail(&self, action: &str, err: &sqlx::Error) -> Error {
+        crate::error::repository(self.flavor(), &self.shared.scrubber, action, err)
+    }
+
+    async fn fetch_number(&self, id: Uuid) -> Result<Option<ProvisionedNumber>> {
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, NumberRow>(SELECT_BY_ID)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| self.fail(&format!("read number record {id}"), &e))?;
+        row.map(ProvisionedNumber::try_from).transpose()
+    }
+
+    /// The core error for a write rejected by a unique index.
+    async fn clash_error(&self, clash: Clash, number: &ProvisionedNumber) -> Error {
+        match clash {
+            Clash::LivePhoneNumber => {
+                // An update never changes the phone number: name the stored one.
+                let phone_number = match self.fetch_number(number.id).await {
+                    Ok(Some(stored)) => stored.phone_number.to_string(),
+                    _ => number.phone_number.to_string(),
+                };
+                Error::AlreadyProvisioned { phone_number }
+            }
+            Clash::IdempotencyKey => Error::Conflict {
+                reason: format!(
+                    "idempotency key {:?} was already used by this account",
+                    number.idempotency_key.as_deref().unwrap_or_default()
+                ),
+            },
+            Clash::Existing => Error::Conflict {
+                reason: format!("a record with id {} exists", number.id),
+            },
+        }
+    }
+}
+
+/// `SELECT ... FROM numbers WHERE <filter> AND id > <cursor> ORDER BY id
+/// LIMIT n`, with only the conditions the filter sets (a catch-all
+/// `$1 IS NULL OR ...` would keep the planners from using the indexes).
+fn list_sql(filter: &NumberFilter, after: Option<Uuid>) -> String {
+    let mut conditions = Vec::new();
+    let mut next = 0;
+    let mut param = || {
+        next += 1;
+        format!("${next}")
+    };
+    if filter.account.is_some() {
+        conditions.push(format!("account = {}", param()));
+    }
+    if filter.agent_id.is_some() {
+        conditions.push(format!("agent_id = {}", param()));
+    }
+    if filter.provider.is_some() {
+        conditions.push(format!("provider = {}", param()));
+    }
+    if !filter.states.is_empty() {
+        let list: Vec<String> = filter.states.iter().map(|_| param()).collect();
+        conditions.push(format!("state IN ({})", list.join(", ")));
+    }
+    if after.is_some() {
+        conditions.push(format!("id > {}", param()));
+    }
+    let mut sql = format!("SELECT {NUMBER_COLUMNS} FROM numbers");
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT {}", param()));
+    sql
+}
+
+#[async_trait]
+impl NumberRepository for SqlRepository {
+    async fn insert(&self, number: &ProvisionedNumber) -> Result<()> {
+        let result = on_pool!(self, pool, Db => {
+            bind_number!(sqlx::query::<Db>(INSERT_NUMBER), number)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match clash(&e) {
+                Some(c) => self.clash_error(c, number).await,
+                None => self.fail(&format!("insert number record {}", number.id), &e),
+            }),
+        }
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<ProvisionedNumber>> {
+        self.fetch_number(id).await
+    }
+
+    async fn find_by_phone_number(
+        &self,
+        phone_number: &PhoneNumber,
+    ) -> Result<Option<ProvisionedNumber>> {
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, NumberRow>(SELECT_BY_PHONE)
+                .bind(phone_number.as_str())
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
+        row.map(ProvisionedNumber::try_from).transpose()
+    }
+
+    async fn find_by_idempotency_key(
+        &self,
+        account: &AccountId,
+        key: &str,
+    ) -> Result<Option<ProvisionedNumber>> {
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, NumberRow>(SELECT_BY_KEY)
+                .bind(account.as_str())
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| self.fail("look up an idempotency key", &e))?;
+        row.map(ProvisionedNumber::try_from).transpose()
+    }
+
+    async fn list(
+        &self,
+        filter: &NumberFilter,
+        page: &PageRequest,
+    ) -> Result<Page<ProvisionedNumber>> {
+        let after =
+            match &page.cursor {
+                Some(cursor) => Some(Uuid::parse_str(cursor).map_err(|_| {
+                    Error::invalid("cursor", "is not a cursor this listing returned")
+                })?),
+                None => None,
+            };
+        let limit = page.limit.clamp(1, MAX_PAGE_SIZE) as usize;
+        let sql = list_sql(filter, after);
+        let rows = on_pool!(self, pool, Db => {
+            let mut query = sqlx::query_as::<Db, NumberRow>(sqlx::AssertSqlSafe(sql));
+            if let Some(account) = &filter.account {
+                query = query.bind(account.as_str());
+            }
+            if let Some(agent) = filter.agent_id {
+                query = query.bind(agent);
+            }
+            if let Some(provider) = &filter.provider {
+                query = query.bind(provider.as_str());
+            }
+            for state in &filter.states {
+                query = query.bind(state.as_str());
+            }
+            if let Some(after) = after {
+                query = query.bind(after);
+            }
+            // One more than asked tells whether another page follows.
+            query.bind(limit as i64 + 1).fetch_all(pool).await
+        })
+        .map_err(|e| self.fail("list number records", &e))?;
+        let mut items = rows
+            .into_iter()
+            .map(ProvisionedNumber::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|n| n.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update(&self, number: &ProvisionedNumber) -> Result<()> {
+        let n = number;
+        let result = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(UPDATE_NUMBER)
+                .bind(n.id)
+                .bind(n.friendly_name.as_str())
+                .bind(n.agent_id)
+                .bind(n.capabilities.voice)
+                .bind(n.capabilities.sms)
+                .bind(n.capabilities.mms)
+                .bind(n.capabilities.fax)
+                .bind(n.carrier_id.as_deref())
+                .bind(n.routing.voice_url.as_ref().map(|u| u.as_str()))
+                .bind(method_text(n.routing.voice_method))
+                .bind(n.routing.sms_url.as_ref().map(|u| u.as_str()))
+                .bind(method_text(n.routing.sms_method))
+                .bind(n.routing.status_callback.as_ref().map(|u| u.as_str()))
+                .bind(n.state.as_str())
+                .bind(n.idempotency_key.as_deref())
+                .bind(n.updated_at)
+                .bind(n.released_at)
+                .bind(n.release_not_before)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        });
+        match result {
+            Ok(0) => Err(Error::not_found(format!("number record {}", number.id))),
+            Ok(_) => Ok(()),
+            Err(e) => Err(match clash(&e) {
+                Some(c) => self.clash_error(c, number).await,
+                None => self.fail(&format!("update number record {}", number.id), &e),
+            }),
+        }
+    }
+
+    async fn mark_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let affected = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(RELEASE_NUMBER)
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(|e| self.fail(&format!("mark number record {id} released"), &e))?;
+        if affected == 0 {
+            return Err(Error::not_found(format!("number record {id}")));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqlRepository {
+    async fn insert_token(&self, token: &ApiToken) -> Result<()> {
+        let result = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(INSERT_TOKEN)
+                .bind(token.id)
+                .bind(token.account.as_str())
+                .bind(token.label.as_deref())
+                .bind(token.token_hash.as_str())
+                .bind(token.created_at)
+                .bind(token.revoked_at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if clash(&e).is_some() => Err(Error::Conflict {
+                reason: "the token exists already".into(),
+            }),
+            Err(e) => Err(self.fail(&format!("insert token {}", token.id), &e)),
+        }
+    }
+
+    async fn find_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, TokenRow>(SELECT_TOKEN_BY_HASH)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+        })
+        // The hash is not the token, but it has no place in a message either.
+        .map_err(|e| self.fail("look up a token", &e))?;
+        row.map(ApiToken::try_from).transpose()
+    }
+
+    async fn list_tokens(&self, account: Option<AccountId>) -> Result<Vec<ApiToken>> {
+        let rows = on_pool!(self, pool, Db => {
+            match &account {
+                Some(account) => {
+                    sqlx::query_as::<Db, TokenRow>(SELECT_ACCOUNT_TOKENS)
+                        .bind(account.as_str())
+                        .fetch_all(pool)
+                        .await
+                }
+                None => {
+                    sqlx::query_as::<Db, TokenRow>(SELECT_ALL_TOKENS)
+                        .fetch_all(pool)
+                        .await
+                }
+            }
+        })
+        .map_err(|e| self.fail("list tokens", &e))?;
+        rows.into_iter().map(ApiToken::try_from).collect()
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let affected = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(REVOKE_TOKEN)
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(|e| self.fail(&format!("revoke token {id}"), &e))?;
+        if affected == 0 {
+            return Err(Error::not_found(format!("token {id}")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_queries_read_every_column_in_row_order() {
+        for sql in [SELECT_BY_PHONE, SELECT_BY_ID, SELECT_BY_KEY] {
+            assert!(
+                sql.starts_with(&format!("SELECT {NUMBER_COLUMNS} FROM numbers WHERE")),
+                "{sql}"
+            );
+        }
+        assert_eq!(NUMBER_COLUMNS.split(',').count(), 22);
+        assert!(INSERT_NUMBER.contains("$22)") && !INSERT_NUMBER.contains("$23"));
+    }
+
+    #[test]
+    fn listing_sql_has_only_the_filters_set() {
+        let all = list_sql(&NumberFilter::default(), None);
+        assert!(all.ends_with("FROM numbers ORDER BY id LIMIT $1"), "{all}");
+        let filter = NumberFilter {
+            account: Some(AccountId::parse("acme").unwrap()),
+            agent_id: Some(Uuid::nil()),
+            provider: None,
+            states: vec![
+                switchboard_core::NumberState::Active,
+                switchboard_core::NumberState::Reserved,
+            ],
+        };
+        let sql = list_sql(&filter, Some(Uuid::nil()));
+        assert!(
+            sql.ends_with(
+                "WHERE account = $1 AND agent_id = $2 AND state IN ($3, $4) AND id > $5 \
+                 ORDER BY id LIMIT $6"
+            ),
+            "{sql}"
+        );
+    }
+}
