@@ -1,1 +1,39 @@
-//! Switchboard facade (work in progress).
+//! Switchboard buys and manages phone numbers across carriers (Twilio,
+//! SignalWire, and a deterministic in-memory fake) behind one API.
+//!
+//! This facade re-exports the core ([`ProvisioningService`],
+//! [`TelephonyProvider`], [`NumberRepository`], the domain types) and, by
+//! Cargo feature, the carrier adapters and stores. [`config`] turns a TOML
+//! file and environment variables into a running service, so a program
+//! switches carriers with no code change:
+//!
+//! ```
+//! # async fn demo() -> switchboard::Result<()> {
+//! use switchboard::{AccountId, ProvisionRequest, SearchQuery, config::Config};
+//!
+//! let config = Config::from_toml(r#"
+//!     default_provider = "fake"
+//!     database_url = "memory"
+//! "#)?;
+//! let app = switchboard::open(&config).await?;
+//! let account = AccountId::parse("acme").unwrap();
+//! let offer = app.service.search(&SearchQuery::default().area_code("415"), None).await?;
+//! let number = app
+//!     .service
+//!     .provision(&account, &ProvisionRequest::new(offer[0].phone_number.clone()))
+//!     .await?;
+//! assert!(number.is_active());
+//! # Ok(()) }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod config;
+mod setup;
+
+pub use setup::{Switchboard, build_registry, open, open_store};
+pub use switchboard_core::*;
+
+/// The deterministic in-memory carrier.
+#[cfg(feature = "fake")]
+pub use switchboard_fake as fake;
