@@ -1,0 +1,103 @@
+//! Switchboard's HTTP API as an axum [`Router`] you mount in your own app.
+//!
+//! It serves the seed API's `POST /functions/v1/provision-phone-number` field
+//! for field, so a client written against that page works by changing only
+//! the host, and beside it, in the same style, search, list, get, update and
+//! release. `GET /openapi.json` describes all of it and is generated from the
+//! same route list the router is built from; `GET /healthz` answers liveness.
+//!
+//! Every `/functions/v1` route requires `Authorization: Bearer <token>`. The
+//! token is looked up by its hash in a [`TokenStore`] and names the account
+//! the request acts for; another account's numbers are 404. Errors are JSON:
+//! `{"error": {"code": "invalid_input", "message": "...", "field": "phone_number"}}`.
+//!
+//! # Mounting it next to your own routes
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use axum::{Router, routing::get};
+//! use switchboard_core::{
+//!     InMemoryRepository, InMemoryTokenStore, ProviderRegistry, ProvisioningService,
+//! };
+//! use switchboard_fake::FakeProvider;
+//! use switchboard_http::{AppState, HttpOptions};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let service = ProvisioningService::new(
+//!     ProviderRegistry::new(Arc::new(FakeProvider::new())),
+//!     Arc::new(InMemoryRepository::new()),
+//! );
+//! let tokens = Arc::new(InMemoryTokenStore::new());
+//! let state = AppState::new(service, tokens)
+//!     .with_options(HttpOptions::default().with_body_limit(32 * 1024));
+//!
+//! // Your routes and Switchboard's side by side: Switchboard's paths all
+//! // start with /functions/v1/, plus /openapi.json and /healthz.
+//! let app = Router::new()
+//!     .route("/", get(|| async { "my app" }))
+//!     .merge(switchboard_http::router(state));
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let stop = async { /* e.g. wait for SIGTERM */ };
+//! switchboard_http::serve(listener, app, stop).await
+//! # }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run()).unwrap();
+//! ```
+//!
+//! To serve it under a prefix instead, use `Router::new().nest("/telephony",
+//! switchboard_http::router(state))`.
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod extract;
+mod openapi;
+mod ops;
+mod routes;
+mod schema;
+mod serve;
+mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use openapi::openapi;
+pub use ops::REQUEST_ID_HEADER;
+pub use serve::serve;
+pub use state::{AppState, HttpOptions};
+#[doc(no_inline)]
+pub use switchboard_core::TokenStore;
+
+/// The router serving the whole API over `state`.
+///
+/// Layers, outermost first: request id and access log, panic to 500 JSON,
+/// request timeout, body limit; then bearer auth on the `/functions/v1`
+/// routes. Paths and methods it does not serve answer 404 and 405 as JSON.
+pub fn router(state: AppState) -> Router {
+    let (protected, public) = routes::parts();
+    let protected: Router<AppState> = Router::from(protected).route_layer(from_fn_with_state(
+        state.clone(),
+        auth::require_bearer,
+    ));
+    let public: Router<AppState> = public.into();
+    let timeout = state.options.request_timeout;
+    let body_limit = state.options.body_limit;
+    public
+        .merge(protected)
+        .fallback(ops::no_route)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn_with_state(timeout, ops::timeout))
+        .layer(CatchPanicLayer::custom(ops::panic_response))
+        .layer(from_fn(ops::request_context))
+        .with_state(state)
+}
+
+/// The OpenAPI document as the JSON text `GET /openapi.json` serves, for
+/// writing it to a file or checking it in CI.
+pub fn openapi_json() -> &'static str {
+    routes::openapi_json_text()
+}

@@ -1,0 +1,135 @@
+//! Per-request plumbing: request ids, the access log, the timeout, and JSON
+//! answers where axum would answer in plain text (no route, wrong method,
+//! a panic).
+
+use std::any::Any;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// The header that carries a request's id, in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The longest client-given request id kept; longer ones are replaced.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The client's id when it is short and plain (so it is safe in a log line),
+/// otherwise a new one.
+fn request_id(given: Option<&HeaderValue>) -> HeaderValue {
+    if let Some(value) = given {
+        let bytes = value.as_bytes();
+        if !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID_LEN
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        {
+            return value.clone();
+        }
+    }
+    HeaderValue::try_from(Uuid::new_v4().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Middleware: gives the request an id, runs it in a span carrying method,
+/// path and id, echoes the id, and logs status and latency. Headers are never
+/// logged, so neither is the Authorization header.
+pub(crate) async fn request_context(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(request.headers().get(REQUEST_ID_HEADER));
+    request.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id.to_str().unwrap_or(""),
+        account = tracing::field::Empty,
+    );
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, latency_ms, "request finished");
+        } else {
+            tracing::info!(status, latency_ms, "request finished");
+        }
+    });
+    response.headers_mut().insert(REQUEST_ID_HEADER, id);
+    response
+}
+
+/// Middleware: answers 503 `timeout` when the handler takes too long. State
+/// changes run on their own tasks (see `routes::detached`), so they finish
+/// even when the answer is given up on.
+pub(crate) async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} ms; a provisioning request may still complete: \
+                 repeat it with the same idempotency key to get its result",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// Fallback: 404 JSON for a path no route serves.
+pub(crate) async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::no_route(method.as_str(), uri.path())
+}
+
+/// Fallback: 405 JSON for a route served with other methods.
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} does not accept {method}; GET /openapi.json lists the methods",
+            uri.path()
+        ),
+    )
+}
+
+/// A 500 JSON answer for a handler that panicked, whose message stays in the log.
+pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = detail, "handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "internal error",
+    )
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_client_ids_are_kept_and_others_replaced() {
+        let given = HeaderValue::from_static("abc-123_X.y:z");
+        assert_eq!(request_id(Some(&given)), given);
+        let odd = HeaderValue::from_static("has space");
+        assert_ne!(request_id(Some(&odd)), odd);
+        let long = HeaderValue::try_from("a".repeat(129)).unwrap();
+        assert_eq!(request_id(Some(&long)).len(), 36);
+        assert_eq!(request_id(None).len(), 36);
+    }
+}

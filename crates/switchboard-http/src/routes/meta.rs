@@ -1,0 +1,50 @@
+//! The routes about the service itself: liveness and its own description.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::schema::Health;
+
+/// Liveness: answers as long as the process serves requests. It checks no
+/// carrier or store, so that a carrier outage does not get the process killed.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses((status = 200, description = "The process is serving requests", body = Health)),
+    security(())
+)]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The document, serialized once: it depends on the code only.
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    serde_json::to_string_pretty(&crate::openapi::openapi())
+        .unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#))
+});
+
+/// The OpenAPI document as JSON text.
+pub(crate) fn openapi_json_text() -> &'static str {
+    &OPENAPI_JSON
+}
+
+/// This API as an OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    responses((status = 200, description = "This document", body = serde_json::Value, content_type = "application/json")),
+    security(())
+)]
+pub(crate) async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_json_text(),
+    )
+}
