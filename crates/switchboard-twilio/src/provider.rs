@@ -1,0 +1,554 @@
+//! [`TwilioProvider`]: core's [`TelephonyProvider`] over Twilio's REST API
+//! 2010-04-01.
+//!
+//! Idempotent calls (search, find, list, update, release) go through the
+//! configured [`switchboard_core::RetryPolicy`]; purchase is sent exactly
+//! once, because Twilio answers 201 even when the account already owned the
+//! number (live quirk 6), so a repeated purchase proves nothing. A purchase
+//! whose answer is lost is reported as [`Error::Transport`] and settled by
+//! [`TelephonyProvider::find_owned`], which lists with `PhoneNumber=` rather
+//! than fetching by SID, because a fetch right after a purchase has been seen
+//! to answer 20404 (quirk 7).
+
+use std::fmt;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use switchboard_core::{
+    AvailableNumber, CarrierNumber, CarrierUpdate, Error, MAX_PAGE_SIZE, Page, PageRequest,
+    PhoneNumber, ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery,
+    TelephonyProvider, WebhookMethod, WebhookUrl, validate_friendly_name,
+};
+
+use crate::config::TwilioConfig;
+use crate::errors::Subject;
+use crate::sid::{Sid, SidKind};
+use crate::transport::{Answer, Call, Transport};
+use crate::wire::{AvailableList, IncomingList, IncomingWire};
+use crate::{PROVIDER, search};
+
+/// The most numbers one Twilio search returns (live quirk 1: about 30, and
+/// no usable next page).
+pub const MAX_SEARCH_RESULTS: u32 = 30;
+
+/// How many pages `find_owned` follows before giving up; a filter on one
+/// E.164 number matches at most a handful.
+const MAX_FIND_PAGES: usize = 20;
+
+/// The longest cursor accepted back from a caller.
+const MAX_CURSOR_LEN: usize = 4096;
+
+/// Twilio as a [`TelephonyProvider`].
+#[derive(Clone)]
+pub struct TwilioProvider {
+    transport: Transport,
+    /// `{base}/2010-04-01/Accounts/{AccountSid}`.
+    account_url: String,
+    /// The path every owned-number cursor must start with.
+    incoming_path: String,
+}
+
+impl TwilioProvider {
+    /// A provider for `config`, with its own HTTP client.
+    pub fn new(config: TwilioConfig) -> Result<Self> {
+        let account_path = format!("/2010-04-01/Accounts/{}", config.account_sid());
+        let account_url = format!("{}{account_path}", config.base_url_str());
+        let incoming_path = format!("{account_path}/IncomingPhoneNumbers.json");
+        Ok(Self {
+            transport: Transport::new(config)?,
+            account_url,
+            incoming_path,
+        })
+    }
+
+    /// A provider configured from Twilio's environment variables; see
+    /// [`TwilioConfig::from_env`].
+    pub fn from_env() -> Result<Self> {
+        Self::new(TwilioConfig::from_env()?)
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &TwilioConfig {
+        self.transport.config()
+    }
+
+    fn incoming_url(&self) -> String {
+        format!("{}/IncomingPhoneNumbers.json", self.account_url)
+    }
+
+    fn number_url(&self, sid: &Sid) -> String {
+        format!("{}/IncomingPhoneNumbers/{sid}.json", self.account_url)
+    }
+
+    /// Sends an idempotent call under the retry policy.
+    async fn send_idempotent<'a>(&self, call: impl Fn() -> Call<'a>) -> Result<Answer> {
+        self.config()
+            .retry()
+            .retry(|| self.transport.send(call()))
+            .await
+    }
+
+    /// The absolute URL for a cursor this adapter handed out: Twilio's
+    /// `next_page_uri`, relative to the base URL. Anything else is refused,
+    /// so a forged cursor cannot send the credentials elsewhere.
+    fn cursor_url(&self, cursor: &str) -> Result<String> {
+        let rest = cursor.strip_prefix(self.incoming_path.as_str());
+        let well_formed = cursor.len() <= MAX_CURSOR_LEN
+            && matches!(rest, Some(r) if r.is_empty() || r.starts_with('?'))
+            && !cursor
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '\\');
+        if !well_formed {
+            return Err(Error::invalid(
+                "cursor",
+                "is not a cursor from this provider's list_owned",
+            ));
+        }
+        Ok(format!("{}{cursor}", self.config().base_url_str()))
+    }
+
+    /// Sets the configured emergency address on a number just bought.
+    ///
+    /// Twilio has been seen to ignore `EmergencyAddressSid` on purchase (live
+    /// quirk 8), so it is sent as an update; and since a number just bought
+    /// may answer 20404 for a moment (quirk 7), not-found is retried here
+    /// like a temporary failure. If it still fails, the purchase stands (the
+    /// number is bought and must be recorded) and the failure is logged.
+    async fn attach_emergency_address(&self, bought: CarrierNumber, address: &str) -> CarrierNumber {
+        let Ok(sid) = Sid::parse(SidKind::PhoneNumber, &bought.carrier_id) else {
+            return bought;
+        };
+        let url = self.number_url(&sid);
+        let form = [("EmergencyAddressSid", address.to_string())];
+        let what = format!("twilio phone number {sid}");
+        let policy = self.config().retry();
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .transport
+                .send(Call {
+                    method: Method::POST,
+                    url: &url,
+                    query: &[],
+                    form: Some(&form),
+                    subject: Subject {
+                        what: &what,
+                        phone_number: None,
+                    },
+                })
+                .await
+                .and_then(|answer| owned_number(&parse::<IncomingWire>(&answer, "update")?));
+            let error = match result {
+                Ok(updated) => return updated,
+                Err(error) => error,
+            };
+            let transient = Error::Transport {
+                provider: PROVIDER.to_string(),
+                message: "number not visible yet".to_string(),
+            };
+            let judged = if matches!(error, Error::NotFound { .. }) {
+                &transient
+            } else {
+                &error
+            };
+            match policy.delay(attempt, judged) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => {
+                    tracing::error!(
+                        phone_number = %bought.phone_number,
+                        sid = %sid,
+                        error = %error,
+                        "twilio: bought the number but could not set its emergency address"
+                    );
+                    return bought;
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for TwilioProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwilioProvider")
+            .field("config", self.config())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads a successful answer's JSON.
+fn parse<T: DeserializeOwned>(answer: &Answer, what: &str) -> Result<T> {
+    serde_json::from_slice(&answer.body).map_err(|e| Error::Carrier {
+        provider: PROVIDER.to_string(),
+        status: Some(answer.status.as_u16()),
+        code: None,
+        message: Some(format!("unreadable {what} answer: {e}")),
+    })
+}
+
+/// The PN SID of an owned number, checked before it goes into a path.
+fn number_sid(carrier_id: &str) -> Result<Sid> {
+    Sid::parse(SidKind::PhoneNumber, carrier_id).map_err(|why| Error::invalid("carrier_id", why))
+}
+
+/// Adds the webhooks that are set to a form; unset ones are left out so
+/// Twilio keeps what it has.
+fn routing_form(routing: &Routing, form: &mut Vec<(&'static str, String)>) {
+    let url = |u: &Option<WebhookUrl>| u.as_ref().map(|u| u.as_str().to_string());
+    let method = |m: &Option<WebhookMethod>| m.map(|m| m.as_str().to_string());
+    let fields = [
+        ("VoiceUrl", url(&routing.voice_url)),
+        ("VoiceMethod", method(&routing.voice_method)),
+        ("SmsUrl", url(&routing.sms_url)),
+        ("SmsMethod", method(&routing.sms_method)),
+        ("StatusCallback", url(&routing.status_callback)),
+    ];
+    form.extend(
+        fields
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v))),
+    );
+}
+
+fn webhook(url: &Option<String>) -> Option<WebhookUrl> {
+    url.as_deref().and_then(|u| WebhookUrl::parse(u.trim()).ok())
+}
+
+fn method(method: &Option<String>) -> Option<WebhookMethod> {
+    match method.as_deref().map(str::trim) {
+        Some(m) if m.eq_ignore_ascii_case("GET") => Some(WebhookMethod::Get),
+        Some(m) if m.eq_ignore_ascii_case("POST") => Some(WebhookMethod::Post),
+        _ => None,
+    }
+}
+
+/// An IncomingPhoneNumber as core's [`CarrierNumber`]. A method is reported
+/// only with its URL: Twilio reports `POST` for numbers with no webhook at all.
+fn owned_number(wire: &IncomingWire) -> Result<CarrierNumber> {
+    let unreadable = |why: String| Error::Carrier {
+        provider: PROVIDER.to_string(),
+        status: None,
+        code: None,
+        message: Some(format!("unreadable phone number resource: {why}")),
+    };
+    let sid = wire
+        .sid
+        .as_deref()
+        .ok_or_else(|| unreadable("no sid".into()))?;
+    let sid = Sid::parse(SidKind::PhoneNumber, sid.trim())
+        .map_err(|why| unreadable(format!("sid {why}")))?;
+    let phone_number = wire
+        .phone_number
+        .as_deref()
+        .ok_or_else(|| unreadable("no phone_number".into()))?;
+    let phone_number = PhoneNumber::parse_trusted(phone_number.trim())
+        .map_err(|why| unreadable(format!("phone_number {why}")))?;
+    let voice_url = webhook(&wire.voice_url);
+    let sms_url = webhook(&wire.sms_url);
+    let routing = Routing {
+        voice_method: voice_url.as_ref().and(method(&wire.voice_method)),
+        voice_url,
+        sms_method: sms_url.as_ref().and(method(&wire.sms_method)),
+        sms_url,
+        status_callback: webhook(&wire.status_callback),
+    };
+    Ok(CarrierNumber {
+        carrier_id: sid.as_str().to_string(),
+        phone_number,
+        friendly_name: wire.friendly_name.clone(),
+        capabilities: wire.capabilities,
+        routing,
+    })
+}
+
+#[async_trait]
+impl TelephonyProvider for TwilioProvider {
+    fn name(&self) -> &str {
+        PROVIDER
+    }
+
+    fn features(&self) -> ProviderFeatures {
+        // Area code, region and postal code work in the US and Canada only;
+        // elsewhere search refuses them (the flags cannot say per country).
+        ProviderFeatures::all(MAX_SEARCH_RESULTS)
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>> {
+        query.validate()?;
+        self.features().check(PROVIDER, query)?;
+        let params = search::parameters(query)?;
+        let url = format!(
+            "{}/AvailablePhoneNumbers/{}/{}.json",
+            self.account_url,
+            query.country,
+            search::type_segment(query.number_type)
+        );
+        let what = format!("twilio {} numbers in {}", query.number_type, query.country);
+        // One page only: Twilio's search has no usable next page (quirk 1).
+        let answer = self
+            .send_idempotent(|| Call {
+                method: Method::GET,
+                url: &url,
+                query: &params,
+                form: None,
+                subject: Subject {
+                    what: &what,
+                    phone_number: None,
+                },
+            })
+            .await?;
+        let list: AvailableList = parse(&answer, "search")?;
+        Ok(search::results(query, list.available_phone_numbers))
+    }
+
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+        if let Some(name) = &request.friendly_name {
+            validate_friendly_name(name)?;
+        }
+        let phone = request.phone_number.as_str();
+        let mut form = vec![("PhoneNumber", phone.to_string())];
+        if let Some(name) = &request.friendly_name {
+            form.push(("FriendlyName", name.clone()));
+        }
+        routing_form(&request.routing, &mut form);
+        if let Some(address) = self.config().address() {
+            form.push(("AddressSid", address.to_string()));
+        }
+        if let Some(bundle) = self.config().bundle() {
+            form.push(("BundleSid", bundle.to_string()));
+        }
+        let url = self.incoming_url();
+        let what = format!("twilio number {phone}");
+        // Sent once, never retried: see the module documentation.
+        let answer = self
+            .transport
+            .send(Call {
+                method: Method::POST,
+                url: &url,
+                query: &[],
+                form: Some(&form),
+                subject: Subject {
+                    what: &what,
+                    phone_number: Some(phone),
+                },
+            })
+            .await?;
+        // Twilio said yes, but if the answer cannot be read the outcome is
+        // as unknown as a lost answer, and must be settled the same way.
+        let bought = serde_json::from_slice::<IncomingWire>(&answer.body)
+            .map_err(|e| e.to_string())
+            .and_then(|wire| {
+                tracing::info!(
+                    phone_number = phone,
+                    sid = ?wire.sid,
+                    status = ?wire.status,
+                    date_created = ?wire.date_created,
+                    "twilio purchase answered"
+                );
+                owned_number(&wire).map_err(|e| e.to_string())
+            })
+            .map_err(|why| Error::Transport {
+                provider: PROVIDER.to_string(),
+                message: format!(
+                    "the purchase of {phone} was answered {} but the answer could not be read ({why}); whether it was bought is unknown",
+                    answer.status.as_u16()
+                ),
+            })?;
+        match self.config().emergency_address() {
+            Some(address) => Ok(self.attach_emergency_address(bought, address).await),
+            None => Ok(bought),
+        }
+    }
+
+    async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
+        // By listing with a filter, never by fetching a SID (quirk 7); the
+        // filter may match more than the exact number, so compare exactly.
+        let mut url = self.incoming_url();
+        let mut params = vec![("PhoneNumber", phone_number.as_str().to_string())];
+        let what = format!("twilio numbers matching {phone_number}");
+        for _ in 0..MAX_FIND_PAGES {
+            let answer = self
+                .send_idempotent(|| Call {
+                    method: Method::GET,
+                    url: &url,
+                    query: &params,
+                    form: None,
+                    subject: Subject {
+                        what: &what,
+                        phone_number: None,
+                    },
+                })
+                .await?;
+            let list: IncomingList = parse(&answer, "list")?;
+            for wire in &list.incoming_phone_numbers {
+                let same = wire
+                    .phone_number
+                    .as_deref()
+                    .is_some_and(|n| n.trim() == phone_number.as_str());
+                if same {
+                    return owned_number(wire).map(Some);
+                }
+            }
+            match list.next_page_uri {
+                Some(next) => {
+                    url = self.cursor_url(&next)?;
+                    params.clear();
+                }
+                None => return Ok(None),
+            }
+        }
+        Err(Error::Carrier {
+            provider: PROVIDER.to_string(),
+            status: None,
+            code: None,
+            message: Some(format!(
+                "more than {MAX_FIND_PAGES} pages of numbers match {phone_number}"
+            )),
+        })
+    }
+
+    async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
+        // A cursor is Twilio's next_page_uri, which already carries the page
+        // size of the first request.
+        let (url, params) = match &page.cursor {
+            None => (
+                self.incoming_url(),
+                vec![("PageSize", page.limit.clamp(1, MAX_PAGE_SIZE).to_string())],
+            ),
+            Some(cursor) => (self.cursor_url(cursor)?, Vec::new()),
+        };
+        let what = "twilio owned numbers".to_string();
+        let answer = self
+            .send_idempotent(|| Call {
+                method: Method::GET,
+                url: &url,
+                query: &params,
+                form: None,
+                subject: Subject {
+                    what: &what,
+                    phone_number: None,
+                },
+            })
+            .await?;
+        let list: IncomingList = parse(&answer, "list")?;
+        let items = list
+            .incoming_phone_numbers
+            .iter()
+            .map(owned_number)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            next_cursor: list.next_page_uri,
+        })
+    }
+
+    async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
+        let sid = number_sid(carrier_id)?;
+        let mut form = Vec::new();
+        if let Some(name) = &update.friendly_name {
+            validate_friendly_name(name)?;
+            form.push(("FriendlyName", name.clone()));
+        }
+        if let Some(routing) = &update.routing {
+            routing_form(routing, &mut form);
+        }
+        let url = self.number_url(&sid);
+        let what = format!("twilio phone number {sid}");
+        let answer = self
+            .send_idempotent(|| Call {
+                method: Method::POST,
+                url: &url,
+                query: &[],
+                form: Some(&form),
+                subject: Subject {
+                    what: &what,
+                    phone_number: None,
+                },
+            })
+            .await?;
+        owned_number(&parse(&answer, "update")?)
+    }
+
+    async fn release(&self, carrier_id: &str) -> Result<()> {
+        // Release is immediate and irreversible (quirk 9): only a checked PN
+        // SID is ever deleted, never a number looked up by value. A retry
+        // after a lost answer sees 20404, which callers treat as done.
+        let sid = number_sid(carrier_id)?;
+        let url = self.number_url(&sid);
+        let what = format!("twilio phone number {sid}");
+        self.send_idempotent(|| Call {
+            method: Method::DELETE,
+            url: &url,
+            query: &[],
+            form: None,
+            subject: Subject {
+                what: &what,
+                phone_number: None,
+            },
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider() -> TwilioProvider {
+        let config = TwilioConfig::with_auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tok")
+            .unwrap()
+            .base_url("http://127.0.0.1:9")
+            .unwrap();
+        TwilioProvider::new(config).unwrap()
+    }
+
+    #[test]
+    fn only_this_accounts_list_paths_are_cursors() {
+        let p = provider();
+        let good = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json?PageSize=2&Page=1&PageToken=PAx";
+        assert_eq!(p.cursor_url(good).unwrap(), format!("http://127.0.0.1:9{good}"));
+        for bad in [
+            "@evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json",
+            "https://evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json",
+            "/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/IncomingPhoneNumbers.json",
+            "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.jsonx",
+            "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json?a=1 b",
+            "",
+        ] {
+            let err = p.cursor_url(bad).unwrap_err();
+            assert_eq!(err.field(), Some("cursor"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn methods_are_reported_only_with_their_urls() {
+        let wire: IncomingWire = serde_json::from_str(
+            r#"{"sid":"PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phone_number":"+18089255327",
+                "voice_url":null,"voice_method":"POST","sms_url":"https://example.com",
+                "sms_method":"get","status_callback":""}"#,
+        )
+        .unwrap();
+        let n = owned_number(&wire).unwrap();
+        assert_eq!(n.routing.voice_url, None);
+        assert_eq!(n.routing.voice_method, None);
+        assert_eq!(n.routing.sms_method, Some(WebhookMethod::Get));
+        assert_eq!(n.routing.status_callback, None);
+    }
+
+    #[test]
+    fn a_number_without_a_usable_sid_is_an_error_not_a_guess() {
+        for body in [
+            r#"{"phone_number":"+18089255327"}"#,
+            r#"{"sid":"","phone_number":"+18089255327"}"#,
+            r#"{"sid":"XX1","phone_number":"+18089255327"}"#,
+            r#"{"sid":"PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phone_number":"8089255327"}"#,
+        ] {
+            let wire: IncomingWire = serde_json::from_str(body).unwrap();
+            assert!(owned_number(&wire).is_err(), "{body}");
+        }
+    }
+}
