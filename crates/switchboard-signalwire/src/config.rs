@@ -241,7 +241,10 @@ mod tests {
     #[test]
     fn plain_http_elsewhere_is_refused_and_says_why() {
         let err = space("http://example.signalwire.com").unwrap_err();
-        assert!(err.to_string().contains("only allowed for loopback"), "{err}");
+        assert!(
+            err.to_string().contains("only allowed for loopback"),
+            "{err}"
+        );
         assert!(space("ftp://example.signalwire.com").is_err());
         assert!(space("https://user:pw@example.signalwire.com").is_err());
         assert!(space("https://example.signalwire.com/api/relay/rest").is_err());

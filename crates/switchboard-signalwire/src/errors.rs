@@ -77,9 +77,7 @@ pub(crate) fn from_status(
                 &body,
             ),
         },
-        404 => Error::NotFound {
-            what: op.subject(),
-        },
+        404 => Error::NotFound { what: op.subject() },
         429 => Error::RateLimited {
             provider: PROVIDER.into(),
             retry_after,
@@ -154,7 +152,9 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dur
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -238,13 +238,28 @@ mod tests {
         ));
         let e = from_status(Operation::List, StatusCode::UNAUTHORIZED, &none, b"").error;
         assert!(e.to_string().contains("Numbers scope"), "{e}");
-        let e = from_status(release, StatusCode::NOT_FOUND, &none, b"{\"error\":\"Not Found\"}");
+        let e = from_status(
+            release,
+            StatusCode::NOT_FOUND,
+            &none,
+            b"{\"error\":\"Not Found\"}",
+        );
         assert!(matches!(e.error, Error::NotFound { .. }));
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        let e = from_status(Operation::Search, StatusCode::TOO_MANY_REQUESTS, &headers, b"");
+        let e = from_status(
+            Operation::Search,
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+            b"",
+        );
         assert_eq!(e.error.retry_after(), Some(Duration::from_secs(7)));
-        let e = from_status(Operation::Search, StatusCode::BAD_GATEWAY, &headers, b"<html>");
+        let e = from_status(
+            Operation::Search,
+            StatusCode::BAD_GATEWAY,
+            &headers,
+            b"<html>",
+        );
         assert!(e.error.is_temporary());
         assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
     }

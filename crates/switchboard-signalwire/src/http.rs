@@ -54,7 +54,10 @@ impl Http {
             .timeout(config.request_timeout)
             // A redirect could replay a purchase or carry credentials elsewhere.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("switchboard-signalwire/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "switchboard-signalwire/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .build()
             .map_err(|e| Error::Configuration {
                 message: format!("could not build the SignalWire HTTP client: {e}"),
@@ -70,12 +73,11 @@ impl Http {
             config.project_id,
             config.api_token.expose_secret()
         ));
-        let mut auth =
-            HeaderValue::from_str(&format!("Basic {credentials}")).map_err(|_| {
-                Error::Configuration {
-                    message: "the SignalWire credentials cannot be sent in a header".into(),
-                }
-            })?;
+        let mut auth = HeaderValue::from_str(&format!("Basic {credentials}")).map_err(|_| {
+            Error::Configuration {
+                message: "the SignalWire credentials cannot be sent in a header".into(),
+            }
+        })?;
         auth.set_sensitive(true);
         Ok(Self {
             client,
@@ -232,9 +234,16 @@ mod tests {
             delay(&policy, 1, &failure(server_error(), Some(3))),
             Some(Duration::from_secs(3))
         );
-        assert_eq!(delay(&policy, 1, &failure(server_error(), Some(3600))), None);
         assert_eq!(
-            delay(&policy, policy.max_attempts, &failure(server_error(), Some(1))),
+            delay(&policy, 1, &failure(server_error(), Some(3600))),
+            None
+        );
+        assert_eq!(
+            delay(
+                &policy,
+                policy.max_attempts,
+                &failure(server_error(), Some(1))
+            ),
             None
         );
         assert_eq!(
@@ -252,6 +261,9 @@ mod tests {
             message: "later".into(),
         };
         assert_eq!(delay(&policy, 1, &failure(cooldown, None)), None);
-        assert_eq!(delay(&policy, 1, &failure(Error::not_found("x"), Some(1))), None);
+        assert_eq!(
+            delay(&policy, 1, &failure(Error::not_found("x"), Some(1))),
+            None
+        );
     }
 }

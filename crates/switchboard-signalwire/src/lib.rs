@@ -32,7 +32,5 @@ mod provider;
 mod search;
 mod wire;
 
-pub use config::{
-    ENV_API_TOKEN, ENV_PROJECT_ID, ENV_SPACE_URL, ENV_TOKEN_ALIAS, SignalWireConfig,
-};
+pub use config::{ENV_API_TOKEN, ENV_PROJECT_ID, ENV_SPACE_URL, ENV_TOKEN_ALIAS, SignalWireConfig};
 pub use provider::SignalWireProvider;

@@ -15,7 +15,9 @@ use crate::errors::PROVIDER;
 
 /// The cursor for the page `next` names, found on the page fetched from `page_url`.
 pub(crate) fn cursor_from_link(page_url: &Url, next: &str, list_path: &str) -> Result<String> {
-    let resolved = page_url.join(next.trim()).map_err(|e| bad_link(next, &e.to_string()))?;
+    let resolved = page_url
+        .join(next.trim())
+        .map_err(|e| bad_link(next, &e.to_string()))?;
     if resolved.origin() != page_url.origin() {
         return Err(bad_link(
             next,
@@ -81,19 +83,29 @@ mod tests {
             "phone_numbers?page_number=1&page_size=2&page_token=PA1",
             "?page_number=1&page_size=2&page_token=PA1",
         ] {
-            assert_eq!(cursor_from_link(&page(), link, LIST).unwrap(), expected, "{link}");
+            assert_eq!(
+                cursor_from_link(&page(), link, LIST).unwrap(),
+                expected,
+                "{link}"
+            );
         }
     }
 
     #[test]
     fn links_and_cursors_elsewhere_are_refused() {
         assert!(
-            cursor_from_link(&page(), "https://evil.example/api/relay/rest/phone_numbers", LIST)
-                .is_err()
+            cursor_from_link(
+                &page(),
+                "https://evil.example/api/relay/rest/phone_numbers",
+                LIST
+            )
+            .is_err()
         );
         assert!(cursor_from_link(&page(), "/api/relay/rest/addresses?x=1", LIST).is_err());
         let space = Url::parse("https://example.signalwire.com/").unwrap();
-        assert!(url_from_cursor(&space, "/api/relay/rest/phone_numbers?page_token=x", LIST).is_ok());
+        assert!(
+            url_from_cursor(&space, "/api/relay/rest/phone_numbers?page_token=x", LIST).is_ok()
+        );
         for bad in [
             "//evil.example/api/relay/rest/phone_numbers",
             "https://evil.example/api/relay/rest/phone_numbers",

@@ -68,7 +68,13 @@ impl SignalWireProvider {
         let url = self.http.endpoint(&format!("phone_numbers/{id}"));
         let answer = self
             .http
-            .call(Operation::Get { id: &id }, Method::GET, &url, None, Repeat::Safe)
+            .call(
+                Operation::Get { id: &id },
+                Method::GET,
+                &url,
+                None,
+                Repeat::Safe,
+            )
             .await?;
         carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
     }
@@ -79,7 +85,13 @@ impl SignalWireProvider {
         let json = to_json(body)?;
         let answer = self
             .http
-            .call(Operation::Update { id }, Method::PUT, &url, Some(&json), Repeat::Safe)
+            .call(
+                Operation::Update { id },
+                Method::PUT,
+                &url,
+                Some(&json),
+                Repeat::Safe,
+            )
             .await?;
         carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
     }
@@ -232,7 +244,10 @@ impl TelephonyProvider for SignalWireProvider {
                 let mut url = self.http.endpoint("phone_numbers");
                 url.query_pairs_mut().append_pair(
                     "page_size",
-                    &page.limit.clamp(1, switchboard_core::MAX_PAGE_SIZE).to_string(),
+                    &page
+                        .limit
+                        .clamp(1, switchboard_core::MAX_PAGE_SIZE)
+                        .to_string(),
                 );
                 url
             }
@@ -385,7 +400,10 @@ mod tests {
             number_id("3FA85F64-5717-4562-B3FC-2C963F66AFA6").unwrap(),
             "3fa85f64-5717-4562-b3fc-2c963f66afa6"
         );
-        assert!(matches!(number_id("../addresses"), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            number_id("../addresses"),
+            Err(Error::NotFound { .. })
+        ));
     }
 
     #[test]

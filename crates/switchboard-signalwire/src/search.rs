@@ -13,8 +13,8 @@
 //! that filtering leaves enough.
 
 use switchboard_core::{
-    AvailableNumber, Capabilities, CountryCode, DigitPattern, Error, MAX_SEARCH_LIMIT,
-    NumberType, PhoneNumber, ProviderFeatures, Result, SearchQuery,
+    AvailableNumber, Capabilities, CountryCode, DigitPattern, Error, MAX_SEARCH_LIMIT, NumberType,
+    PhoneNumber, ProviderFeatures, Result, SearchQuery,
 };
 
 use crate::errors::PROVIDER;
@@ -207,7 +207,10 @@ mod tests {
             Err(Error::NotSupported { what, .. }) => what,
             other => panic!("{other:?}"),
         };
-        assert!(not_supported(SearchQuery::default().number_type(NumberType::Mobile)).contains("mobile"));
+        assert!(
+            not_supported(SearchQuery::default().number_type(NumberType::Mobile))
+                .contains("mobile")
+        );
         assert!(not_supported(SearchQuery::default().postal_code("78701")).contains("postal_code"));
         assert!(
             not_supported(
@@ -217,7 +220,9 @@ mod tests {
             )
             .contains("toll-free")
         );
-        assert!(not_supported(SearchQuery::default().locality("Austin")).contains("without region"));
+        assert!(
+            not_supported(SearchQuery::default().locality("Austin")).contains("without region")
+        );
         assert!(not_supported(SearchQuery::new(CountryCode::GB)).contains("GB"));
         for digits in ["12", "12345678"] {
             let q = SearchQuery::default().pattern(DigitPattern::Contains(digits.into()));

@@ -286,6 +286,9 @@ mod tests {
         let e = ErrorBody::parse(long.as_bytes());
         assert!(e.detail.unwrap().chars().count() <= MAX_MESSAGE + 1);
         assert_eq!(ErrorBody::parse(b""), ErrorBody::default());
-        assert_eq!(ErrorBody::parse(&[0xff, 0xfe]).detail.as_deref(), Some("��"));
+        assert_eq!(
+            ErrorBody::parse(&[0xff, 0xfe]).detail.as_deref(),
+            Some("��")
+        );
     }
 }
