@@ -91,9 +91,38 @@ pub async fn open_store(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn
         ));
     }
     let scheme = url.split(':').next().unwrap_or_default();
+    let compiled = match scheme {
+        "sqlite" => cfg!(feature = "sqlite"),
+        "postgres" | "postgresql" => cfg!(feature = "postgres"),
+        _ => false,
+    };
+    if !compiled {
+        let mut supported = vec!["memory"];
+        if cfg!(feature = "sqlite") {
+            supported.push("sqlite://PATH");
+        }
+        if cfg!(feature = "postgres") {
+            supported.push("postgres://...");
+        }
+        return Err(Error::Configuration {
+            message: format!(
+                "database URL scheme {scheme:?} is not supported by this build; supported: {}",
+                supported.join(", ")
+            ),
+        });
+    }
+    open_sql(url).await
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn open_sql(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
+    let store = Arc::new(switchboard_sql::SqlRepository::connect(url).await?);
+    Ok((store.clone(), store))
+}
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+async fn open_sql(_: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
     Err(Error::Configuration {
-        message: format!(
-            "database URL scheme {scheme:?} is not supported by this build; supported: memory"
-        ),
+        message: "this build has no SQL store".into(),
     })
 }

@@ -1,0 +1,85 @@
+//! Command-line parsing and dispatch. Every command reads the same
+//! configuration, so `token create` and `serve` run in one folder share the
+//! default SQLite file.
+
+mod numbers;
+mod output;
+#[cfg(feature = "server")]
+mod serve;
+mod tokens;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use switchboard::config::{Config, ProcessEnvironment};
+use switchboard::{AccountId, Error, ReconcileOptions, Result};
+
+pub use output::Output;
+
+/// Buy and manage phone numbers across carriers.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about)]
+pub struct Args {
+    /// TOML configuration file (default: $SWITCHBOARD_CONFIG, else built-in
+    /// defaults: fake carrier, SQLite file ./switchboard.db).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print JSON instead of text, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
+    /// Search, buy, change and release numbers.
+    #[command(subcommand)]
+    Numbers(numbers::NumbersCommand),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(tokens::TokenCommand),
+    /// Compare records with the carriers; repair the drift and print it.
+    Reconcile {
+        /// Also release numbers the carrier has that no record holds.
+        #[arg(long)]
+        release_orphans: bool,
+    },
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(args: Args) -> Result<()> {
+    let config = Config::load(args.config.as_deref(), &ProcessEnvironment)?;
+    let out = Output { json: args.json };
+    match args.command {
+        #[cfg(feature = "server")]
+        Command::Serve(serve_args) => serve::run(&config, serve_args, out).await,
+        Command::Numbers(command) => numbers::run(&config, command, out).await,
+        Command::Token(command) => tokens::run(&config, command, out).await,
+        Command::Reconcile { release_orphans } => {
+            let app = switchboard::open(&config).await?;
+            let report = app
+                .service
+                .reconcile(&ReconcileOptions { release_orphans })
+                .await?;
+            out.reconcile(&report)
+        }
+    }
+}
+
+/// The account a command acts for.
+fn account(name: &str) -> Result<AccountId> {
+    AccountId::parse(name).map_err(|reason| Error::invalid("account", reason))
+}

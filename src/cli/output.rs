@@ -1,0 +1,172 @@
+//! Printing results for people, or as JSON for scripts.
+
+use serde::Serialize;
+use switchboard::{
+    ApiToken, AvailableNumber, Error, ProvisionedNumber, ReconcileReport, Repair, Result,
+};
+
+/// Where and how results are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    fn print_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string_pretty(value).map_err(|e| Error::Configuration {
+            message: format!("cannot print JSON: {e}"),
+        })?;
+        println!("{text}");
+        Ok(())
+    }
+
+    pub fn available(&self, numbers: &[AvailableNumber]) -> Result<()> {
+        if self.json {
+            return self.print_json(numbers);
+        }
+        if numbers.is_empty() {
+            println!("no numbers found");
+        }
+        for n in numbers {
+            let place = [n.locality.as_deref(), n.region.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!(
+                "{:<16} {:<9} {:<28} {}",
+                n.phone_number.as_str(),
+                n.number_type.as_str(),
+                place,
+                capabilities(&n.capabilities)
+            );
+        }
+        Ok(())
+    }
+
+    pub fn number(&self, n: &ProvisionedNumber) -> Result<()> {
+        if self.json {
+            return self.print_json(n);
+        }
+        println!("id            {}", n.id);
+        println!("phone_number  {}", n.phone_number);
+        println!("friendly_name {}", n.friendly_name);
+        println!(
+            "agent_id      {}",
+            n.agent_id.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+        );
+        println!("state         {}", n.state.as_str());
+        println!("provider      {}", n.provider);
+        println!("capabilities  {}", capabilities(&n.capabilities));
+        println!("created_at    {}", n.created_at.format("%Y-%m-%dT%H:%M:%SZ"));
+        Ok(())
+    }
+
+    pub fn numbers(&self, numbers: &[ProvisionedNumber], next: Option<&str>) -> Result<()> {
+        if self.json {
+            #[derive(Serialize)]
+            struct Listing<'a> {
+                data: &'a [ProvisionedNumber],
+                next_cursor: Option<&'a str>,
+            }
+            return self.print_json(&Listing {
+                data: numbers,
+                next_cursor: next,
+            });
+        }
+        if numbers.is_empty() {
+            println!("no numbers");
+        }
+        for n in numbers {
+            println!(
+                "{}  {:<16} {:<10} {:<24} agent {}",
+                n.id,
+                n.phone_number.as_str(),
+                n.state.as_str(),
+                n.friendly_name,
+                n.agent_id.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+            );
+        }
+        if let Some(next) = next {
+            println!("more: --cursor {next}");
+        }
+        Ok(())
+    }
+
+    pub fn tokens(&self, tokens: &[ApiToken]) -> Result<()> {
+        if self.json {
+            let rows: Vec<_> = tokens.iter().map(token_json).collect();
+            return self.print_json(&rows);
+        }
+        if tokens.is_empty() {
+            println!("no tokens");
+        }
+        for t in tokens {
+            println!(
+                "{}  {:<20} {:<12} created {}{}",
+                t.id,
+                t.account.as_str(),
+                t.label.as_deref().unwrap_or("-"),
+                t.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                t.revoked_at
+                    .map(|r| format!(", revoked {}", r.format("%Y-%m-%dT%H:%M:%SZ")))
+                    .unwrap_or_default()
+            );
+        }
+        Ok(())
+    }
+
+    /// Prints a new token: the only time it is ever shown.
+    pub fn new_token(&self, token: &ApiToken, secret: &str) -> Result<()> {
+        if self.json {
+            let mut row = token_json(token);
+            row["token"] = serde_json::Value::String(secret.to_string());
+            return self.print_json(&row);
+        }
+        println!("token for account {} (shown once, keep it safe):", token.account);
+        println!("{secret}");
+        Ok(())
+    }
+
+    pub fn reconcile(&self, report: &ReconcileReport) -> Result<()> {
+        if self.json {
+            return self.print_json(report);
+        }
+        println!(
+            "checked {} records against {} carrier numbers: {} drift, {} repaired",
+            report.records_checked,
+            report.carrier_numbers,
+            report.drift.len(),
+            report.repaired()
+        );
+        for d in &report.drift {
+            let repair = match &d.repair {
+                Repair::Left(why) => format!("left: {why}"),
+                Repair::Failed(why) => format!("repair failed: {why}"),
+                other => format!("{other:?}").to_lowercase(),
+            };
+            println!("  {:<16} {:<11} {:?}: {repair}", d.phone_number.as_str(), d.provider, d.kind);
+        }
+        Ok(())
+    }
+}
+
+fn token_json(t: &ApiToken) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id,
+        "account": t.account,
+        "label": t.label,
+        "created_at": t.created_at,
+        "revoked_at": t.revoked_at,
+    })
+}
+
+fn capabilities(c: &switchboard::Capabilities) -> String {
+    let mut names = Vec::new();
+    for (on, name) in [(c.voice, "voice"), (c.sms, "sms"), (c.mms, "mms"), (c.fax, "fax")] {
+        if on {
+            names.push(name);
+        }
+    }
+    names.join("+")
+}

@@ -1,0 +1,104 @@
+//! `switchboard serve`: the HTTP service, with graceful shutdown on SIGTERM
+//! or Ctrl-C.
+
+use std::time::Duration;
+
+use clap::Args as ClapArgs;
+use switchboard::config::Config;
+use switchboard::{AccountId, Error, Result};
+use switchboard_http::{AppState, router, serve};
+use tokio::net::TcpListener;
+
+use super::numbers::DEFAULT_ACCOUNT;
+use super::tokens::issue;
+use super::Output;
+
+/// The label of the token `serve` prints on the embedded defaults.
+const DEV_TOKEN_LABEL: &str = "development";
+
+#[derive(Debug, ClapArgs)]
+pub struct ServeArgs {
+    /// Address to listen on (default: $SWITCHBOARD_LISTEN, else 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Never print a development token, even on the fake carrier.
+    #[arg(long)]
+    no_dev_token: bool,
+}
+
+pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
+    let app = switchboard::open(config).await?;
+    let listen = args.listen.as_deref().unwrap_or(config.listen());
+    let listener = TcpListener::bind(listen).await.map_err(|e| Error::Configuration {
+        message: format!("cannot listen on {listen}: {e}"),
+    })?;
+    let addr = listener.local_addr().map_err(|e| Error::Configuration {
+        message: format!("cannot read the listening address: {e}"),
+    })?;
+
+    // On the fake carrier nothing real can be bought, so a fresh token for
+    // the development account is printed to get started; earlier ones are
+    // revoked so they do not pile up.
+    if app.service.providers().default_name() == "fake" && !args.no_dev_token {
+        let dev = AccountId::parse(DEFAULT_ACCOUNT).map_err(|r| Error::invalid("account", r))?;
+        for old in app.tokens.list_tokens(Some(dev.clone())).await? {
+            if old.label.as_deref() == Some(DEV_TOKEN_LABEL) && old.revoked_at.is_none() {
+                app.tokens.revoke_token(old.id, chrono::Utc::now()).await?;
+            }
+        }
+        let (token, secret) = issue(dev, Some(DEV_TOKEN_LABEL.into()));
+        app.tokens.insert_token(&token).await?;
+        if out.json {
+            println!("{}", serde_json::json!({"listen": addr.to_string(), "dev_token": secret}));
+        } else {
+            println!("switchboard listening on http://{addr} (carrier: fake)");
+            println!("development token for account {DEFAULT_ACCOUNT}: {secret}");
+            println!(
+                "try: curl -H \"Authorization: Bearer {secret}\" http://{addr}/functions/v1/list-phone-numbers"
+            );
+        }
+    } else if out.json {
+        println!("{}", serde_json::json!({"listen": addr.to_string()}));
+    } else {
+        println!(
+            "switchboard listening on http://{addr} (carrier: {})",
+            app.service.providers().default_name()
+        );
+    }
+
+    let state = AppState::new(app.service.clone(), app.tokens.clone());
+    serve(listener, router(state), shutdown_signal())
+        .await
+        .map_err(|e| Error::Configuration {
+            message: format!("server failed: {e}"),
+        })
+}
+
+/// Completes on SIGTERM or Ctrl-C; in-flight requests are then drained.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; letting requests in flight finish");
+    // Give up waiting eventually so a stuck client cannot hold the process.
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        tracing::warn!("requests still in flight after 30 s; exiting");
+        std::process::exit(1);
+    });
+}
