@@ -144,7 +144,8 @@ pub struct SearchArgs {
 
 impl SearchArgs {
     fn query(&self) -> Result<SearchQuery> {
-        let country = CountryCode::parse(&self.country).map_err(|r| Error::invalid("country", r))?;
+        let country =
+            CountryCode::parse(&self.country).map_err(|r| Error::invalid("country", r))?;
         let number_type = match self.number_type.as_str() {
             "local" => NumberType::Local,
             "toll_free" | "toll-free" | "tollfree" => NumberType::TollFree,
@@ -190,7 +191,9 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
     let service = &app.service;
     match command {
         NumbersCommand::Search(args) => {
-            let found = service.search(&args.query()?, args.provider.as_deref()).await?;
+            let found = service
+                .search(&args.query()?, args.provider.as_deref())
+                .await?;
             out.available(&found)
         }
         NumbersCommand::Provision {
@@ -240,9 +243,11 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
             let listed = service.list(&account(&who.account)?, filter, &page).await?;
             out.numbers(&listed.items, listed.next_cursor.as_deref())
         }
-        NumbersCommand::Show { id, account: who } => {
-            out.number(&service.get(&account(&who.account)?, uuid_arg("id", &id)?).await?)
-        }
+        NumbersCommand::Show { id, account: who } => out.number(
+            &service
+                .get(&account(&who.account)?, uuid_arg("id", &id)?)
+                .await?,
+        ),
         NumbersCommand::Update {
             id,
             account: who,

@@ -53,12 +53,17 @@ impl Output {
         println!("friendly_name {}", n.friendly_name);
         println!(
             "agent_id      {}",
-            n.agent_id.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+            n.agent_id
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "-".into())
         );
         println!("state         {}", n.state.as_str());
         println!("provider      {}", n.provider);
         println!("capabilities  {}", capabilities(&n.capabilities));
-        println!("created_at    {}", n.created_at.format("%Y-%m-%dT%H:%M:%SZ"));
+        println!(
+            "created_at    {}",
+            n.created_at.format("%Y-%m-%dT%H:%M:%SZ")
+        );
         Ok(())
     }
 
@@ -84,7 +89,9 @@ impl Output {
                 n.phone_number.as_str(),
                 n.state.as_str(),
                 n.friendly_name,
-                n.agent_id.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+                n.agent_id
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "-".into())
             );
         }
         if let Some(next) = next {
@@ -123,7 +130,10 @@ impl Output {
             row["token"] = serde_json::Value::String(secret.to_string());
             return self.print_json(&row);
         }
-        println!("token for account {} (shown once, keep it safe):", token.account);
+        println!(
+            "token for account {} (shown once, keep it safe):",
+            token.account
+        );
         println!("{secret}");
         Ok(())
     }
@@ -145,7 +155,12 @@ impl Output {
                 Repair::Failed(why) => format!("repair failed: {why}"),
                 other => format!("{other:?}").to_lowercase(),
             };
-            println!("  {:<16} {:<11} {:?}: {repair}", d.phone_number.as_str(), d.provider, d.kind);
+            println!(
+                "  {:<16} {:<11} {:?}: {repair}",
+                d.phone_number.as_str(),
+                d.provider,
+                d.kind
+            );
         }
         Ok(())
     }
@@ -163,7 +178,12 @@ fn token_json(t: &ApiToken) -> serde_json::Value {
 
 fn capabilities(c: &switchboard::Capabilities) -> String {
     let mut names = Vec::new();
-    for (on, name) in [(c.voice, "voice"), (c.sms, "sms"), (c.mms, "mms"), (c.fax, "fax")] {
+    for (on, name) in [
+        (c.voice, "voice"),
+        (c.sms, "sms"),
+        (c.mms, "mms"),
+        (c.fax, "fax"),
+    ] {
         if on {
             names.push(name);
         }

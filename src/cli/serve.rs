@@ -9,9 +9,9 @@ use switchboard::{AccountId, Error, Result};
 use switchboard_http::{AppState, router, serve};
 use tokio::net::TcpListener;
 
+use super::Output;
 use super::numbers::DEFAULT_ACCOUNT;
 use super::tokens::issue;
-use super::Output;
 
 /// The label of the token `serve` prints on the embedded defaults.
 const DEV_TOKEN_LABEL: &str = "development";
@@ -29,9 +29,11 @@ pub struct ServeArgs {
 pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
     let app = switchboard::open(config).await?;
     let listen = args.listen.as_deref().unwrap_or(config.listen());
-    let listener = TcpListener::bind(listen).await.map_err(|e| Error::Configuration {
-        message: format!("cannot listen on {listen}: {e}"),
-    })?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Configuration {
+            message: format!("cannot listen on {listen}: {e}"),
+        })?;
     let addr = listener.local_addr().map_err(|e| Error::Configuration {
         message: format!("cannot read the listening address: {e}"),
     })?;
@@ -49,7 +51,10 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         let (token, secret) = issue(dev, Some(DEV_TOKEN_LABEL.into()));
         app.tokens.insert_token(&token).await?;
         if out.json {
-            println!("{}", serde_json::json!({"listen": addr.to_string(), "dev_token": secret}));
+            println!(
+                "{}",
+                serde_json::json!({"listen": addr.to_string(), "dev_token": secret})
+            );
         } else {
             println!("switchboard listening on http://{addr} (carrier: fake)");
             println!("development token for account {DEFAULT_ACCOUNT}: {secret}");

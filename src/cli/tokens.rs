@@ -35,7 +35,10 @@ pub enum TokenCommand {
 pub async fn run(config: &Config, command: TokenCommand, out: Output) -> Result<()> {
     let (_, tokens) = switchboard::open_store(config.database_url().expose()).await?;
     match command {
-        TokenCommand::Create { account: name, label } => {
+        TokenCommand::Create {
+            account: name,
+            label,
+        } => {
             let (token, secret) = issue(account(&name)?, label);
             tokens.insert_token(&token).await?;
             out.new_token(&token, &secret)
