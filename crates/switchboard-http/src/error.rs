@@ -171,6 +171,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The JSON body of an error, for the schema tests.
+#[cfg(test)]
+pub(crate) fn test_body(field: Option<&str>) -> serde_json::Value {
+    let detail = Detail {
+        code: "invalid_input",
+        message: "invalid phone_number: must start with '+'",
+        field,
+    };
+    serde_json::to_value(Body { error: detail }).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

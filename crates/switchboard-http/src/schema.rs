@@ -30,6 +30,7 @@ pub(crate) struct PhoneNumber {
     /// Display name; the number itself when none was given.
     pub(crate) friendly_name: String,
     /// The assigned agent, or `null`.
+    #[schema(required = true)]
     pub(crate) agent_id: Option<Uuid>,
     /// What the number can carry.
     pub(crate) capabilities: Capabilities,
@@ -230,12 +231,16 @@ pub(crate) struct AvailableNumber {
     /// Kind of number.
     pub(crate) number_type: NumberType,
     /// State or province, when the carrier says.
+    #[schema(required = true)]
     pub(crate) region: Option<String>,
     /// City, when the carrier says.
+    #[schema(required = true)]
     pub(crate) locality: Option<String>,
     /// Postal code, when the carrier says.
+    #[schema(required = true)]
     pub(crate) postal_code: Option<String>,
     /// Rate center, when the carrier says.
+    #[schema(required = true)]
     pub(crate) rate_center: Option<String>,
     /// What it can carry.
     pub(crate) capabilities: Capabilities,
@@ -258,6 +263,7 @@ pub(crate) struct NumberList {
     /// The numbers, oldest first.
     pub(crate) data: Vec<PhoneNumber>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(required = true)]
     pub(crate) next_cursor: Option<String>,
 }
 
@@ -300,6 +306,7 @@ pub(crate) struct ReleasedNumber {
     /// Display name.
     pub(crate) friendly_name: String,
     /// The assigned agent, or `null`.
+    #[schema(required = true)]
     pub(crate) agent_id: Option<Uuid>,
     /// What the number could carry.
     pub(crate) capabilities: Capabilities,
@@ -370,4 +377,238 @@ pub(crate) struct Health {
     /// Always `ok`.
     #[schema(example = "ok")]
     pub(crate) status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::{TimeZone, Utc};
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+    use switchboard_core as core;
+
+    use super::*;
+
+    fn number(agent: Option<Uuid>, fax: bool) -> core::ProvisionedNumber {
+        core::ProvisionedNumber {
+            id: "a1b2c3d4-5678-9012-3456-789012345678".parse().unwrap(),
+            account: core::AccountId::parse("acme").unwrap(),
+            phone_number: core::PhoneNumber::parse("+16045551234").unwrap(),
+            friendly_name: "Main Line".into(),
+            agent_id: agent,
+            capabilities: core::Capabilities {
+                fax,
+                ..core::Capabilities::VOICE_SMS_MMS
+            },
+            provider: "signalwire".into(),
+            carrier_id: Some("c1".into()),
+            routing: core::Routing::default(),
+            state: core::NumberState::Active,
+            idempotency_key: None,
+            created_at: Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap(),
+            updated_at: Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap(),
+            released_at: None,
+            release_not_before: None,
+        }
+    }
+
+    fn routing() -> core::Routing {
+        core::Routing {
+            voice_url: Some(core::WebhookUrl::parse("https://a.example/voice").unwrap()),
+            voice_method: Some(core::WebhookMethod::Get),
+            sms_url: Some(core::WebhookUrl::parse("https://a.example/sms").unwrap()),
+            sms_method: Some(core::WebhookMethod::Post),
+            status_callback: Some(core::WebhookUrl::parse("https://a.example/status").unwrap()),
+        }
+    }
+
+    /// Core JSON decodes into the mirror (which rejects unknown fields) and
+    /// encodes back to the same JSON.
+    fn round_trip<M: Serialize + DeserializeOwned>(core_json: &Value) {
+        let mirror: M = serde_json::from_value(core_json.clone())
+            .unwrap_or_else(|e| panic!("mirror rejects core JSON {core_json}: {e}"));
+        assert_eq!(&serde_json::to_value(&mirror).unwrap(), core_json);
+    }
+
+    fn component(name: &str) -> Value {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        doc["components"]["schemas"][name].clone()
+    }
+
+    fn keys(value: &Value) -> BTreeSet<String> {
+        value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn required(schema: &Value) -> BTreeSet<String> {
+        schema["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The published schema names exactly the fields of `full` (every optional
+    /// field set) plus `extra`, and requires exactly those of `minimal`.
+    fn schema_matches(name: &str, full: &Value, minimal: &Value, extra: &[&str]) {
+        let schema = component(name);
+        let mut expected = keys(full);
+        expected.extend(extra.iter().map(|s| s.to_string()));
+        assert_eq!(keys(&schema["properties"]), expected, "properties of {name}");
+        assert_eq!(required(&schema), keys(minimal), "required of {name}");
+    }
+
+    #[test]
+    fn the_phone_number_object_mirrors_core() {
+        let full = serde_json::to_value(number(Some(Uuid::nil()), true)).unwrap();
+        let minimal = serde_json::to_value(number(None, false)).unwrap();
+        assert!(minimal["agent_id"].is_null());
+        round_trip::<PhoneNumber>(&full);
+        round_trip::<PhoneNumber>(&minimal);
+        schema_matches("PhoneNumber", &full, &minimal, &[]);
+        round_trip::<Capabilities>(&full["capabilities"]);
+        round_trip::<Capabilities>(&minimal["capabilities"]);
+        schema_matches(
+            "Capabilities",
+            &full["capabilities"],
+            &json!({}),
+            &[],
+        );
+    }
+
+    #[test]
+    fn the_provision_request_mirrors_core() {
+        let full = core::ProvisionRequest::new(core::PhoneNumber::parse("+16045551234").unwrap())
+            .friendly_name("Main Line")
+            .agent(Uuid::nil())
+            .routing(routing())
+            .provider("fake")
+            .idempotency_key("k1");
+        let full = serde_json::to_value(full).unwrap();
+        let minimal = json!({"phone_number": "+16045551234"});
+        round_trip::<ProvisionRequest>(&full);
+        round_trip::<ProvisionRequest>(&minimal);
+        // And the other way: what the mirror documents, core accepts.
+        let back: core::ProvisionRequest = serde_json::from_value(full.clone()).unwrap();
+        assert_eq!(serde_json::to_value(back).unwrap(), full);
+        schema_matches("ProvisionRequest", &full, &minimal, &[]);
+        round_trip::<Routing>(&full["routing"]);
+        schema_matches("Routing", &full["routing"], &json!({}), &[]);
+    }
+
+    #[test]
+    fn the_search_request_mirrors_core_plus_provider() {
+        let full = core::SearchQuery::new(core::CountryCode::CA)
+            .number_type(core::NumberType::TollFree)
+            .area_code("604")
+            .pattern(core::DigitPattern::EndsWith("1234".into()))
+            .region("BC")
+            .locality("Vancouver")
+            .postal_code("V6B")
+            .capabilities(core::Capabilities::VOICE_SMS_MMS)
+            .limit(5);
+        let full = serde_json::to_value(full).unwrap();
+        round_trip::<SearchRequest>(&full);
+        for pattern in [json!({"contains": "55"}), json!({"starts_with": "604"})] {
+            let mut with = full.clone();
+            with["pattern"] = pattern;
+            round_trip::<SearchRequest>(&with);
+        }
+        let defaults = serde_json::to_value(core::SearchQuery::default()).unwrap();
+        let mirror_defaults: SearchRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(serde_json::to_value(mirror_defaults).unwrap(), defaults);
+        schema_matches("SearchRequest", &full, &json!({}), &["provider"]);
+    }
+
+    #[test]
+    fn available_numbers_mirror_core() {
+        let full = core::AvailableNumber {
+            phone_number: core::PhoneNumber::parse("+16045551234").unwrap(),
+            country: core::CountryCode::CA,
+            number_type: core::NumberType::Local,
+            region: Some("BC".into()),
+            locality: Some("Vancouver".into()),
+            postal_code: Some("V6B".into()),
+            rate_center: Some("VANCOUVER".into()),
+            capabilities: core::Capabilities::VOICE_SMS_MMS,
+            provider: "fake".into(),
+        };
+        let minimal = core::AvailableNumber {
+            region: None,
+            locality: None,
+            postal_code: None,
+            rate_center: None,
+            ..full.clone()
+        };
+        let full = serde_json::to_value(full).unwrap();
+        let minimal = serde_json::to_value(minimal).unwrap();
+        round_trip::<AvailableNumber>(&full);
+        round_trip::<AvailableNumber>(&minimal);
+        // Core writes absent details as null, so every field is always there.
+        schema_matches("AvailableNumber", &full, &minimal, &[]);
+        round_trip::<SearchResults>(&json!({"data": [full]}));
+    }
+
+    #[test]
+    fn the_update_request_mirrors_core_plus_id() {
+        let id = json!("a1b2c3d4-5678-9012-3456-789012345678");
+        for agent in [Some(Some(Uuid::nil())), Some(None)] {
+            let update = core::NumberUpdate {
+                friendly_name: Some("Support".into()),
+                agent_id: agent,
+                routing: Some(routing()),
+            };
+            let mut full = serde_json::to_value(update).unwrap();
+            full["id"] = id.clone();
+            round_trip::<UpdateRequest>(&full);
+            if agent == Some(None) {
+                assert!(full["agent_id"].is_null());
+            }
+        }
+        let update = core::NumberUpdate {
+            friendly_name: Some("Support".into()),
+            agent_id: Some(Some(Uuid::nil())),
+            routing: Some(routing()),
+        };
+        let full = serde_json::to_value(update).unwrap();
+        schema_matches("UpdateRequest", &full, &json!({"id": id}), &["id"]);
+        let schema = component("UpdateRequest");
+        assert!(
+            schema["properties"]["agent_id"].to_string().contains("null"),
+            "agent_id must be documented as nullable: {schema}"
+        );
+    }
+
+    #[test]
+    fn list_release_and_error_bodies_mirror_what_the_handlers_send() {
+        let listing = crate::routes::numbers::test_listing(vec![number(None, false)], Some("c".into()));
+        round_trip::<NumberList>(&listing);
+        schema_matches("NumberList", &listing, &listing, &[]);
+
+        let mut releasing = number(None, false);
+        releasing.state = core::NumberState::Releasing;
+        releasing.release_not_before = Some(Utc.with_ymd_and_hms(2024, 1, 16, 0, 0, 0).unwrap());
+        let pending = crate::routes::numbers::test_release_body(releasing);
+        assert_eq!(pending["status"], "releasing");
+        assert_eq!(pending["release_not_before"], "2024-01-16T00:00:00Z");
+        round_trip::<ReleasedNumber>(&pending);
+        let mut released = number(None, false);
+        released.state = core::NumberState::Released;
+        released.released_at = Some(Utc.with_ymd_and_hms(2024, 1, 16, 0, 0, 0).unwrap());
+        let done = crate::routes::numbers::test_release_body(released.clone());
+        assert_eq!(done["status"], "released");
+        round_trip::<ReleasedNumber>(&done);
+        let mut full = done.clone();
+        full["release_not_before"] = json!("2024-01-16T00:00:00Z");
+        released.released_at = None;
+        let minimal = crate::routes::numbers::test_release_body(released);
+        schema_matches("ReleasedNumber", &full, &minimal, &[]);
+
+        let error = crate::error::test_body(Some("phone_number"));
+        round_trip::<ErrorResponse>(&error);
+        round_trip::<ErrorResponse>(&crate::error::test_body(None));
+        schema_matches("ErrorDetail", &error["error"], &crate::error::test_body(None)["error"], &[]);
+    }
 }

@@ -1,10 +1,10 @@
 //! The routes, registered through utoipa-axum so that the router and the
 //! OpenAPI document come from the same list and cannot disagree.
 
-mod meta;
-mod numbers;
-mod provision;
-mod search;
+pub(crate) mod meta;
+pub(crate) mod numbers;
+pub(crate) mod provision;
+pub(crate) mod search;
 
 use std::future::Future;
 

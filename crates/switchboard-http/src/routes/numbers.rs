@@ -331,17 +331,36 @@ pub(crate) async fn release_phone_number(
     let number =
         super::detached(async move { service.release(&caller.account, request.id).await })
             .await?;
+    let (status, body) = release_body(number);
+    Ok((status, Json(body)))
+}
+
+fn release_body(number: ProvisionedNumber) -> (StatusCode, ReleaseBody) {
     let (status, label) = match number.state {
         NumberState::Released => (StatusCode::OK, "released"),
         _ => (StatusCode::ACCEPTED, "releasing"),
     };
-    Ok((
-        status,
-        Json(ReleaseBody {
-            released_at: number.released_at.map(timestamp),
-            release_not_before: number.release_not_before.map(timestamp),
-            number,
-            status: label,
-        }),
-    ))
+    let body = ReleaseBody {
+        released_at: number.released_at.map(timestamp),
+        release_not_before: number.release_not_before.map(timestamp),
+        number,
+        status: label,
+    };
+    (status, body)
+}
+
+/// The JSON the list handler sends for `items`, for the schema tests.
+#[cfg(test)]
+pub(crate) fn test_listing(items: Vec<ProvisionedNumber>, next_cursor: Option<String>) -> Value {
+    serde_json::to_value(Listing {
+        data: items,
+        next_cursor,
+    })
+    .unwrap_or_default()
+}
+
+/// The JSON the release handler sends for `number`, for the schema tests.
+#[cfg(test)]
+pub(crate) fn test_release_body(number: ProvisionedNumber) -> Value {
+    serde_json::to_value(release_body(number).1).unwrap_or_default()
 }
