@@ -61,13 +61,9 @@ async fn authenticate(
             "missing Authorization header; send Authorization: Bearer <token>",
         ));
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(bearer_token)
-        .ok_or_else(|| {
-            ApiError::unauthenticated("the Authorization header must be Bearer <token>")
-        })?;
+    let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+        ApiError::unauthenticated("the Authorization header must be Bearer <token>")
+    })?;
     let hash = hash_token(token);
     let found = state.tokens.find_token_by_hash(&hash).await?;
     match found {

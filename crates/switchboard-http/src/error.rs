@@ -34,11 +34,7 @@ struct Detail<'a> {
 }
 
 impl ApiError {
-    pub(crate) fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code: Cow::Borrowed(code),
@@ -74,7 +70,12 @@ impl ApiError {
 /// Seconds to wait, rounded up so that a client never comes back too early.
 fn whole_seconds(wait: Duration) -> u64 {
     let secs = wait.as_secs();
-    if wait.subsec_nanos() > 0 { secs + 1 } else { secs }.max(1)
+    if wait.subsec_nanos() > 0 {
+        secs + 1
+    } else {
+        secs
+    }
+    .max(1)
 }
 
 impl From<Error> for ApiError {
@@ -103,12 +104,8 @@ impl From<Error> for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Error::RetryLater { not_before, .. } => {
-                retry_after = not_before.and_then(|at| {
-                    (at - chrono::Utc::now())
-                        .to_std()
-                        .ok()
-                        .map(whole_seconds)
-                });
+                retry_after = not_before
+                    .and_then(|at| (at - chrono::Utc::now()).to_std().ok().map(whole_seconds));
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Error::Transport { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -189,7 +186,10 @@ mod tests {
     #[test]
     fn core_errors_map_to_statuses_that_say_whose_fault_it_is() {
         let cases: Vec<(Error, StatusCode)> = vec![
-            (Error::invalid("phone_number", "bad"), StatusCode::BAD_REQUEST),
+            (
+                Error::invalid("phone_number", "bad"),
+                StatusCode::BAD_REQUEST,
+            ),
             (Error::not_found("x"), StatusCode::NOT_FOUND),
             (
                 Error::AlreadyProvisioned {

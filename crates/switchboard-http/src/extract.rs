@@ -84,7 +84,8 @@ fn is_json(content_type: &str) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Decodes JSON text into `T`; trailing text after the value is an error.
@@ -110,10 +111,7 @@ pub(crate) fn decode_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError
         other => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_input",
-            format!(
-                "the body must be a JSON object, not {}",
-                json_kind(&other)
-            ),
+            format!("the body must be a JSON object, not {}", json_kind(&other)),
         )),
     }
 }
@@ -133,7 +131,10 @@ pub(crate) fn take_string(
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(ApiError::invalid(
             field,
-            format!("invalid {field}: expected a string, got {}", json_kind(&other)),
+            format!(
+                "invalid {field}: expected a string, got {}",
+                json_kind(&other)
+            ),
         )),
     }
 }
@@ -248,7 +249,9 @@ mod tests {
     use switchboard_core::{NumberUpdate, ProvisionRequest, SearchQuery};
 
     fn field_of<T: DeserializeOwned>(json: &str) -> (String, Option<String>, String) {
-        let err = decode_json::<T>(json.as_bytes()).err().expect("should fail");
+        let err = decode_json::<T>(json.as_bytes())
+            .err()
+            .expect("should fail");
         (err.code.to_string(), err.field, err.message)
     }
 

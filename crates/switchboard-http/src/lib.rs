@@ -78,10 +78,8 @@ pub use switchboard_core::TokenStore;
 /// routes. Paths and methods it does not serve answer 404 and 405 as JSON.
 pub fn router(state: AppState) -> Router {
     let (protected, public) = routes::parts();
-    let protected: Router<AppState> = Router::from(protected).route_layer(from_fn_with_state(
-        state.clone(),
-        auth::require_bearer,
-    ));
+    let protected: Router<AppState> = Router::from(protected)
+        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
     let public: Router<AppState> = public.into();
     let timeout = state.options.request_timeout;
     let body_limit = state.options.body_limit;

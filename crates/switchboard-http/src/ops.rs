@@ -69,7 +69,11 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
 /// Middleware: answers 503 `timeout` when the handler takes too long. State
 /// changes run on their own tasks (see `routes::detached`), so they finish
 /// even when the answer is given up on.
-pub(crate) async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+pub(crate) async fn timeout(
+    State(limit): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(

@@ -446,7 +446,11 @@ mod tests {
     fn required(schema: &Value) -> BTreeSet<String> {
         schema["required"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -456,7 +460,11 @@ mod tests {
         let schema = component(name);
         let mut expected = keys(full);
         expected.extend(extra.iter().map(|s| s.to_string()));
-        assert_eq!(keys(&schema["properties"]), expected, "properties of {name}");
+        assert_eq!(
+            keys(&schema["properties"]),
+            expected,
+            "properties of {name}"
+        );
         assert_eq!(required(&schema), keys(minimal), "required of {name}");
     }
 
@@ -470,12 +478,7 @@ mod tests {
         schema_matches("PhoneNumber", &full, &minimal, &[]);
         round_trip::<Capabilities>(&full["capabilities"]);
         round_trip::<Capabilities>(&minimal["capabilities"]);
-        schema_matches(
-            "Capabilities",
-            &full["capabilities"],
-            &json!({}),
-            &[],
-        );
+        schema_matches("Capabilities", &full["capabilities"], &json!({}), &[]);
     }
 
     #[test]
@@ -576,14 +579,17 @@ mod tests {
         schema_matches("UpdateRequest", &full, &json!({"id": id}), &["id"]);
         let schema = component("UpdateRequest");
         assert!(
-            schema["properties"]["agent_id"].to_string().contains("null"),
+            schema["properties"]["agent_id"]
+                .to_string()
+                .contains("null"),
             "agent_id must be documented as nullable: {schema}"
         );
     }
 
     #[test]
     fn list_release_and_error_bodies_mirror_what_the_handlers_send() {
-        let listing = crate::routes::numbers::test_listing(vec![number(None, false)], Some("c".into()));
+        let listing =
+            crate::routes::numbers::test_listing(vec![number(None, false)], Some("c".into()));
         round_trip::<NumberList>(&listing);
         schema_matches("NumberList", &listing, &listing, &[]);
 
@@ -609,6 +615,11 @@ mod tests {
         let error = crate::error::test_body(Some("phone_number"));
         round_trip::<ErrorResponse>(&error);
         round_trip::<ErrorResponse>(&crate::error::test_body(None));
-        schema_matches("ErrorDetail", &error["error"], &crate::error::test_body(None)["error"], &[]);
+        schema_matches(
+            "ErrorDetail",
+            &error["error"],
+            &crate::error::test_body(None)["error"],
+            &[],
+        );
     }
 }

@@ -83,14 +83,24 @@ async fn every_route_works_for_its_owner() {
     assert_eq!(posted.status, StatusCode::OK, "{}", posted.text);
     assert_eq!(posted.body, got.body);
     let filtered = server
-        .get(&format!("{SEARCH}?country=CA&area_code=604&voice=true&limit=2"), Some(ACME))
+        .get(
+            &format!("{SEARCH}?country=CA&area_code=604&voice=true&limit=2"),
+            Some(ACME),
+        )
         .await;
     assert_eq!(filtered.status, StatusCode::OK, "{}", filtered.text);
     for n in filtered.body["data"].as_array().unwrap() {
-        assert!(n["phone_number"].as_str().unwrap().starts_with("+1604"), "{n}");
+        assert!(
+            n["phone_number"].as_str().unwrap().starts_with("+1604"),
+            "{n}"
+        );
     }
     let patterned = server
-        .post(SEARCH, Some(ACME), &json!({"country": "CA", "pattern": {"starts_with": "604"}, "limit": 2}))
+        .post(
+            SEARCH,
+            Some(ACME),
+            &json!({"country": "CA", "pattern": {"starts_with": "604"}, "limit": 2}),
+        )
         .await;
     assert_eq!(patterned.status, StatusCode::OK, "{}", patterned.text);
 
@@ -121,7 +131,11 @@ async fn every_route_works_for_its_owner() {
         assert_eq!(got.body, made.body);
     }
     let got = server
-        .post(GET, Some(ACME), &json!({"phone_number": numbers[0].as_str()}))
+        .post(
+            GET,
+            Some(ACME),
+            &json!({"phone_number": numbers[0].as_str()}),
+        )
         .await;
     assert_eq!(got.body, made.body);
 
@@ -135,7 +149,9 @@ async fn every_route_works_for_its_owner() {
         .await;
     assert_eq!(next.body["data"][0], second);
     assert!(next.body["next_cursor"].is_null());
-    let by_agent = server.get(&format!("{LIST}?agent_id={agent}"), Some(ACME)).await;
+    let by_agent = server
+        .get(&format!("{LIST}?agent_id={agent}"), Some(ACME))
+        .await;
     assert_eq!(by_agent.body["data"], json!([made.body]));
     let no_body = server.post_raw(LIST, Some(ACME), None, "").await;
     assert_eq!(no_body.status, StatusCode::OK, "{}", no_body.text);
@@ -168,10 +184,15 @@ async fn every_route_works_for_its_owner() {
     // when asked for.
     let listed = server.get(LIST, Some(ACME)).await;
     assert_eq!(listed.body["data"], json!([second]));
-    let all = server.get(&format!("{LIST}?include_released=true"), Some(ACME)).await;
+    let all = server
+        .get(&format!("{LIST}?include_released=true"), Some(ACME))
+        .await;
     assert_eq!(all.body["data"].as_array().unwrap().len(), 2);
     let lookup = server
-        .get(&format!("{GET}?phone_number=%2B{}", &numbers[0].as_str()[1..]), Some(ACME))
+        .get(
+            &format!("{GET}?phone_number=%2B{}", &numbers[0].as_str()[1..]),
+            Some(ACME),
+        )
         .await;
     assert_eq!(lookup.status, StatusCode::NOT_FOUND);
     assert_eq!(lookup.code(), "not_found");
@@ -194,14 +215,25 @@ async fn a_pending_release_is_202_releasing() {
     .await;
     let number = server.for_sale(1).remove(0);
     let made = server.provision(ACME, &number).await;
-    let answer = server.post(RELEASE, Some(ACME), &json!({"id": made["id"]})).await;
+    let answer = server
+        .post(RELEASE, Some(ACME), &json!({"id": made["id"]}))
+        .await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
     assert_eq!(answer.body["status"], "releasing");
     assert_eq!(answer.body["is_active"], false);
-    assert!(answer.body["release_not_before"].is_string(), "{}", answer.text);
+    assert!(
+        answer.body["release_not_before"].is_string(),
+        "{}",
+        answer.text
+    );
     assert!(answer.body.get("released_at").is_none());
     // Still the account's, and still found by an inbound call.
-    let got = server.get(&format!("{GET}?phone_number=%2B{}", &number.as_str()[1..]), Some(ACME)).await;
+    let got = server
+        .get(
+            &format!("{GET}?phone_number=%2B{}", &number.as_str()[1..]),
+            Some(ACME),
+        )
+        .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body["is_active"], false);
     server.stop().await;
@@ -296,7 +328,10 @@ async fn every_protected_route_refuses_missing_wrong_and_revoked_tokens() {
     }
     // The public routes need nothing.
     assert_eq!(server.get("/healthz", None).await.status, StatusCode::OK);
-    assert_eq!(server.get("/openapi.json", None).await.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/openapi.json", None).await.status,
+        StatusCode::OK
+    );
     server.stop().await;
 }
 
@@ -310,10 +345,16 @@ async fn another_account_sees_and_changes_nothing() {
 
     for answer in [
         server.get(&format!("{GET}?id={id}"), Some(GLOBEX)).await,
-        server.get(&format!("{GET}?phone_number={encoded}"), Some(GLOBEX)).await,
+        server
+            .get(&format!("{GET}?phone_number={encoded}"), Some(GLOBEX))
+            .await,
         server.post(GET, Some(GLOBEX), &json!({"id": id})).await,
         server
-            .post(UPDATE, Some(GLOBEX), &json!({"id": id, "friendly_name": "Mine now"}))
+            .post(
+                UPDATE,
+                Some(GLOBEX),
+                &json!({"id": id, "friendly_name": "Mine now"}),
+            )
             .await,
         server
             .post(UPDATE, Some(GLOBEX), &json!({"id": id, "agent_id": null}))
@@ -326,7 +367,9 @@ async fn another_account_sees_and_changes_nothing() {
     }
     let listed = server.get(LIST, Some(GLOBEX)).await;
     assert_eq!(listed.body, json!({"data": [], "next_cursor": null}));
-    let listed = server.get(&format!("{LIST}?include_released=true"), Some(GLOBEX)).await;
+    let listed = server
+        .get(&format!("{LIST}?include_released=true"), Some(GLOBEX))
+        .await;
     assert_eq!(listed.body["data"], json!([]));
 
     // The owner's number is as it was, and the carrier was never asked.
@@ -341,7 +384,11 @@ async fn another_account_sees_and_changes_nothing() {
     );
     // Buying the same number from the other account is refused, not shared.
     let taken = server
-        .post(PROVISION, Some(GLOBEX), &json!({"phone_number": number.as_str()}))
+        .post(
+            PROVISION,
+            Some(GLOBEX),
+            &json!({"phone_number": number.as_str()}),
+        )
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     server.stop().await;
@@ -389,41 +436,282 @@ async fn bad_input_is_a_json_400_that_names_the_field_and_changes_nothing() {
     let free = server.for_sale(2)[1].as_str().to_string();
     let b = StatusCode::BAD_REQUEST;
     let mut cases = vec![
-        bad("malformed JSON", PROVISION, r#"{"phone_number": "+1604"#, b, "invalid_json", None),
-        bad("trailing text", PROVISION, &format!(r#"{{"phone_number": "{free}"}} x"#), b, "invalid_json", None),
-        bad("not an object", PROVISION, &format!(r#"["{free}"]"#), b, "invalid_input", None),
-        bad("missing number", PROVISION, r#"{"friendly_name": "x"}"#, b, "invalid_input", Some("phone_number")),
-        bad("empty body", PROVISION, "", b, "invalid_input", Some("phone_number")),
-        bad("number not E.164", PROVISION, r#"{"phone_number": "604-555-1234"}"#, b, "invalid_input", Some("phone_number")),
-        bad("number not in plan", PROVISION, r#"{"phone_number": "+10995551234"}"#, b, "invalid_input", Some("phone_number")),
-        bad("number wrong type", PROVISION, r#"{"phone_number": 16045551234}"#, b, "invalid_input", Some("phone_number")),
-        bad("agent not a UUID", PROVISION, &format!(r#"{{"phone_number": "{free}", "agent_id": "agent-7"}}"#), b, "invalid_input", Some("agent_id")),
-        bad("name wrong type", PROVISION, &format!(r#"{{"phone_number": "{free}", "friendly_name": 5}}"#), b, "invalid_input", Some("friendly_name")),
-        bad("name too long", PROVISION, &format!(r#"{{"phone_number": "{free}", "friendly_name": "{}"}}"#, "x".repeat(65)), b, "invalid_input", Some("friendly_name")),
-        bad("unknown field", PROVISION, &format!(r#"{{"phone_number": "{free}", "colour": "red"}}"#), b, "invalid_input", Some("colour")),
-        bad("bad webhook", PROVISION, &format!(r#"{{"phone_number": "{free}", "routing": {{"voice_url": "ftp://x"}}}}"#), b, "invalid_input", Some("routing.voice_url")),
-        bad("unknown provider", PROVISION, &format!(r#"{{"phone_number": "{free}", "provider": "acme-tel"}}"#), b, "invalid_input", Some("provider")),
-        bad("bad idempotency key", PROVISION, &format!(r#"{{"phone_number": "{free}", "idempotency_key": "a b"}}"#), b, "invalid_input", Some("idempotency_key")),
-        bad("search limit", SEARCH, r#"{"limit": 0}"#, b, "invalid_input", Some("limit")),
-        bad("search area code", SEARCH, r#"{"area_code": "60a"}"#, b, "invalid_input", Some("area_code")),
-        bad("search provider type", SEARCH, r#"{"provider": 5}"#, b, "invalid_input", Some("provider")),
-        bad("search unknown", SEARCH, r#"{"areacode": "604"}"#, b, "invalid_input", Some("areacode")),
-        bad("list limit", LIST, r#"{"limit": 5000}"#, b, "invalid_input", Some("limit")),
-        bad("list cursor", LIST, r#"{"cursor": "nope"}"#, b, "invalid_input", Some("cursor")),
+        bad(
+            "malformed JSON",
+            PROVISION,
+            r#"{"phone_number": "+1604"#,
+            b,
+            "invalid_json",
+            None,
+        ),
+        bad(
+            "trailing text",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}"}} x"#),
+            b,
+            "invalid_json",
+            None,
+        ),
+        bad(
+            "not an object",
+            PROVISION,
+            &format!(r#"["{free}"]"#),
+            b,
+            "invalid_input",
+            None,
+        ),
+        bad(
+            "missing number",
+            PROVISION,
+            r#"{"friendly_name": "x"}"#,
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "empty body",
+            PROVISION,
+            "",
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "number not E.164",
+            PROVISION,
+            r#"{"phone_number": "604-555-1234"}"#,
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "number not in plan",
+            PROVISION,
+            r#"{"phone_number": "+10995551234"}"#,
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "number wrong type",
+            PROVISION,
+            r#"{"phone_number": 16045551234}"#,
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "agent not a UUID",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "agent_id": "agent-7"}}"#),
+            b,
+            "invalid_input",
+            Some("agent_id"),
+        ),
+        bad(
+            "name wrong type",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "friendly_name": 5}}"#),
+            b,
+            "invalid_input",
+            Some("friendly_name"),
+        ),
+        bad(
+            "name too long",
+            PROVISION,
+            &format!(
+                r#"{{"phone_number": "{free}", "friendly_name": "{}"}}"#,
+                "x".repeat(65)
+            ),
+            b,
+            "invalid_input",
+            Some("friendly_name"),
+        ),
+        bad(
+            "unknown field",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "colour": "red"}}"#),
+            b,
+            "invalid_input",
+            Some("colour"),
+        ),
+        bad(
+            "bad webhook",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "routing": {{"voice_url": "ftp://x"}}}}"#),
+            b,
+            "invalid_input",
+            Some("routing.voice_url"),
+        ),
+        bad(
+            "unknown provider",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "provider": "acme-tel"}}"#),
+            b,
+            "invalid_input",
+            Some("provider"),
+        ),
+        bad(
+            "bad idempotency key",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}", "idempotency_key": "a b"}}"#),
+            b,
+            "invalid_input",
+            Some("idempotency_key"),
+        ),
+        bad(
+            "search limit",
+            SEARCH,
+            r#"{"limit": 0}"#,
+            b,
+            "invalid_input",
+            Some("limit"),
+        ),
+        bad(
+            "search area code",
+            SEARCH,
+            r#"{"area_code": "60a"}"#,
+            b,
+            "invalid_input",
+            Some("area_code"),
+        ),
+        bad(
+            "search provider type",
+            SEARCH,
+            r#"{"provider": 5}"#,
+            b,
+            "invalid_input",
+            Some("provider"),
+        ),
+        bad(
+            "search unknown",
+            SEARCH,
+            r#"{"areacode": "604"}"#,
+            b,
+            "invalid_input",
+            Some("areacode"),
+        ),
+        bad(
+            "list limit",
+            LIST,
+            r#"{"limit": 5000}"#,
+            b,
+            "invalid_input",
+            Some("limit"),
+        ),
+        bad(
+            "list cursor",
+            LIST,
+            r#"{"cursor": "nope"}"#,
+            b,
+            "invalid_input",
+            Some("cursor"),
+        ),
         bad("get neither", GET, "{}", b, "invalid_input", None),
-        bad("get both", GET, &format!(r#"{{"id": "{id}", "phone_number": "{}"}}"#, number.as_str()), b, "invalid_input", None),
-        bad("get id", GET, r#"{"id": "7"}"#, b, "invalid_input", Some("id")),
-        bad("get number", GET, r#"{"phone_number": "6045551234"}"#, b, "invalid_input", Some("phone_number")),
-        bad("update no id", UPDATE, r#"{"friendly_name": "x"}"#, b, "invalid_input", Some("id")),
-        bad("update bad id", UPDATE, r#"{"id": "x", "friendly_name": "x"}"#, b, "invalid_input", Some("id")),
-        bad("update nothing", UPDATE, &format!(r#"{{"id": "{id}"}}"#), b, "invalid_input", Some("body")),
-        bad("update agent", UPDATE, &format!(r#"{{"id": "{id}", "agent_id": 7}}"#), b, "invalid_input", Some("agent_id")),
-        bad("update name", UPDATE, &format!(r#"{{"id": "{id}", "friendly_name": ""}}"#), b, "invalid_input", Some("friendly_name")),
-        bad("update unknown", UPDATE, &format!(r#"{{"id": "{id}", "name": "x"}}"#), b, "invalid_input", Some("name")),
-        bad("update webhook", UPDATE, &format!(r#"{{"id": "{id}", "routing": {{"sms_url": "nope"}}}}"#), b, "invalid_input", Some("routing.sms_url")),
-        bad("release no id", RELEASE, "{}", b, "invalid_input", Some("id")),
-        bad("release bad id", RELEASE, r#"{"id": 12}"#, b, "invalid_input", Some("id")),
-        bad("release unknown", RELEASE, &format!(r#"{{"id": "{id}", "force": true}}"#), b, "invalid_input", Some("force")),
+        bad(
+            "get both",
+            GET,
+            &format!(r#"{{"id": "{id}", "phone_number": "{}"}}"#, number.as_str()),
+            b,
+            "invalid_input",
+            None,
+        ),
+        bad(
+            "get id",
+            GET,
+            r#"{"id": "7"}"#,
+            b,
+            "invalid_input",
+            Some("id"),
+        ),
+        bad(
+            "get number",
+            GET,
+            r#"{"phone_number": "6045551234"}"#,
+            b,
+            "invalid_input",
+            Some("phone_number"),
+        ),
+        bad(
+            "update no id",
+            UPDATE,
+            r#"{"friendly_name": "x"}"#,
+            b,
+            "invalid_input",
+            Some("id"),
+        ),
+        bad(
+            "update bad id",
+            UPDATE,
+            r#"{"id": "x", "friendly_name": "x"}"#,
+            b,
+            "invalid_input",
+            Some("id"),
+        ),
+        bad(
+            "update nothing",
+            UPDATE,
+            &format!(r#"{{"id": "{id}"}}"#),
+            b,
+            "invalid_input",
+            Some("body"),
+        ),
+        bad(
+            "update agent",
+            UPDATE,
+            &format!(r#"{{"id": "{id}", "agent_id": 7}}"#),
+            b,
+            "invalid_input",
+            Some("agent_id"),
+        ),
+        bad(
+            "update name",
+            UPDATE,
+            &format!(r#"{{"id": "{id}", "friendly_name": ""}}"#),
+            b,
+            "invalid_input",
+            Some("friendly_name"),
+        ),
+        bad(
+            "update unknown",
+            UPDATE,
+            &format!(r#"{{"id": "{id}", "name": "x"}}"#),
+            b,
+            "invalid_input",
+            Some("name"),
+        ),
+        bad(
+            "update webhook",
+            UPDATE,
+            &format!(r#"{{"id": "{id}", "routing": {{"sms_url": "nope"}}}}"#),
+            b,
+            "invalid_input",
+            Some("routing.sms_url"),
+        ),
+        bad(
+            "release no id",
+            RELEASE,
+            "{}",
+            b,
+            "invalid_input",
+            Some("id"),
+        ),
+        bad(
+            "release bad id",
+            RELEASE,
+            r#"{"id": 12}"#,
+            b,
+            "invalid_input",
+            Some("id"),
+        ),
+        bad(
+            "release unknown",
+            RELEASE,
+            &format!(r#"{{"id": "{id}", "force": true}}"#),
+            b,
+            "invalid_input",
+            Some("force"),
+        ),
     ];
     let query = |what, path: String, field| Bad {
         what,
@@ -435,22 +723,68 @@ async fn bad_input_is_a_json_400_that_names_the_field_and_changes_nothing() {
         code: "invalid_input",
         field,
     };
-    cases.push(query("query limit", format!("{SEARCH}?limit=ten"), Some("limit")));
-    cases.push(query("query unknown", format!("{SEARCH}?areacode=604"), Some("areacode")));
-    cases.push(query("query patterns", format!("{SEARCH}?contains=1&ends_with=2"), Some("pattern")));
-    cases.push(query("query type", format!("{SEARCH}?number_type=landline"), Some("number_type")));
-    cases.push(query("query bool", format!("{SEARCH}?voice=maybe"), Some("voice")));
-    cases.push(query("list agent", format!("{LIST}?agent_id=x"), Some("agent_id")));
-    cases.push(query("list released", format!("{LIST}?include_released=yes"), Some("include_released")));
+    cases.push(query(
+        "query limit",
+        format!("{SEARCH}?limit=ten"),
+        Some("limit"),
+    ));
+    cases.push(query(
+        "query unknown",
+        format!("{SEARCH}?areacode=604"),
+        Some("areacode"),
+    ));
+    cases.push(query(
+        "query patterns",
+        format!("{SEARCH}?contains=1&ends_with=2"),
+        Some("pattern"),
+    ));
+    cases.push(query(
+        "query type",
+        format!("{SEARCH}?number_type=landline"),
+        Some("number_type"),
+    ));
+    cases.push(query(
+        "query bool",
+        format!("{SEARCH}?voice=maybe"),
+        Some("voice"),
+    ));
+    cases.push(query(
+        "list agent",
+        format!("{LIST}?agent_id=x"),
+        Some("agent_id"),
+    ));
+    cases.push(query(
+        "list released",
+        format!("{LIST}?include_released=yes"),
+        Some("include_released"),
+    ));
     cases.push(query("get id", format!("{GET}?id=12"), Some("id")));
-    cases.push(query("get number", format!("{GET}?phone_number=abc"), Some("phone_number")));
+    cases.push(query(
+        "get number",
+        format!("{GET}?phone_number=abc"),
+        Some("phone_number"),
+    ));
     cases.push(Bad {
         content_type: Some("text/plain"),
-        ..bad("not JSON", PROVISION, &format!(r#"{{"phone_number": "{free}"}}"#), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None)
+        ..bad(
+            "not JSON",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}"}}"#),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            None,
+        )
     });
     cases.push(Bad {
         content_type: None,
-        ..bad("no content type", PROVISION, &format!(r#"{{"phone_number": "{free}"}}"#), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None)
+        ..bad(
+            "no content type",
+            PROVISION,
+            &format!(r#"{{"phone_number": "{free}"}}"#),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            None,
+        )
     });
 
     for case in &cases {
@@ -487,11 +821,19 @@ async fn oversized_bodies_are_413_json() {
         ..Setup::default()
     })
     .await;
-    let body = format!(r#"{{"phone_number": "+16045551234", "friendly_name": "{}"}}"#, "x".repeat(4096));
+    let body = format!(
+        r#"{{"phone_number": "+16045551234", "friendly_name": "{}"}}"#,
+        "x".repeat(4096)
+    );
     let answer = server
         .post_raw(PROVISION, Some(ACME), Some("application/json"), body)
         .await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.text);
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.text
+    );
     assert_eq!(answer.code(), "payload_too_large");
     assert!(server.repo.is_empty());
     server.stop().await;
@@ -500,11 +842,18 @@ async fn oversized_bodies_are_413_json() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let server = TestServer::start().await;
-    let answer = server.get("/functions/v1/buy-phone-number", Some(ACME)).await;
+    let answer = server
+        .get("/functions/v1/buy-phone-number", Some(ACME))
+        .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.code(), "not_found");
     let answer = server.get(PROVISION, Some(ACME)).await;
-    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{}", answer.text);
+    assert_eq!(
+        answer.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        answer.text
+    );
     assert_eq!(answer.code(), "method_not_allowed");
     let answer = server.post("/healthz", None, &json!({})).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -526,7 +875,11 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
     let server = TestServer::start().await;
     let numbers = server.for_sale(8);
     let cases: Vec<(Error, StatusCode, &str)> = vec![
-        (unavailable(), StatusCode::UNPROCESSABLE_ENTITY, "number_unavailable"),
+        (
+            unavailable(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "number_unavailable",
+        ),
         (
             Error::RequirementMissing {
                 provider: "fake".into(),
@@ -569,7 +922,11 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
             .fake
             .script(Operation::Purchase, Fault::Fail(error), Times::Once);
         let answer = server
-            .post(PROVISION, Some(ACME), &json!({"phone_number": numbers[i].as_str()}))
+            .post(
+                PROVISION,
+                Some(ACME),
+                &json!({"phone_number": numbers[i].as_str()}),
+            )
             .await;
         assert_eq!(answer.status, status, "{code}: {}", answer.text);
         assert_eq!(answer.code(), code);
@@ -578,7 +935,10 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
         }
         // No live record holds the number.
         let got = server
-            .get(&format!("{GET}?phone_number=%2B{}", &numbers[i].as_str()[1..]), Some(ACME))
+            .get(
+                &format!("{GET}?phone_number=%2B{}", &numbers[i].as_str()[1..]),
+                Some(ACME),
+            )
             .await;
         assert_eq!(got.status, StatusCode::NOT_FOUND, "{code}: {}", got.text);
     }
@@ -604,7 +964,9 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
         }),
         Times::Once,
     );
-    let answer = server.get(&format!("{SEARCH}?locality=Vancouver"), Some(ACME)).await;
+    let answer = server
+        .get(&format!("{SEARCH}?locality=Vancouver"), Some(ACME))
+        .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.code(), "not_supported");
 
@@ -619,10 +981,19 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
         Times::Once,
     );
     let answer = server
-        .post(UPDATE, Some(ACME), &json!({"id": made["id"], "friendly_name": "New"}))
+        .post(
+            UPDATE,
+            Some(ACME),
+            &json!({"id": made["id"], "friendly_name": "New"}),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-    let got = server.get(&format!("{GET}?id={}", made["id"].as_str().unwrap()), Some(ACME)).await;
+    let got = server
+        .get(
+            &format!("{GET}?id={}", made["id"].as_str().unwrap()),
+            Some(ACME),
+        )
+        .await;
     assert_eq!(got.body, made);
     server.stop().await;
 }
@@ -641,9 +1012,18 @@ async fn a_slow_carrier_times_out_as_503_and_the_purchase_still_completes() {
         Times::Once,
     );
     let answer = server
-        .post(PROVISION, Some(ACME), &json!({"phone_number": number.as_str()}))
+        .post(
+            PROVISION,
+            Some(ACME),
+            &json!({"phone_number": number.as_str()}),
+        )
         .await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.text);
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
     assert_eq!(answer.code(), "timeout");
     // The purchase ran on; it ends recorded, not left reserved.
     let path = format!("{GET}?phone_number=%2B{}", &number.as_str()[1..]);

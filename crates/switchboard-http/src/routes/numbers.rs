@@ -161,8 +161,9 @@ async fn get(
         (None, Some(text)) => {
             // Syntax only: a number outside the numbering plan is simply not
             // found, and the hot path skips the numbering-plan tables.
-            let number = PhoneNumber::parse_trusted(&text)
-                .map_err(|e| ApiError::invalid("phone_number", format!("invalid phone_number: {e}")))?;
+            let number = PhoneNumber::parse_trusted(&text).map_err(|e| {
+                ApiError::invalid("phone_number", format!("invalid phone_number: {e}"))
+            })?;
             match state.service.lookup(&number).await? {
                 Some(found) if found.account == caller.account => Ok(Json(found)),
                 _ => Err(Error::not_found(format!("phone number {number}")).into()),
@@ -267,9 +268,13 @@ pub(crate) async fn update_phone_number(
 fn take_id(value: Option<Value>) -> Result<Uuid, ApiError> {
     match value {
         None | Some(Value::Null) => Err(ApiError::invalid("id", "id is required")),
-        Some(Value::String(text)) => Uuid::parse_str(&text)
-            .map_err(|e| ApiError::invalid("id", format!("invalid id: {e}"))),
-        Some(_) => Err(ApiError::invalid("id", "invalid id: expected a UUID string")),
+        Some(Value::String(text)) => {
+            Uuid::parse_str(&text).map_err(|e| ApiError::invalid("id", format!("invalid id: {e}")))
+        }
+        Some(_) => Err(ApiError::invalid(
+            "id",
+            "invalid id: expected a UUID string",
+        )),
     }
 }
 
@@ -329,8 +334,7 @@ pub(crate) async fn release_phone_number(
 ) -> Result<(StatusCode, Json<ReleaseBody>), ApiError> {
     let service = state.service.clone();
     let number =
-        super::detached(async move { service.release(&caller.account, request.id).await })
-            .await?;
+        super::detached(async move { service.release(&caller.account, request.id).await }).await?;
     let (status, body) = release_body(number);
     Ok((status, Json(body)))
 }

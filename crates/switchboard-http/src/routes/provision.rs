@@ -64,7 +64,7 @@ pub(crate) async fn provision_phone_number(
         }
     }
     let service = state.service.clone();
-    let number = super::detached(async move { service.provision(&caller.account, &request).await })
-        .await?;
+    let number =
+        super::detached(async move { service.provision(&caller.account, &request).await }).await?;
     Ok(Json(number))
 }

@@ -106,8 +106,7 @@ impl TestServer {
             purchase_retry: RetryPolicy::NONE,
             ..ServiceOptions::default()
         });
-        let state =
-            AppState::new(service, Arc::new(tokens.clone())).with_options(setup.options);
+        let state = AppState::new(service, Arc::new(tokens.clone())).with_options(setup.options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -287,11 +286,7 @@ impl TelephonyProvider for SeedCarrier {
         Ok(Page::last(Vec::new()))
     }
 
-    async fn update(
-        &self,
-        _: &str,
-        _: &CarrierUpdate,
-    ) -> switchboard_core::Result<CarrierNumber> {
+    async fn update(&self, _: &str, _: &CarrierUpdate) -> switchboard_core::Result<CarrierNumber> {
         Err(switchboard_core::Error::not_found("number"))
     }
 
