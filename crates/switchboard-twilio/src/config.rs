@@ -157,9 +157,8 @@ impl TwilioConfig {
     /// regional edge, a proxy, or a local server in tests. An `http` or
     /// `https` URL with a host and at most a path prefix.
     pub fn base_url(mut self, base_url: &str) -> Result<Self> {
-        let url = Url::parse(base_url).map_err(|e| {
-            config_error(format!("twilio base URL is not an absolute URL: {e}"))
-        })?;
+        let url = Url::parse(base_url)
+            .map_err(|e| config_error(format!("twilio base URL is not an absolute URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(config_error(format!(
                 "twilio base URL must use http or https, not {}",
@@ -368,11 +367,9 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.to_string().contains(ENV_API_KEY), "{err}");
-        let err = TwilioConfig::from_env_with(env(&[
-            (ENV_ACCOUNT_SID, "AC123"),
-            (ENV_AUTH_TOKEN, "t"),
-        ]))
-        .unwrap_err();
+        let err =
+            TwilioConfig::from_env_with(env(&[(ENV_ACCOUNT_SID, "AC123"), (ENV_AUTH_TOKEN, "t")]))
+                .unwrap_err();
         assert!(err.to_string().contains(ENV_ACCOUNT_SID), "{err}");
         assert!(err.to_string().contains("5 characters"), "{err}");
     }

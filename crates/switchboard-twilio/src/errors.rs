@@ -71,7 +71,10 @@ pub(crate) fn from_answer(
         Some("21631") => return requirement("AddressSid", code, message),
         Some("21649") => return requirement("BundleSid", code, message),
         Some("21421") => {
-            return Error::invalid("phone_number", format!("twilio refused it: {}", carrier_text()));
+            return Error::invalid(
+                "phone_number",
+                format!("twilio refused it: {}", carrier_text()),
+            );
         }
         _ => {}
     }
@@ -140,7 +143,10 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// A request that got no usable answer. reqwest's own message names the
@@ -189,7 +195,10 @@ mod tests {
 
     #[test]
     fn codes_decide_before_statuses() {
-        let e = map(400, r#"{"code":21422,"message":"not available","status":400}"#);
+        let e = map(
+            400,
+            r#"{"code":21422,"message":"not available","status":400}"#,
+        );
         match &e {
             Error::NumberUnavailable {
                 phone_number,
@@ -204,12 +213,19 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A 400 that is really "not found" by its code.
-        assert!(matches!(map(400, r#"{"code":20404}"#), Error::NotFound { .. }));
-        assert!(matches!(map(401, r#"{"code":20003,"message":"Authenticate","detail":"x"}"#),
-            Error::Unauthenticated { message, .. } if message.contains("20003")));
-        assert!(matches!(map(400, r#"{"code":21631,"message":"needs address"}"#),
+        assert!(matches!(
+            map(400, r#"{"code":20404}"#),
+            Error::NotFound { .. }
+        ));
+        assert!(
+            matches!(map(401, r#"{"code":20003,"message":"Authenticate","detail":"x"}"#),
+            Error::Unauthenticated { message, .. } if message.contains("20003"))
+        );
+        assert!(
+            matches!(map(400, r#"{"code":21631,"message":"needs address"}"#),
             Error::RequirementMissing { requirement, code, .. }
-                if requirement == "AddressSid" && code.as_deref() == Some("21631")));
+                if requirement == "AddressSid" && code.as_deref() == Some("21631"))
+        );
         assert!(matches!(map(400, r#"{"code":21649}"#),
             Error::RequirementMissing { requirement, .. } if requirement == "BundleSid"));
         let e = map(400, r#"{"code":21421,"message":"PhoneNumber is invalid"}"#);
@@ -231,7 +247,13 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         // 20429 means "never processed" even when the status says otherwise.
         let e = map(503, r#"{"code":20429}"#);
-        assert!(matches!(e, Error::RateLimited { retry_after: None, .. }));
+        assert!(matches!(
+            e,
+            Error::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -252,7 +274,9 @@ mod tests {
     fn server_errors_are_temporary_and_keep_code_and_status() {
         let e = map(503, r#"{"code":20500,"message":"Internal"}"#);
         assert!(e.is_temporary());
-        assert!(matches!(&e, Error::Carrier { status: Some(503), code: Some(c), .. } if c == "20500"));
+        assert!(
+            matches!(&e, Error::Carrier { status: Some(503), code: Some(c), .. } if c == "20500")
+        );
         let e = map(400, r#"{"code":21452,"message":"No numbers in area code"}"#);
         assert!(!e.is_temporary());
         assert!(e.to_string().contains("21452"), "{e}");
@@ -271,7 +295,10 @@ mod tests {
         assert!(matches!(e, Error::NotFound { .. }));
         let long = "x".repeat(10_000);
         assert!(map(500, &long).to_string().len() < 400);
-        assert!(matches!(map(401, "Unauthorized"), Error::Unauthenticated { .. }));
+        assert!(matches!(
+            map(401, "Unauthorized"),
+            Error::Unauthenticated { .. }
+        ));
         let bytes = from_answer(
             StatusCode::BAD_GATEWAY,
             &HeaderMap::new(),

@@ -115,7 +115,11 @@ impl TwilioProvider {
     /// may answer 20404 for a moment (quirk 7), not-found is retried here
     /// like a temporary failure. If it still fails, the purchase stands (the
     /// number is bought and must be recorded) and the failure is logged.
-    async fn attach_emergency_address(&self, bought: CarrierNumber, address: &str) -> CarrierNumber {
+    async fn attach_emergency_address(
+        &self,
+        bought: CarrierNumber,
+        address: &str,
+    ) -> CarrierNumber {
         let Ok(sid) = Sid::parse(SidKind::PhoneNumber, &bought.carrier_id) else {
             return bought;
         };
@@ -214,7 +218,8 @@ fn routing_form(routing: &Routing, form: &mut Vec<(&'static str, String)>) {
 }
 
 fn webhook(url: &Option<String>) -> Option<WebhookUrl> {
-    url.as_deref().and_then(|u| WebhookUrl::parse(u.trim()).ok())
+    url.as_deref()
+        .and_then(|u| WebhookUrl::parse(u.trim()).ok())
 }
 
 fn method(method: &Option<String>) -> Option<WebhookMethod> {
@@ -510,7 +515,10 @@ mod tests {
     fn only_this_accounts_list_paths_are_cursors() {
         let p = provider();
         let good = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json?PageSize=2&Page=1&PageToken=PAx";
-        assert_eq!(p.cursor_url(good).unwrap(), format!("http://127.0.0.1:9{good}"));
+        assert_eq!(
+            p.cursor_url(good).unwrap(),
+            format!("http://127.0.0.1:9{good}")
+        );
         for bad in [
             "@evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json",
             "https://evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/IncomingPhoneNumbers.json",

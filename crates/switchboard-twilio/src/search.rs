@@ -24,8 +24,7 @@
 //! ignored, so they are refused outside those two countries.
 
 use switchboard_core::{
-    AvailableNumber, CountryCode, DigitPattern, Error, NumberType, PhoneNumber, Result,
-    SearchQuery,
+    AvailableNumber, CountryCode, DigitPattern, Error, NumberType, PhoneNumber, Result, SearchQuery,
 };
 
 use crate::PROVIDER;
@@ -216,12 +215,24 @@ mod tests {
     #[test]
     fn patterns_become_anchored_contains_expressions() {
         let us = CountryCode::US;
-        assert_eq!(expr(DigitPattern::StartsWith("604".into()), us).unwrap(), "+1604");
-        assert_eq!(expr(DigitPattern::EndsWith("1234".into()), us).unwrap(), "1234$");
-        assert_eq!(expr(DigitPattern::Contains("555".into()), us).unwrap(), "555");
         assert_eq!(
-            expr(DigitPattern::StartsWith("50".into()), CountryCode::parse("JP").unwrap())
-                .unwrap(),
+            expr(DigitPattern::StartsWith("604".into()), us).unwrap(),
+            "+1604"
+        );
+        assert_eq!(
+            expr(DigitPattern::EndsWith("1234".into()), us).unwrap(),
+            "1234$"
+        );
+        assert_eq!(
+            expr(DigitPattern::Contains("555".into()), us).unwrap(),
+            "555"
+        );
+        assert_eq!(
+            expr(
+                DigitPattern::StartsWith("50".into()),
+                CountryCode::parse("JP").unwrap()
+            )
+            .unwrap(),
             "+8150"
         );
         assert_eq!(

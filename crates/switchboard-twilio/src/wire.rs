@@ -12,8 +12,8 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use switchboard_core::Capabilities;
 
 /// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`.

@@ -88,7 +88,8 @@ async fn quirk_2_capability_keys_in_either_case_and_missing_fax() {
         .mount(&server)
         .await;
     let mut owned = list_example();
-    owned["incoming_phone_numbers"][0]["capabilities"] = json!({"voice": false, "SMS": true, "MMS": true});
+    owned["incoming_phone_numbers"][0]["capabilities"] =
+        json!({"voice": false, "SMS": true, "MMS": true});
     Mock::given(method("GET"))
         .and(path(INCOMING))
         .respond_with(ResponseTemplate::new(200).set_body_json(owned))
@@ -191,7 +192,8 @@ async fn quirk_5_unknown_fields_ignored_optional_fields_not_required() {
     full["subresource_uris"] = json!({"assigned_add_ons": "/x.json"});
     full["beta"] = Value::Null;
     full["brand_new_field"] = json!({"nested": [1, 2, 3]});
-    let minimal = json!({"sid": "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "phone_number": "+18089255328"});
+    let minimal =
+        json!({"sid": "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "phone_number": "+18089255328"});
     let body = json!({"incoming_phone_numbers": [full, minimal], "next_page_uri": null});
     Mock::given(method("GET"))
         .and(path(INCOMING))
@@ -211,7 +213,10 @@ async fn quirk_5_unknown_fields_ignored_optional_fields_not_required() {
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);
-    assert_eq!(page.items[1].carrier_id, "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    assert_eq!(
+        page.items[1].carrier_id,
+        "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
     assert_eq!(page.items[1].capabilities, Capabilities::default());
     assert_eq!(page.items[1].friendly_name, None);
     let found = p.search(&SearchQuery::new(CountryCode::US)).await.unwrap();
@@ -255,7 +260,8 @@ async fn quirk_6_purchase_is_never_repeated_and_a_lost_answer_is_settled_by_list
         .respond_with(ResponseTemplate::new(200).set_body_json(list_example()))
         .mount(&server)
         .await;
-    let impatient = TwilioProvider::new(config(&server).timeout(Duration::from_millis(300))).unwrap();
+    let impatient =
+        TwilioProvider::new(config(&server).timeout(Duration::from_millis(300))).unwrap();
     let err = impatient.purchase(&buy("+18089255327")).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let settled = impatient
@@ -266,7 +272,10 @@ async fn quirk_6_purchase_is_never_repeated_and_a_lost_answer_is_settled_by_list
     assert_eq!(settled.carrier_id, PN);
 
     let requests = received(&server).await;
-    let posts = requests.iter().filter(|r| r.method.as_str() == "POST").count();
+    let posts = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
     assert_eq!(posts, 2, "one POST per purchase call, never a retry");
     let list = requests
         .iter()
@@ -354,7 +363,9 @@ async fn quirk_8_emergency_address_is_set_by_a_follow_up_update() {
     assert_eq!(requests.len(), 3);
     let purchase_form = form_pairs(&requests[0]);
     assert!(
-        purchase_form.iter().all(|(k, _)| k != "EmergencyAddressSid"),
+        purchase_form
+            .iter()
+            .all(|(k, _)| k != "EmergencyAddressSid"),
         "{purchase_form:?}"
     );
     for follow_up in &requests[1..] {

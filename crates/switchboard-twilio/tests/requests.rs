@@ -132,9 +132,12 @@ async fn search_toll_free_and_mobile_use_their_paths() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(available("US", "TollFree")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(example(T_TOLL_FREE, "get", "200", "readFull")),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(example(
+            T_TOLL_FREE,
+            "get",
+            "200",
+            "readFull",
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -289,9 +292,12 @@ async fn find_owned_lists_with_the_phone_number_filter() {
     Mock::given(method("GET"))
         .and(path(INCOMING))
         .and(query_param("PhoneNumber", "+18089250000"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(example(T_INCOMING, "get", "200", "readEmpty")),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(example(
+            T_INCOMING,
+            "get",
+            "200",
+            "readEmpty",
+        )))
         .mount(&server)
         .await;
     let p = provider(&server);
@@ -374,7 +380,10 @@ async fn list_owned_follows_next_page_uri_relative_to_the_base_url() {
     let cursor = page1.next_cursor.clone().expect("a next page");
     assert_eq!(cursor, next);
     let page2 = p.list_owned(&PageRequest::after(cursor, 1)).await.unwrap();
-    assert_eq!(page2.items[0].carrier_id, "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    assert_eq!(
+        page2.items[0].carrier_id,
+        "PNbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
     assert_eq!(page2.next_cursor, None);
 
     let requests = received(&server).await;
@@ -490,7 +499,11 @@ async fn an_api_key_authenticates_while_the_path_names_the_account() {
         .unwrap()
         .base_url(&server.uri())
         .unwrap();
-    TwilioProvider::new(config).unwrap().release(PN).await.unwrap();
+    TwilioProvider::new(config)
+        .unwrap()
+        .release(PN)
+        .await
+        .unwrap();
     let requests = received(&server).await;
     assert_eq!(requests[0].url.path(), INCOMING_PN);
     assert_eq!(
@@ -511,5 +524,9 @@ async fn a_base_url_with_a_path_prefix_prefixes_every_request() {
     let config = config(&server)
         .base_url(&format!("{}/edge/", server.uri()))
         .unwrap();
-    TwilioProvider::new(config).unwrap().release(PN).await.unwrap();
+    TwilioProvider::new(config)
+        .unwrap()
+        .release(PN)
+        .await
+        .unwrap();
 }

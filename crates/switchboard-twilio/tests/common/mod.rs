@@ -57,12 +57,15 @@ pub fn example(path: &str, method: &str, status: &str, name: &str) -> Value {
         .unwrap_or_else(|| panic!("no example {name} for {method} {path} {status}"))
 }
 
-pub const T_LOCAL: &str = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json";
+pub const T_LOCAL: &str =
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json";
 pub const T_TOLL_FREE: &str =
     "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json";
-pub const T_MOBILE: &str = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json";
+pub const T_MOBILE: &str =
+    "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Mobile.json";
 pub const T_INCOMING: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json";
-pub const T_INCOMING_SID: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
+pub const T_INCOMING_SID: &str =
+    "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
 
 /// Twilio's example of a Local search answer (one Hilo number).
 pub fn local_search_example() -> Value {
