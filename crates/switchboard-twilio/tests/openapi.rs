@@ -33,10 +33,10 @@ fn resolve(schema: &Value) -> &Value {
 /// Why `value` does not fit `schema`, if it does not.
 fn check_value(name: &str, value: &str, schema: &Value) -> Result<(), String> {
     let schema = resolve(schema);
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.iter().any(|v| v.as_str() == Some(value)) {
-            return Err(format!("{name}={value:?} is not one of {values:?}"));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.iter().any(|v| v.as_str() == Some(value))
+    {
+        return Err(format!("{name}={value:?} is not one of {values:?}"));
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("boolean") if value != "true" && value != "false" => {
@@ -46,15 +46,15 @@ fn check_value(name: &str, value: &str, schema: &Value) -> Result<(), String> {
             let n: i64 = value
                 .parse()
                 .map_err(|_| format!("{name}={value:?} is not an integer"))?;
-            if let Some(min) = schema.get("minimum").and_then(Value::as_i64) {
-                if n < min {
-                    return Err(format!("{name}={n} is below {min}"));
-                }
+            if let Some(min) = schema.get("minimum").and_then(Value::as_i64)
+                && n < min
+            {
+                return Err(format!("{name}={n} is below {min}"));
             }
-            if let Some(max) = schema.get("maximum").and_then(Value::as_i64) {
-                if n > max {
-                    return Err(format!("{name}={n} is above {max}"));
-                }
+            if let Some(max) = schema.get("maximum").and_then(Value::as_i64)
+                && n > max
+            {
+                return Err(format!("{name}={n} is above {max}"));
             }
         }
         _ => {}
