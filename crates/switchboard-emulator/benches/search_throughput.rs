@@ -1,0 +1,2 @@
+//! Search throughput over loopback (filled in below).
+fn main() {}

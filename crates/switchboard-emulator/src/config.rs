@@ -1,0 +1,529 @@
+//! What an emulator serves and how it misbehaves, as plain data: the builder,
+//! a CLI and the control endpoint all speak these types, so a fault set in a
+//! test and a fault set over HTTP are the same value.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Which wire protocols a server answers. One server can serve both: their
+/// paths never overlap (`/2010-04-01/...` and `/api/relay/rest/...`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Carriers {
+    /// Twilio REST API 2010-04-01 only.
+    Twilio,
+    /// SignalWire REST (`/api/relay/rest`) only.
+    #[serde(alias = "signal_wire")]
+    SignalWire,
+    /// Both, sharing one inventory: a number bought through one protocol is
+    /// unavailable through the other.
+    #[default]
+    Both,
+}
+
+impl Carriers {
+    /// Whether the Twilio protocol is served.
+    pub fn twilio(&self) -> bool {
+        matches!(self, Carriers::Twilio | Carriers::Both)
+    }
+
+    /// Whether the SignalWire protocol is served.
+    pub fn signalwire(&self) -> bool {
+        matches!(self, Carriers::SignalWire | Carriers::Both)
+    }
+}
+
+impl std::str::FromStr for Carriers {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "twilio" => Ok(Carriers::Twilio),
+            "signalwire" => Ok(Carriers::SignalWire),
+            "both" | "all" => Ok(Carriers::Both),
+            other => Err(format!(
+                "unknown carrier {other:?}: expected twilio, signalwire or both"
+            )),
+        }
+    }
+}
+
+/// How closely answers follow the carriers' published descriptions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Answer the way the live services are reported to (the carriers'
+    /// READMEs): Twilio's upper-case `SMS`/`MMS` keys, string coordinates,
+    /// `""` for unset fields, short searches; SignalWire's `e164` search shape
+    /// and `""` strings. Adapters meet this in production.
+    #[default]
+    Live,
+    /// Answer exactly the shapes of the OpenAPI documents, and refuse
+    /// parameters they do not declare.
+    Strict,
+}
+
+/// A Twilio account: its SID, auth token and API keys.
+#[derive(Clone)]
+pub struct TwilioAccount {
+    /// `AC` + 32 hex digits.
+    pub account_sid: String,
+    /// The auth token (Basic auth password with the account SID).
+    pub auth_token: SecretString,
+    /// API keys (`SK...` + secret) that act for this account.
+    pub api_keys: Vec<ApiKey>,
+    /// A trial account may own one number (Twilio error 21404 after that).
+    pub trial: bool,
+}
+
+/// A Twilio API key.
+#[derive(Clone)]
+pub struct ApiKey {
+    /// `SK` + 32 hex digits.
+    pub sid: String,
+    /// The key's secret.
+    pub secret: SecretString,
+}
+
+/// A SignalWire project: its id and API token.
+#[derive(Clone)]
+pub struct SignalWireProject {
+    /// The project id (a UUID on the live service; any text here).
+    pub project_id: String,
+    /// The API token.
+    pub token: SecretString,
+}
+
+/// The default Twilio account SID.
+pub const DEFAULT_TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+/// The default Twilio auth token. Not a secret: it only opens the emulator.
+pub const DEFAULT_TWILIO_AUTH_TOKEN: &str = "emulator-twilio-auth-token";
+/// The default Twilio API key SID.
+pub const DEFAULT_TWILIO_API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
+/// The default Twilio API key secret.
+pub const DEFAULT_TWILIO_API_KEY_SECRET: &str = "emulator-twilio-api-key-secret";
+/// The default SignalWire project id.
+pub const DEFAULT_SIGNALWIRE_PROJECT_ID: &str = "00000000-e000-4000-8000-000000000001";
+/// The default SignalWire API token.
+pub const DEFAULT_SIGNALWIRE_TOKEN: &str = "PTemulator-signalwire-token";
+
+impl TwilioAccount {
+    /// An account with an auth token and no API key.
+    pub fn new(account_sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
+        Self {
+            account_sid: account_sid.into(),
+            auth_token: SecretString::from(auth_token.into()),
+            api_keys: Vec::new(),
+            trial: false,
+        }
+    }
+
+    /// Adds an API key.
+    pub fn api_key(mut self, sid: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_keys.push(ApiKey {
+            sid: sid.into(),
+            secret: SecretString::from(secret.into()),
+        });
+        self
+    }
+
+    /// Marks the account as a trial account.
+    pub fn trial(mut self, trial: bool) -> Self {
+        self.trial = trial;
+        self
+    }
+
+    /// The default test account: [`DEFAULT_TWILIO_ACCOUNT_SID`] with
+    /// [`DEFAULT_TWILIO_AUTH_TOKEN`] and one API key.
+    pub fn default_test() -> Self {
+        Self::new(DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN)
+            .api_key(DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_API_KEY_SECRET)
+    }
+}
+
+impl SignalWireProject {
+    /// A project and its token.
+    pub fn new(project_id: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+            token: SecretString::from(token.into()),
+        }
+    }
+
+    /// The default test project.
+    pub fn default_test() -> Self {
+        Self::new(DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_TOKEN)
+    }
+}
+
+impl fmt::Debug for TwilioAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwilioAccount")
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"[redacted]")
+            .field("api_keys", &self.api_keys)
+            .field("trial", &self.trial)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("sid", &self.sid)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl fmt::Debug for SignalWireProject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalWireProject")
+            .field("project_id", &self.project_id)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Compares a presented secret with the configured one in time that does
+/// not depend on where they differ.
+pub(crate) fn secret_matches(expected: &SecretString, presented: &str) -> bool {
+    let expected = expected.expose_secret().as_bytes();
+    let presented = presented.as_bytes();
+    let mut diff = expected.len() ^ presented.len();
+    for (i, b) in expected.iter().enumerate() {
+        diff |= usize::from(b ^ presented.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+/// The carrier operations, as faults and the request log name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Search available numbers.
+    Search,
+    /// Buy a number.
+    Purchase,
+    /// List owned numbers.
+    List,
+    /// Fetch one owned number.
+    Fetch,
+    /// Update an owned number.
+    Update,
+    /// Release an owned number.
+    Release,
+}
+
+impl Operation {
+    /// Whether the operation changes carrier state (and so can "commit then
+    /// time out").
+    pub fn mutates(&self) -> bool {
+        matches!(
+            self,
+            Operation::Purchase | Operation::Update | Operation::Release
+        )
+    }
+}
+
+/// Added latency, drawn uniformly from `min_ms..=max_ms` by the fault seed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    /// Shortest delay, milliseconds.
+    pub min_ms: u64,
+    /// Longest delay, milliseconds (equal to `min_ms` for a fixed delay).
+    pub max_ms: u64,
+}
+
+/// What happens to a mutating request's answer after the change is made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterCommit {
+    /// Keep the connection open, silent, for `hold_ms`, then close it.
+    #[default]
+    Hang,
+    /// Close the connection at once without answering.
+    Drop,
+}
+
+/// "The purchase happened but the answer never arrived."
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommitThenTimeout {
+    /// Hang or drop.
+    pub mode: AfterCommit,
+    /// How long a hung connection stays open, milliseconds (default five
+    /// minutes: longer than any sensible client timeout).
+    pub hold_ms: u64,
+    /// Fraction of matching mutating requests affected, 0 to 1 (default 1).
+    pub rate: f64,
+}
+
+impl Default for CommitThenTimeout {
+    fn default() -> Self {
+        Self {
+            mode: AfterCommit::Hang,
+            hold_ms: 300_000,
+            rate: 1.0,
+        }
+    }
+}
+
+/// Faults and limits. Every random choice is drawn from `seed` and the
+/// request's sequence number, so a run with the same requests in the same
+/// order misbehaves the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Delay before each matching request is handled.
+    pub latency: Option<Latency>,
+    /// Most requests one account may have in flight; more answer 429
+    /// (Twilio code 20429) with `Retry-After`. Applies to every operation.
+    pub max_in_flight: Option<u32>,
+    /// The `Retry-After` seconds sent with a 429.
+    pub retry_after_secs: u32,
+    /// Fraction of matching requests answered with `error_status` before
+    /// they take effect, 0 to 1.
+    pub error_rate: f64,
+    /// The 5xx status used by `error_rate` (500, 502, 503 or 504).
+    pub error_status: u16,
+    /// Fraction of matching requests whose connection is closed without an
+    /// answer before they take effect, 0 to 1.
+    pub drop_rate: f64,
+    /// Mutating requests take effect, then the answer is lost.
+    pub commit_then_timeout: Option<CommitThenTimeout>,
+    /// The operations latency, errors, drops and commit-then-timeout apply
+    /// to; empty means all.
+    pub operations: Vec<Operation>,
+    /// Seed of the random choices.
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            latency: None,
+            max_in_flight: None,
+            retry_after_secs: 1,
+            error_rate: 0.0,
+            error_status: 500,
+            drop_rate: 0.0,
+            commit_then_timeout: None,
+            operations: Vec::new(),
+            seed: 0x5EED,
+        }
+    }
+}
+
+impl Faults {
+    /// Checks ranges; the message names the field at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        let rate = |name: &str, value: f64| {
+            if (0.0..=1.0).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{name} must be between 0 and 1, got {value}"))
+            }
+        };
+        rate("error_rate", self.error_rate)?;
+        rate("drop_rate", self.drop_rate)?;
+        if let Some(commit) = &self.commit_then_timeout {
+            rate("commit_then_timeout.rate", commit.rate)?;
+        }
+        if let Some(latency) = &self.latency
+            && latency.min_ms > latency.max_ms
+        {
+            return Err(format!(
+                "latency.min_ms ({}) is above latency.max_ms ({})",
+                latency.min_ms, latency.max_ms
+            ));
+        }
+        if !(500..=599).contains(&self.error_status) {
+            return Err(format!(
+                "error_status must be a 5xx status, got {}",
+                self.error_status
+            ));
+        }
+        if self.max_in_flight == Some(0) {
+            return Err("max_in_flight must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Whether latency, errors, drops and commit faults apply to `operation`.
+    pub fn applies_to(&self, operation: Operation) -> bool {
+        self.operations.is_empty() || self.operations.contains(&operation)
+    }
+}
+
+/// Behaviour switches that can change while the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    /// Live quirks or strict OpenAPI shapes.
+    pub mode: Mode,
+    /// SignalWire refuses to release a number this many seconds after its
+    /// purchase (live: about two weeks). `None`: no cooldown.
+    pub signalwire_release_cooldown_secs: Option<u64>,
+    /// Most results one Twilio search returns in live mode (the live service
+    /// gives about 30 and no usable next page).
+    pub twilio_live_search_cap: u32,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Live,
+            signalwire_release_cooldown_secs: None,
+            twilio_live_search_cap: 30,
+        }
+    }
+}
+
+/// Everything a server starts with.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Which protocols are served.
+    pub carriers: Carriers,
+    /// Twilio accounts.
+    pub twilio_accounts: Vec<TwilioAccount>,
+    /// SignalWire projects.
+    pub signalwire_projects: Vec<SignalWireProject>,
+    /// Seed of the numbers for sale (`switchboard_fake::Inventory`).
+    pub inventory_seed: u64,
+    /// How many numbers are for sale.
+    pub inventory_size: usize,
+    /// Seed of the SIDs and ids the emulator hands out.
+    pub id_seed: u64,
+    /// Initial behaviour switches.
+    pub behaviour: Behaviour,
+    /// Initial faults.
+    pub faults: Faults,
+    /// Most entries the request log keeps (oldest dropped first).
+    pub request_log_capacity: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            carriers: Carriers::Both,
+            twilio_accounts: vec![TwilioAccount::default_test()],
+            signalwire_projects: vec![SignalWireProject::default_test()],
+            inventory_seed: switchboard_fake::DEFAULT_SEED,
+            inventory_size: switchboard_fake::DEFAULT_INVENTORY_SIZE,
+            id_seed: 1,
+            behaviour: Behaviour::default(),
+            faults: Faults::default(),
+            request_log_capacity: 100_000,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Checks the accounts and faults; the message names what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        for account in &self.twilio_accounts {
+            if !is_sid(&account.account_sid, "AC") {
+                return Err(format!(
+                    "twilio account_sid {:?} is not AC followed by 32 hex digits",
+                    account.account_sid
+                ));
+            }
+            for key in &account.api_keys {
+                if !is_sid(&key.sid, "SK") {
+                    return Err(format!(
+                        "twilio API key {:?} is not SK followed by 32 hex digits",
+                        key.sid
+                    ));
+                }
+            }
+        }
+        for project in &self.signalwire_projects {
+            if project.project_id.is_empty() || project.project_id.contains(':') {
+                return Err(format!(
+                    "signalwire project id {:?} must be non-empty and without ':'",
+                    project.project_id
+                ));
+            }
+        }
+        self.faults.validate()
+    }
+
+    /// The cooldown as a duration.
+    pub fn release_cooldown(&self) -> Option<Duration> {
+        self.behaviour
+            .signalwire_release_cooldown_secs
+            .map(Duration::from_secs)
+    }
+}
+
+/// Whether `value` is `prefix` followed by 32 hex digits.
+pub(crate) fn is_sid(value: &str, prefix: &str) -> bool {
+    value.len() == 34
+        && value.starts_with(prefix)
+        && value[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let config = EmulatorConfig {
+            twilio_accounts: vec![
+                TwilioAccount::new(DEFAULT_TWILIO_ACCOUNT_SID, "tok-SECRET-1")
+                    .api_key(DEFAULT_TWILIO_API_KEY_SID, "key-SECRET-2"),
+            ],
+            signalwire_projects: vec![SignalWireProject::new("p", "sw-SECRET-3")],
+            ..EmulatorConfig::default()
+        };
+        let text = format!("{config:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains(DEFAULT_TWILIO_ACCOUNT_SID));
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        let s = SecretString::from("abc".to_string());
+        assert!(secret_matches(&s, "abc"));
+        assert!(!secret_matches(&s, "abd"));
+        assert!(!secret_matches(&s, "ab"));
+        assert!(!secret_matches(&s, "abcd"));
+        assert!(!secret_matches(&s, ""));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let faults = Faults {
+            error_rate: 1.5,
+            ..Faults::default()
+        };
+        assert!(faults.validate().unwrap_err().contains("error_rate"));
+        let faults = Faults {
+            latency: Some(Latency {
+                min_ms: 5,
+                max_ms: 1,
+            }),
+            ..Faults::default()
+        };
+        assert!(faults.validate().unwrap_err().contains("latency"));
+        let config = EmulatorConfig {
+            twilio_accounts: vec![TwilioAccount::new("AC12", "t")],
+            ..EmulatorConfig::default()
+        };
+        assert!(config.validate().unwrap_err().contains("account_sid"));
+        assert!(EmulatorConfig::default().validate().is_ok());
+        assert!(
+            serde_json::from_str::<Faults>(r#"{"eror_rate":1}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("eror_rate")
+        );
+        assert_eq!("SignalWire".parse::<Carriers>(), Ok(Carriers::SignalWire));
+        assert!("nope".parse::<Carriers>().is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! The control endpoint under `/__emulator/`: read the request log and the
+//! owned numbers, change faults and behaviour, move the clock. It needs no
+//! credentials: the emulator is a local test tool and never holds real
+//! numbers.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::config::{Behaviour, Faults};
+
+/// Path prefix of the control endpoint.
+pub const CONTROL_PREFIX: &str = "/__emulator";
+
+pub(crate) fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/__emulator/health", get(health))
+        .route("/__emulator/requests", get(requests).delete(clear_requests))
+        .route("/__emulator/numbers", get(numbers))
+        .route(
+            "/__emulator/faults",
+            get(faults).put(set_faults).delete(clear_faults),
+        )
+        .route("/__emulator/behaviour", get(behaviour).put(set_behaviour))
+        .route("/__emulator/clock/advance", post(advance_clock))
+        .route("/__emulator/reset", post(reset))
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+async fn health(State(app): State<Arc<App>>) -> Response {
+    Json(json!({
+        "status": "ok",
+        "carriers": app.config.carriers,
+        "behaviour": app.behaviour(),
+        "inventory_size": app.inventory.len(),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFilter {
+    account: Option<String>,
+    carrier: Option<String>,
+}
+
+async fn requests(State(app): State<Arc<App>>, Query(filter): Query<RequestFilter>) -> Response {
+    let entries: Vec<_> = app
+        .log
+        .entries()
+        .into_iter()
+        .filter(|e| {
+            filter
+                .account
+                .as_deref()
+                .is_none_or(|a| e.account.as_deref() == Some(a))
+                && filter.carrier.as_deref().is_none_or(|c| e.carrier == c)
+        })
+        .collect();
+    Json(json!({ "requests": entries })).into_response()
+}
+
+async fn clear_requests(State(app): State<Arc<App>>) -> Response {
+    app.log.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn numbers(State(app): State<Arc<App>>) -> Response {
+    Json(json!({ "accounts": app.store.snapshot() })).into_response()
+}
+
+async fn faults(State(app): State<Arc<App>>) -> Response {
+    Json(app.faults().as_ref().clone()).into_response()
+}
+
+async fn set_faults(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    let faults: Faults = match serde_json::from_slice(&body) {
+        Ok(faults) => faults,
+        Err(e) => return bad_request(format!("faults: {e}")),
+    };
+    if let Err(e) = faults.validate() {
+        return bad_request(e);
+    }
+    app.set_faults(faults.clone());
+    Json(faults).into_response()
+}
+
+async fn clear_faults(State(app): State<Arc<App>>) -> Response {
+    app.set_faults(Faults::default());
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn behaviour(State(app): State<Arc<App>>) -> Response {
+    Json(app.behaviour()).into_response()
+}
+
+async fn set_behaviour(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    let behaviour: Behaviour = match serde_json::from_slice(&body) {
+        Ok(behaviour) => behaviour,
+        Err(e) => return bad_request(format!("behaviour: {e}")),
+    };
+    app.set_behaviour(behaviour);
+    Json(behaviour).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance_clock(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    let advance: Advance = match serde_json::from_slice(&body) {
+        Ok(advance) => advance,
+        Err(e) => return bad_request(format!("clock: {e}")),
+    };
+    if advance.seconds < 0 {
+        return bad_request("clock: seconds must not be negative".into());
+    }
+    app.clock.advance(advance.seconds);
+    Json(json!({ "now": app.clock.now() })).into_response()
+}
+
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    app.store.clear();
+    app.log.clear();
+    app.set_faults(Faults::default());
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,53 @@
+//! A local, stateful emulator of the carriers' phone-number APIs: Twilio's
+//! REST API 2010-04-01 (AvailablePhoneNumbers, IncomingPhoneNumbers) and
+//! SignalWire's REST API (`/api/relay/rest/phone_numbers`), served over real
+//! HTTP so that the adapters, fault tests and benchmarks run without a
+//! carrier.
+//!
+//! One server answers both protocols (their paths never overlap) unless
+//! [`Carriers`] narrows it to one. Both sell the same seeded catalogue
+//! (`switchboard_fake::Inventory`), and a number held by any account is
+//! unavailable to every other. Answers follow the live services' reported
+//! quirks by default ([`Mode::Live`]) or the OpenAPI documents exactly
+//! ([`Mode::Strict`]). Faults (latency, an in-flight cap answering 429,
+//! 5xx, dropped connections, "committed then the answer was lost") can be
+//! set at start or changed while running, through [`EmulatorHandle`] or the
+//! JSON control endpoint under `/__emulator/`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), switchboard_emulator::EmulatorError> {
+//! use switchboard_emulator::{Emulator, Mode};
+//! let emulator = Emulator::builder().mode(Mode::Strict).start().await?;
+//! let twilio_base = emulator.base_url(); // Twilio paths: /2010-04-01/...
+//! let signalwire_base = emulator.signalwire_base_url();
+//! # let _ = (twilio_base, signalwire_base);
+//! println!("{:?}", emulator.requests());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod app;
+mod config;
+mod control;
+mod errors;
+mod log;
+mod params;
+mod server;
+mod signalwire;
+mod state;
+mod surface;
+mod twilio;
+
+pub use config::{
+    AfterCommit, ApiKey, Behaviour, Carriers, CommitThenTimeout, DEFAULT_SIGNALWIRE_PROJECT_ID,
+    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
+    DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, EmulatorConfig, Faults, Latency, Mode,
+    Operation, SignalWireProject, TwilioAccount,
+};
+pub use control::CONTROL_PREFIX;
+pub use log::{LoggedRequest, Outcome};
+pub use server::{
+    Emulator, EmulatorBuilder, EmulatorError, EmulatorHandle, RunningEmulator, run, run_until,
+};
+pub use state::{OwnedNumber, OwnedNumbers};
+pub use surface::{AcceptedOperation, accepted_surface};

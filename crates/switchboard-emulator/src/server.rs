@@ -1,0 +1,386 @@
+//! Starting and stopping a server, and the Rust API over a running one.
+//!
+//! The accept loop is hand-written (hyper's HTTP/1 connection under a
+//! `select!`) rather than `axum::serve`, because faults need to close one
+//! connection without answering, which `axum::serve` cannot do.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+use switchboard_core::Clock;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+use crate::app::{App, ConnectionControl, SIGNALWIRE_PREFIX, TWILIO_PREFIX, gate};
+use crate::config::{
+    Behaviour, Carriers, EmulatorConfig, Faults, Mode, SignalWireProject, TwilioAccount,
+};
+use crate::errors;
+use crate::log::LoggedRequest;
+use crate::state::OwnedNumbers;
+use crate::{control, signalwire, twilio};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The configuration is inconsistent; the message names the field.
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    /// Binding or reading the listener failed.
+    #[error("emulator listener: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Entry point of the builder.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the default configuration: both protocols, live mode,
+    /// the default test accounts, no faults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            config: EmulatorConfig::default(),
+            clock: None,
+            replaced_twilio: false,
+            replaced_signalwire: false,
+        }
+    }
+}
+
+/// Configures a server before it starts.
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    config: EmulatorConfig,
+    clock: Option<Arc<dyn Clock>>,
+    replaced_twilio: bool,
+    replaced_signalwire: bool,
+}
+
+impl EmulatorBuilder {
+    /// Starts from a whole configuration.
+    pub fn config(mut self, config: EmulatorConfig) -> Self {
+        self.config = config;
+        self.replaced_twilio = true;
+        self.replaced_signalwire = true;
+        self
+    }
+
+    /// Which protocols to serve.
+    pub fn carriers(mut self, carriers: Carriers) -> Self {
+        self.config.carriers = carriers;
+        self
+    }
+
+    /// Live quirks or strict OpenAPI shapes.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.config.behaviour.mode = mode;
+        self
+    }
+
+    /// Adds a Twilio account; the first call replaces the default account.
+    pub fn twilio_account(mut self, account: TwilioAccount) -> Self {
+        if !self.replaced_twilio {
+            self.config.twilio_accounts.clear();
+            self.replaced_twilio = true;
+        }
+        self.config.twilio_accounts.push(account);
+        self
+    }
+
+    /// Adds a SignalWire project; the first call replaces the default one.
+    pub fn signalwire_project(mut self, project: SignalWireProject) -> Self {
+        if !self.replaced_signalwire {
+            self.config.signalwire_projects.clear();
+            self.replaced_signalwire = true;
+        }
+        self.config.signalwire_projects.push(project);
+        self
+    }
+
+    /// The numbers for sale: seed and size of the fake carrier's inventory.
+    pub fn inventory(mut self, seed: u64, size: usize) -> Self {
+        self.config.inventory_seed = seed;
+        self.config.inventory_size = size;
+        self
+    }
+
+    /// Faults from the start.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.config.faults = faults;
+        self
+    }
+
+    /// SignalWire's release cooldown (`None`: off, the default).
+    pub fn release_cooldown(mut self, cooldown: Option<Duration>) -> Self {
+        self.config.behaviour.signalwire_release_cooldown_secs = cooldown.map(|d| d.as_secs());
+        self
+    }
+
+    /// The clock behind timestamps and the cooldown (default: the system
+    /// clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Binds `127.0.0.1` on a free port and starts serving.
+    pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        self.start_on(listener).await
+    }
+
+    /// Starts serving on `listener`.
+    pub async fn start_on(self, listener: TcpListener) -> Result<RunningEmulator, EmulatorError> {
+        self.config.validate().map_err(EmulatorError::Config)?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App::new(self.config, self.clock));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(app.clone(), listener, async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+        Ok(RunningEmulator {
+            addr,
+            handle: EmulatorHandle { app },
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+/// A server running in this process; dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    handle: EmulatorHandle,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the Twilio base URL (paths start with
+    /// `/2010-04-01`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/api/relay/rest`: the SignalWire REST base URL.
+    pub fn signalwire_base_url(&self) -> String {
+        format!("http://{}/api/relay/rest", self.addr)
+    }
+
+    /// The control API, usable after the server is dropped too (it then
+    /// reads the final state).
+    pub fn handle(&self) -> EmulatorHandle {
+        self.handle.clone()
+    }
+
+    /// Stops accepting, cuts open connections, and waits for the loop.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        let _ = self.stop.send(true);
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for RunningEmulator {
+    type Target = EmulatorHandle;
+    fn deref(&self) -> &EmulatorHandle {
+        &self.handle
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The Rust side of the control endpoint: the same operations, in process.
+#[derive(Clone)]
+pub struct EmulatorHandle {
+    app: Arc<App>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("config", &self.app.config)
+            .finish()
+    }
+}
+
+impl EmulatorHandle {
+    /// Every logged request, in arrival order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.app.log.entries()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.app.log.clear();
+    }
+
+    /// Every owned number, per account.
+    pub fn owned_numbers(&self) -> Vec<OwnedNumbers> {
+        self.app.store.snapshot()
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.app.faults().as_ref().clone()
+    }
+
+    /// Replaces the faults; refused (with the reason) if out of range.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.validate()?;
+        self.app.set_faults(faults);
+        Ok(())
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.app.set_faults(Faults::default());
+    }
+
+    /// The behaviour switches in force.
+    pub fn behaviour(&self) -> Behaviour {
+        self.app.behaviour()
+    }
+
+    /// Replaces the behaviour switches.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.app.set_behaviour(behaviour);
+    }
+
+    /// Switches between live and strict answers.
+    pub fn set_mode(&self, mode: Mode) {
+        let mut behaviour = self.app.behaviour();
+        behaviour.mode = mode;
+        self.app.set_behaviour(behaviour);
+    }
+
+    /// Moves the emulator's clock forward (past a release cooldown).
+    pub fn advance_clock(&self, by: Duration) {
+        self.app
+            .clock
+            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// Forgets every purchase and request, and removes the faults.
+    pub fn reset(&self) {
+        self.app.store.clear();
+        self.app.log.clear();
+        self.app.set_faults(Faults::default());
+    }
+}
+
+/// Serves `config` on `listener` until `shutdown` completes. This is what a
+/// CLI wires to `switchboard emulator --carrier ... --listen ...`.
+pub async fn run_until(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
+    config.validate().map_err(EmulatorError::Config)?;
+    let app = Arc::new(App::new(config, None));
+    serve(app, listener, shutdown).await?;
+    Ok(())
+}
+
+/// Serves `config` on `listener` until the process ends.
+pub async fn run(config: EmulatorConfig, listener: TcpListener) -> Result<(), EmulatorError> {
+    run_until(config, listener, std::future::pending()).await
+}
+
+fn router(app: Arc<App>) -> Router {
+    let carriers = app.config.carriers;
+    let mut routes = Router::new();
+    if carriers.twilio() {
+        routes = routes.merge(twilio::router());
+    }
+    if carriers.signalwire() {
+        routes = routes.merge(signalwire::router());
+    }
+    routes
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), gate))
+        .merge(control::router())
+        .with_state(app)
+}
+
+/// A path no route serves: the carrier's 404 under a served carrier's
+/// prefix, plain text elsewhere.
+async fn not_found(State(app): State<Arc<App>>, request: Request) -> Response {
+    let path = request.uri().path();
+    let carriers = app.config.carriers;
+    if path.starts_with(TWILIO_PREFIX) && carriers.twilio() {
+        errors::twilio_not_found(path)
+    } else if path.starts_with(SIGNALWIRE_PREFIX) && carriers.signalwire() {
+        errors::signalwire_plain(StatusCode::NOT_FOUND)
+    } else {
+        (StatusCode::NOT_FOUND, "not a path of this emulator\n").into_response()
+    }
+}
+
+async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let router = router(app);
+    let (closing, closed) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait, then go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let control = ConnectionControl(kill.clone());
+            let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(control.clone());
+                router.clone().oneshot(request.map(axum::body::Body::new))
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                () = kill.notified() => {}
+                _ = closed.wait_for(|c| *c) => {}
+            }
+        });
+    }
+    let _ = closing.send(true);
+    Ok(())
+}

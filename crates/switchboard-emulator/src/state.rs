@@ -1,0 +1,451 @@
+//! Who owns which number: one table for every account of both protocols, so
+//! a number held by anyone is unavailable to everyone else, and one account
+//! never reaches another's records.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use switchboard_core::{AvailableNumber, Clock, PhoneNumber, SystemClock};
+
+/// An emulated account: a Twilio account SID or a SignalWire project id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum AccountKey {
+    Twilio(String),
+    SignalWire(String),
+}
+
+impl AccountKey {
+    pub(crate) fn id(&self) -> &str {
+        match self {
+            AccountKey::Twilio(id) | AccountKey::SignalWire(id) => id,
+        }
+    }
+
+    pub(crate) fn carrier(&self) -> &'static str {
+        match self {
+            AccountKey::Twilio(_) => "twilio",
+            AccountKey::SignalWire(_) => "signalwire",
+        }
+    }
+}
+
+impl fmt::Display for AccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.carrier(), self.id())
+    }
+}
+
+/// One owned number, in the terms both protocols need.
+#[derive(Debug, Clone)]
+pub(crate) struct NumberRecord {
+    /// Creation order within the whole emulator; list cursors use it.
+    pub seq: u64,
+    /// Twilio `PN...` SID or SignalWire UUID.
+    pub id: String,
+    /// What the catalogue says about the number.
+    pub catalogue: AvailableNumber,
+    /// Twilio `friendly_name` / SignalWire `name`.
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Whether the number was updated since its purchase.
+    pub updated: bool,
+    /// Settable fields, by response key (`voice_url`, `call_request_url`).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl NumberRecord {
+    pub(crate) fn field(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+}
+
+/// What a purchase did.
+pub(crate) enum Bought {
+    New(NumberRecord),
+    AlreadyYours(NumberRecord),
+    Unavailable,
+    /// The account's owned-number limit (Twilio trial accounts) is reached.
+    LimitReached,
+}
+
+#[derive(Default)]
+struct Tables {
+    owners: HashMap<PhoneNumber, AccountKey>,
+    accounts: HashMap<AccountKey, BTreeMap<u64, NumberRecord>>,
+    ids: HashMap<String, (AccountKey, u64)>,
+}
+
+/// The ownership tables behind one lock: searches read them, purchases and
+/// releases write them atomically, so two concurrent purchases of one number
+/// can never both succeed.
+#[derive(Default)]
+pub(crate) struct Store {
+    tables: RwLock<Tables>,
+    seq: AtomicU64,
+}
+
+/// A read view for searches: asks about many numbers under one lock.
+pub(crate) struct Owners<'a>(RwLockReadGuard<'a, Tables>);
+
+impl Owners<'_> {
+    pub(crate) fn is_owned(&self, number: &PhoneNumber) -> bool {
+        self.0.owners.contains_key(number)
+    }
+}
+
+impl Store {
+    fn read(&self) -> RwLockReadGuard<'_, Tables> {
+        self.tables.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Tables> {
+        self.tables.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn owners(&self) -> Owners<'_> {
+        Owners(self.read())
+    }
+
+    /// Buys `catalogue`'s number for `account`, building the record only if
+    /// the number is free.
+    pub(crate) fn buy(
+        &self,
+        account: &AccountKey,
+        catalogue: AvailableNumber,
+        max_owned: Option<usize>,
+        make: impl FnOnce(u64, AvailableNumber) -> NumberRecord,
+    ) -> Bought {
+        let mut tables = self.write();
+        if let Some(owner) = tables.owners.get(&catalogue.phone_number) {
+            if owner != account {
+                return Bought::Unavailable;
+            }
+            let found = tables.accounts.get(account).and_then(|numbers| {
+                numbers
+                    .values()
+                    .find(|r| r.catalogue.phone_number == catalogue.phone_number)
+            });
+            return match found {
+                Some(record) => Bought::AlreadyYours(record.clone()),
+                None => Bought::Unavailable,
+            };
+        }
+        let owned = tables.accounts.get(account).map_or(0, BTreeMap::len);
+        if max_owned.is_some_and(|max| owned >= max) {
+            return Bought::LimitReached;
+        }
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let record = make(seq, catalogue);
+        tables
+            .owners
+            .insert(record.catalogue.phone_number.clone(), account.clone());
+        tables
+            .ids
+            .insert(record.id.clone(), (account.clone(), record.seq));
+        tables
+            .accounts
+            .entry(account.clone())
+            .or_default()
+            .insert(record.seq, record.clone());
+        Bought::New(record)
+    }
+
+    /// The account's record with this id; another account's id is as
+    /// unknown as one never issued.
+    pub(crate) fn get(&self, account: &AccountKey, id: &str) -> Option<NumberRecord> {
+        let tables = self.read();
+        let (owner, seq) = tables.ids.get(id)?;
+        if owner != account {
+            return None;
+        }
+        tables.accounts.get(account)?.get(seq).cloned()
+    }
+
+    /// Changes the account's record with this id; `change` may refuse.
+    pub(crate) fn update<E>(
+        &self,
+        account: &AccountKey,
+        id: &str,
+        change: impl FnOnce(&mut NumberRecord) -> Result<(), E>,
+    ) -> Option<Result<NumberRecord, E>> {
+        let mut tables = self.write();
+        let (owner, seq) = tables.ids.get(id)?.clone();
+        if &owner != account {
+            return None;
+        }
+        let record = tables.accounts.get_mut(account)?.get_mut(&seq)?;
+        let mut changed = record.clone();
+        Some(change(&mut changed).map(|()| {
+            *record = changed.clone();
+            changed
+        }))
+    }
+
+    /// Releases the account's number with this id, if `allow` agrees.
+    pub(crate) fn release<E>(
+        &self,
+        account: &AccountKey,
+        id: &str,
+        allow: impl FnOnce(&NumberRecord) -> Result<(), E>,
+    ) -> Option<Result<NumberRecord, E>> {
+        let mut tables = self.write();
+        let (owner, seq) = tables.ids.get(id)?.clone();
+        if &owner != account {
+            return None;
+        }
+        let record = tables.accounts.get(account)?.get(&seq)?;
+        if let Err(e) = allow(record) {
+            return Some(Err(e));
+        }
+        let record = tables.accounts.get_mut(account)?.remove(&seq)?;
+        tables.ids.remove(id);
+        tables.owners.remove(&record.catalogue.phone_number);
+        Some(Ok(record))
+    }
+
+    /// The account's records after cursor `after` (a sequence number) that
+    /// pass `keep`, at most `limit` of them, and whether more follow.
+    pub(crate) fn list(
+        &self,
+        account: &AccountKey,
+        after: u64,
+        limit: usize,
+        mut keep: impl FnMut(&NumberRecord) -> bool,
+    ) -> (Vec<NumberRecord>, bool) {
+        let tables = self.read();
+        let Some(numbers) = tables.accounts.get(account) else {
+            return (Vec::new(), false);
+        };
+        let mut out = Vec::new();
+        for record in numbers
+            .range(after.saturating_add(1)..)
+            .map(|(_, r)| r)
+            .filter(|r| keep(r))
+        {
+            if out.len() == limit {
+                return (out, true);
+            }
+            out.push(record.clone());
+        }
+        (out, false)
+    }
+
+    /// Every owned number of every account, for fault tests that compare the
+    /// carrier's state with a repository.
+    pub(crate) fn snapshot(&self) -> Vec<OwnedNumbers> {
+        let tables = self.read();
+        let mut accounts: Vec<_> = tables
+            .accounts
+            .iter()
+            .filter(|(_, numbers)| !numbers.is_empty())
+            .map(|(account, numbers)| OwnedNumbers {
+                carrier: account.carrier().to_string(),
+                account: account.id().to_string(),
+                numbers: numbers
+                    .values()
+                    .map(|r| OwnedNumber {
+                        id: r.id.clone(),
+                        phone_number: r.catalogue.phone_number.to_string(),
+                        name: r.name.clone(),
+                        created_at: r.created_at,
+                    })
+                    .collect(),
+            })
+            .collect();
+        accounts.sort_by(|a, b| (&a.carrier, &a.account).cmp(&(&b.carrier, &b.account)));
+        accounts
+    }
+
+    /// Forgets every purchase.
+    pub(crate) fn clear(&self) {
+        *self.write() = Tables::default();
+    }
+}
+
+/// The numbers one account owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OwnedNumbers {
+    /// `twilio` or `signalwire`.
+    pub carrier: String,
+    /// Account SID or project id.
+    pub account: String,
+    /// In purchase order.
+    pub numbers: Vec<OwnedNumber>,
+}
+
+/// One owned number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OwnedNumber {
+    /// Twilio SID or SignalWire id.
+    pub id: String,
+    /// E.164.
+    pub phone_number: String,
+    /// Friendly name / name.
+    pub name: Option<String>,
+    /// Purchase time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Deterministic ids: the same seed hands out the same SIDs in the same
+/// order, so test output can be compared across runs.
+#[derive(Debug)]
+pub(crate) struct Ids {
+    seed: u64,
+    next: AtomicU64,
+}
+
+impl Ids {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            next: AtomicU64::new(0),
+        }
+    }
+
+    fn bits(&self) -> u128 {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let a = splitmix64(self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let b = splitmix64(a ^ 0xD1B5_4A32_D192_ED03);
+        (u128::from(a) << 64) | u128::from(b)
+    }
+
+    /// A Twilio SID: `prefix` and 32 lower-case hex digits.
+    pub(crate) fn sid(&self, prefix: &str) -> String {
+        format!("{prefix}{:032x}", self.bits())
+    }
+
+    /// A version-4-shaped UUID.
+    pub(crate) fn uuid(&self) -> String {
+        uuid::Builder::from_random_bytes(self.bits().to_be_bytes())
+            .into_uuid()
+            .to_string()
+    }
+}
+
+/// A well-mixed 64-bit hash, used for ids and fault draws.
+pub(crate) fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A clock that the control endpoint can move forward (to get past a
+/// release cooldown) without touching the underlying clock.
+#[derive(Debug)]
+pub(crate) struct EmulatorClock {
+    base: Arc<dyn Clock>,
+    offset_secs: AtomicI64,
+}
+
+impl EmulatorClock {
+    pub(crate) fn new(base: Option<Arc<dyn Clock>>) -> Self {
+        Self {
+            base: base.unwrap_or_else(|| Arc::new(SystemClock)),
+            offset_secs: AtomicI64::new(0),
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.base.now() + chrono::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn advance(&self, secs: i64) {
+        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_core::{Capabilities, CountryCode, NumberType};
+
+    use super::*;
+
+    fn available(number: &str) -> AvailableNumber {
+        AvailableNumber {
+            phone_number: PhoneNumber::parse_trusted(number).unwrap(),
+            country: CountryCode::US,
+            number_type: NumberType::Local,
+            region: None,
+            locality: None,
+            postal_code: None,
+            rate_center: None,
+            capabilities: Capabilities::VOICE_SMS_MMS,
+            provider: "fake".into(),
+        }
+    }
+
+    fn record(seq: u64, catalogue: AvailableNumber) -> NumberRecord {
+        NumberRecord {
+            seq,
+            id: format!("id{seq}"),
+            catalogue,
+            name: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            updated: false,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn one_owner_per_number_and_accounts_are_separate() {
+        let store = Store::default();
+        let a = AccountKey::Twilio("A".into());
+        let b = AccountKey::SignalWire("B".into());
+        let n = available("+15125550001");
+        assert!(matches!(store.buy(&a, n.clone(), None, record), Bought::New(_)));
+        assert!(matches!(
+            store.buy(&a, n.clone(), None, record),
+            Bought::AlreadyYours(r) if r.id == "id1"
+        ));
+        assert!(matches!(
+            store.buy(&b, n.clone(), None, record),
+            Bought::Unavailable
+        ));
+        assert!(store.get(&b, "id1").is_none());
+        assert!(store.release(&b, "id1", |_| Ok::<_, ()>(())).is_none());
+        assert!(store.get(&a, "id1").is_some());
+        assert!(store.owners().is_owned(&n.phone_number));
+        assert!(matches!(store.release(&a, "id1", |_| Ok::<_, ()>(())), Some(Ok(_))));
+        assert!(!store.owners().is_owned(&n.phone_number));
+        assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
+    }
+
+    #[test]
+    fn lists_page_by_cursor_and_limits_hold() {
+        let store = Store::default();
+        let a = AccountKey::Twilio("A".into());
+        for i in 0..5 {
+            store.buy(&a, available(&format!("+1512555000{i}")), None, record);
+        }
+        let (page, more) = store.list(&a, 0, 2, |_| true);
+        assert_eq!(page.len(), 2);
+        assert!(more);
+        let (rest, more) = store.list(&a, page[1].seq, 10, |_| true);
+        assert_eq!(rest.len(), 3);
+        assert!(!more);
+        assert!(matches!(
+            store.buy(&a, available("+15125550009"), Some(5), record),
+            Bought::LimitReached
+        ));
+        assert_eq!(store.snapshot()[0].numbers.len(), 5);
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_well_formed() {
+        let a = Ids::new(7);
+        let b = Ids::new(7);
+        let sid = a.sid("PN");
+        assert_eq!(sid, b.sid("PN"));
+        assert!(crate::config::is_sid(&sid, "PN"));
+        assert_ne!(a.sid("PN"), sid);
+        let id = a.uuid();
+        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
+    }
+}
