@@ -13,10 +13,10 @@ fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (key, v) in map {
-                if key == "$ref" {
-                    if let Some(r) = v.as_str() {
-                        out.push(r.to_string());
-                    }
+                if key == "$ref"
+                    && let Some(r) = v.as_str()
+                {
+                    out.push(r.to_string());
                 }
                 refs(v, out);
             }

@@ -197,10 +197,10 @@ pub(crate) async fn get_phone_number_get(
     ApiQuery(mut request): ApiQuery<GetRequest>,
 ) -> Result<Json<ProvisionedNumber>, ApiError> {
     // A `+` left unencoded in a query string arrives as a space.
-    if let Some(text) = &mut request.phone_number {
-        if let Some(rest) = text.strip_prefix(' ') {
-            *text = format!("+{rest}");
-        }
+    if let Some(text) = &mut request.phone_number
+        && let Some(rest) = text.strip_prefix(' ')
+    {
+        *text = format!("+{rest}");
     }
     get(&state, &caller, request).await
 }
