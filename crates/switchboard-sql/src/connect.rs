@@ -110,10 +110,32 @@ pub(crate) async fn sqlite(
             .map_err(|e| fail("could not open SQLite database", &e))
     })
     .await?;
-    SQLITE_MIGRATIONS
-        .run(&pool)
-        .await
-        .map_err(|e| migrate_failed(scrubber, e))?;
+    // SQLite has no advisory lock for the migrator to take, so two processes
+    // opening a new file at once can both try to create the tables. Each
+    // migration commits atomically with its bookkeeping row, so the loser
+    // only has to look again to find the work done.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| fail("could not open SQLite database", &e))?;
+        // `run_direct` rather than `run`: `run`'s `Acquire` bound makes this
+        // future not provably `Send` (sqlx's own note on `run_direct`), and a
+        // repository that cannot be opened inside `tokio::spawn` is no use.
+        match SQLITE_MIGRATIONS.run_direct(None, &mut *conn, false).await {
+            Ok(()) => break,
+            Err(
+                sqlx::migrate::MigrateError::Execute(_)
+                | sqlx::migrate::MigrateError::ExecuteMigration(..),
+            ) if attempt < 5 => {
+                drop(conn);
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+            }
+            Err(e) => return Err(migrate_failed(scrubber, e)),
+        }
+    }
     Ok(pool)
 }
 
@@ -149,10 +171,15 @@ pub(crate) async fn postgres(
             )))
             .execute(&mut conn)
             .await
-            .map_err(|e| fail("could not create the schema in", &e))?;
+            .or_else(|e| match crate::error::clash(&e) {
+                // Another process created it between our check and insert.
+                Some(_) => Ok(Default::default()),
+                None => Err(fail("could not create the schema in", &e)),
+            })?;
         }
+        // See the note on `run_direct` in `sqlite` above.
         POSTGRES_MIGRATIONS
-            .run(&mut conn)
+            .run_direct(None, &mut conn, false)
             .await
             .map_err(|e| migrate_failed(scrubber, e))?;
         // A failed close only loses a connection we were done with.

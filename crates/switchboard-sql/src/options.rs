@@ -111,6 +111,7 @@ impl SqlOptions {
     }
 
     /// Whether the URL names a private in-memory SQLite database.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn is_sqlite_memory(&self) -> bool {
         let rest = self
             .url
@@ -121,6 +122,7 @@ impl SqlOptions {
         database == ":memory:" || params.split('&').any(|p| p == "mode=memory")
     }
 
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn checked_schema(&self) -> Result<Option<&str>, Error> {
         let Some(schema) = self.schema.as_deref() else {
             return Ok(None);

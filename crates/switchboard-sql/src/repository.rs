@@ -231,6 +231,37 @@ impl SqlRepository {
         on_pool!(self, pool, Db => pool.close().await)
     }
 
+    /// Stores many new records in one transaction: all of them, or none
+    /// and the error of the first that was refused (as [`NumberRepository::insert`]
+    /// reports it). For imports and bulk loads, where a commit per record
+    /// would be the bottleneck.
+    pub async fn insert_batch(&self, numbers: &[ProvisionedNumber]) -> Result<()> {
+        let outcome: std::result::Result<(), (Option<usize>, sqlx::Error)> = on_pool!(self, pool, Db => {
+            async {
+                let mut tx = pool.begin().await.map_err(|e| (None, e))?;
+                for (i, n) in numbers.iter().enumerate() {
+                    bind_number!(sqlx::query::<Db>(INSERT_NUMBER), n)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| (Some(i), e))?;
+                }
+                tx.commit().await.map_err(|e| (None, e))
+            }
+            .await
+        });
+        match outcome {
+            Ok(()) => Ok(()),
+            Err((Some(i), e)) => Err(match clash(&e) {
+                Some(c) => self.clash_error(c, &numbers[i]).await,
+                None => self.fail(&format!("insert number record {}", numbers[i].id), &e),
+            }),
+            Err((None, e)) => Err(self.fail(
+                &format!("insert a batch of {} number records", numbers.len()),
+                &e,
+            )),
+        }
+    }
+
     fn flavor(&self) -> Flavor {
         match &self.backend {
             #[cfg(feature = "sqlite")]
@@ -554,6 +585,76 @@ mod tests {
         }
         assert_eq!(NUMBER_COLUMNS.split(',').count(), 22);
         assert!(INSERT_NUMBER.contains("$22)") && !INSERT_NUMBER.contains("$23"));
+    }
+
+    /// The hot path must be one index lookup, not a scan: checked on the
+    /// planner's own account of the exact query the repository sends.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn sqlite_looks_numbers_up_through_the_live_index() {
+        let store = SqlRepository::connect("sqlite::memory:").await.unwrap();
+        let Backend::Sqlite(pool) = &store.backend else {
+            panic!("not SQLite");
+        };
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {SELECT_BY_PHONE}"
+        )))
+        .bind("+16045551234")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let detail: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+        assert_eq!(
+            detail,
+            ["SEARCH numbers USING INDEX numbers_live_phone_number (phone_number=?)"],
+            "{plan:?}"
+        );
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_can_look_numbers_up_through_the_live_index() {
+        let Some(url) = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("SKIPPED: PostgreSQL tests need SWITCHBOARD_TEST_DATABASE_URL (see README)");
+            return;
+        };
+        let schema = format!("test_{}", Uuid::new_v4().simple());
+        let store = SqlRepository::connect_with(SqlOptions::new(&url).schema(&schema))
+            .await
+            .unwrap();
+        let Backend::Postgres(pool) = &store.backend else {
+            panic!("not PostgreSQL");
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        // An empty table is cheapest to scan; forbid that to learn whether
+        // the index can serve the query at all (its predicate must match).
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let plan: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {SELECT_BY_PHONE}")))
+                .bind("+16045551234")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("numbers_live_phone_number"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+        drop(conn);
+        store.close().await;
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA \"{schema}\" CASCADE"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     }
 
     #[test]
