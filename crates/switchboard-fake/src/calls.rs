@@ -65,8 +65,9 @@ pub enum Outcome {
         /// The error's message.
         message: String,
     },
-    /// It took effect, and the caller got [`Error::Transport`] instead of
-    /// the answer (a scripted [`crate::Fault::AnswerLost`]).
+    /// It ran (and took effect if it could), and the caller got
+    /// [`Error::Transport`] instead of the answer (a scripted
+    /// [`crate::Fault::AnswerLost`]).
     AnswerLost,
 }
 

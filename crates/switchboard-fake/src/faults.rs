@@ -63,9 +63,10 @@ pub enum Fault {
     /// The call waits this long (`tokio::time::sleep`, so paused test time
     /// skips it), then runs normally.
     Latency(Duration),
-    /// The call takes effect, then its answer is lost: the caller gets
-    /// [`Error::Transport`], as after a timeout, and must find out what
-    /// happened by asking (e.g. `find_owned` after a purchase).
+    /// The call runs as usual (a purchase buys, a release releases), then its
+    /// answer is lost: the caller gets [`Error::Transport`] whatever the
+    /// result was, as after a timeout, and must find out what happened by
+    /// asking (e.g. `find_owned` after a purchase).
     AnswerLost,
 }
 
