@@ -592,3 +592,15 @@ async fn the_service_settles_a_lost_answer_with_the_fake() {
         .expect("recorded");
     assert_eq!(recorded.carrier_id, provisioned.carrier_id);
 }
+
+#[tokio::test]
+async fn a_lost_answer_hides_a_failure_too() {
+    let fake = FakeProvider::new();
+    let number = first_offer(&fake).await;
+    assert!(fake.take(&number));
+    fake.script(Operation::Purchase, Fault::AnswerLost, Times::Once);
+    let err = fake.purchase(&buy(&number)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(fake.find_owned(&number).await.unwrap(), None);
+    assert_eq!(fake.calls()[1].outcome, Outcome::AnswerLost);
+}
