@@ -1,1 +1,198 @@
-fn main() {}
+//! What the adapter adds to a search: `SignalWireProvider::search` against a
+//! local server, next to a bare reqwest GET of the same URL, query and
+//! Authorization header whose body is parsed into a `serde_json::Value`.
+//! Both talk to the same server over loopback with connection reuse, so the
+//! ratio of the two is the adapter's overhead (query validation and
+//! building, lenient decoding, mapping to core types, the retry wrapper).
+//!
+//! The machine is shared and its load drifts, so after criterion's separate
+//! timings the binary also runs the two interleaved: rounds of a block of
+//! bare requests and a block of adapter searches (alternating which goes
+//! first), and prints the median of the per-round ratios, which drift
+//! affects far less than two timings taken minutes apart.
+//!
+//! cargo bench -p switchboard-signalwire --bench search_overhead
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use serde_json::{Value, json};
+use switchboard_core::{DigitPattern, RetryPolicy, SearchQuery, TelephonyProvider};
+use switchboard_signalwire::{SignalWireConfig, SignalWireProvider};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const PROJECT: &str = "b2c3d4e5-7f80-4a1b-9c2d-3e4f5a6b7c8d";
+const TOKEN: &str = "PT0123456789abcdef-secret";
+const AUTHORIZATION: &str =
+    "Basic YjJjM2Q0ZTUtN2Y4MC00YTFiLTljMmQtM2U0ZjVhNmI3YzhkOlBUMDEyMzQ1Njc4OWFiY2RlZi1zZWNyZXQ=";
+const RESULTS: u32 = 20;
+
+/// A live-shaped answer (README fact 1) with `RESULTS` numbers.
+fn answer() -> Value {
+    let data: Vec<Value> = (0..RESULTS)
+        .map(|i| {
+            json!({
+                "e164": format!("+1555867{:04}", 5300 + i),
+                "national_number_formatted": format!("(555) 867-{:04}", 5300 + i),
+                "international_number_formatted": format!("+1 555-867-{:04}", 5300 + i),
+                "rate_center": "AUBURN",
+                "region": "TX",
+                "country_code": "US",
+                "capabilities": ["voice", "sms", "mms", "fax"]
+            })
+        })
+        .collect();
+    json!({"links": {}, "data": data})
+}
+
+struct Setup {
+    runtime: tokio::runtime::Runtime,
+    _server: MockServer,
+    adapter: SignalWireProvider,
+    query: SearchQuery,
+    bare: reqwest::Client,
+    url: reqwest::Url,
+}
+
+fn setup() -> Setup {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/relay/rest/phone_numbers/search"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer()))
+            .mount(&server)
+            .await;
+        server
+    });
+    let config = SignalWireConfig::new(&server.uri(), PROJECT, TOKEN)
+        .expect("config")
+        .with_retry_policy(RetryPolicy::NONE);
+    let adapter = SignalWireProvider::new(config).expect("adapter");
+    let query = SearchQuery::default()
+        .area_code("555")
+        .pattern(DigitPattern::Contains("867".into()))
+        .limit(RESULTS);
+    let url = reqwest::Url::parse(&format!(
+        "{}/api/relay/rest/phone_numbers/search?areacode=555&number_type=local&contains=867&max_results={RESULTS}",
+        server.uri()
+    ))
+    .expect("url");
+    let setup = Setup {
+        runtime,
+        _server: server,
+        adapter,
+        query,
+        bare: reqwest::Client::new(),
+        url,
+    };
+    // Both must work before they are timed.
+    setup.runtime.block_on(async {
+        bare_search(&setup.bare, &setup.url).await;
+        adapter_search(&setup.adapter, &setup.query).await;
+    });
+    setup
+}
+
+async fn bare_search(client: &reqwest::Client, url: &reqwest::Url) {
+    let body = client
+        .get(url.clone())
+        .header("authorization", AUTHORIZATION)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    let value: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(
+        value["data"].as_array().map(Vec::len),
+        Some(RESULTS as usize)
+    );
+}
+
+async fn adapter_search(adapter: &SignalWireProvider, query: &SearchQuery) {
+    let found = adapter.search(query).await.expect("search");
+    assert_eq!(found.len(), RESULTS as usize);
+}
+
+fn search_overhead(c: &mut Criterion) {
+    let Setup {
+        runtime,
+        _server,
+        adapter,
+        query,
+        bare,
+        url,
+    } = setup();
+    let mut group = c.benchmark_group("search");
+    group.sample_size(60);
+    group.bench_function("bare_reqwest", |b| {
+        b.to_async(&runtime).iter(|| bare_search(&bare, &url))
+    });
+    group.bench_function("adapter", |b| {
+        b.to_async(&runtime)
+            .iter(|| adapter_search(&adapter, &query))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, search_overhead);
+/// Rounds of interleaved blocks; prints medians and the median ratio.
+fn interleaved() {
+    const ROUNDS: usize = 31;
+    const BLOCK: u32 = 200;
+    let setup = setup();
+    let time_block = |adapter: bool| {
+        setup.runtime.block_on(async {
+            let start = Instant::now();
+            for _ in 0..BLOCK {
+                if adapter {
+                    adapter_search(&setup.adapter, &setup.query).await;
+                } else {
+                    bare_search(&setup.bare, &setup.url).await;
+                }
+            }
+            start.elapsed() / BLOCK
+        })
+    };
+    let (mut bare, mut adapter, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let (b, a) = if round % 2 == 0 {
+            let b = time_block(false);
+            (b, time_block(true))
+        } else {
+            let a = time_block(true);
+            (time_block(false), a)
+        };
+        bare.push(b);
+        adapter.push(a);
+        ratios.push(a.as_secs_f64() / b.as_secs_f64());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "interleaved ({ROUNDS} rounds x {BLOCK} searches each): bare_reqwest median {:?}, adapter median {:?}, \
+         adapter/bare ratio median {:.3} (min {:.3}, max {:.3})",
+        median(&mut bare),
+        median(&mut adapter),
+        ratios[ROUNDS / 2],
+        ratios[0],
+        ratios[ROUNDS - 1]
+    );
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    interleaved();
+}

@@ -142,7 +142,7 @@ impl Http {
         url: &Url,
         body: Option<&[u8]>,
     ) -> std::result::Result<Answer, Failure> {
-        let what = format!("{method} {}", url.path());
+        let what = || format!("{method} {}", url.path());
         let mut request = self
             .client
             .request(method.clone(), url.clone())
@@ -156,18 +156,22 @@ impl Http {
         let response = request
             .send()
             .await
-            .map_err(|e| Failure::from(errors::transport(&what, &e)))?;
+            .map_err(|e| Failure::from(errors::transport(&what(), &e)))?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Failure::from(errors::transport(&what, &e)))?;
         if status.is_success() {
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| Failure::from(errors::transport(&what(), &e)))?;
             return Ok(Answer {
                 body: bytes.to_vec(),
             });
         }
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::from(errors::transport(&what(), &e)))?;
         let body = self.redact(&bytes);
         Err(errors::from_status(op, status, &headers, &body))
     }
