@@ -11,6 +11,22 @@
 //! the request acts for; another account's numbers are 404. Errors are JSON:
 //! `{"error": {"code": "invalid_input", "message": "...", "field": "phone_number"}}`.
 //!
+//! # Status codes
+//!
+//! | status | when |
+//! |---|---|
+//! | 200 | done; provisioning answers 200 with the seed's object, as the seed shows |
+//! | 202 | release accepted but pending at the carrier (`"status": "releasing"`) |
+//! | 400 | malformed JSON, wrong type, unknown field, not E.164, not a UUID, or a search filter the carrier cannot apply (`not_supported`: changing the request fixes it) |
+//! | 401 | missing, malformed, unknown or revoked token |
+//! | 404 | no such number in the caller's account (another account's number included) |
+//! | 409 | already provisioned, or a conflicting request in progress |
+//! | 413 / 415 | body too large / not JSON |
+//! | 422 | the carrier no longer offers the number, or needs a document first |
+//! | 429 | the carrier is rate limiting; `Retry-After` says how long to wait |
+//! | 502 | the carrier answered with an error (or refused our credentials) |
+//! | 503 | the carrier is unreachable or refused for now, or the request timed out |
+//!
 //! # Mounting it next to your own routes
 //!
 //! ```

@@ -136,4 +136,16 @@ mod tests {
         assert_eq!(request_id(Some(&long)).len(), 36);
         assert_eq!(request_id(None).len(), 36);
     }
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_json_error_without_its_message() {
+        let response = panic_response(Box::new(String::from("secret detail")));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal_error");
+        assert!(!body.to_string().contains("secret detail"));
+    }
 }

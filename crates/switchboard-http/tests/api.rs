@@ -855,6 +855,7 @@ async fn unknown_routes_and_methods_answer_json() {
         answer.text
     );
     assert_eq!(answer.code(), "method_not_allowed");
+    assert_eq!(answer.headers["allow"], "POST");
     let answer = server.post("/healthz", None, &json!({})).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(answer.code(), "method_not_allowed");
