@@ -41,7 +41,7 @@ impl SqlOptions {
             connect_timeout: Duration::from_secs(10),
             busy_timeout: Duration::from_secs(5),
             schema: None,
-            test_before_acquire: true,
+            test_before_acquire: false,
         }
     }
 
@@ -82,10 +82,13 @@ impl SqlOptions {
         self
     }
 
-    /// Whether a pooled connection is checked with a round trip before each
-    /// use (the default). Turning it off saves that round trip on every
-    /// operation; a connection that died while idle then fails one
-    /// operation with a temporary error, and the pool replaces it.
+    /// PostgreSQL: whether a pooled connection is checked with a round trip
+    /// before each use. Off by default: the pool already checks each
+    /// connection when it is given back, and the extra round trip costs
+    /// about a third of the lookup rate (see BENCHMARKS.md). With it off, a
+    /// connection killed while idle fails one operation with a temporary
+    /// error and the pool replaces it; turn it on where the server or a
+    /// proxy drops idle connections often.
     pub fn test_before_acquire(mut self, test: bool) -> Self {
         self.test_before_acquire = test;
         self

@@ -117,7 +117,8 @@ async fn connections_killed_while_idle_are_replaced_before_use() {
     let store = SqlRepository::connect_with(
         SqlOptions::new(&tagged_url)
             .schema(&schema.name)
-            .max_connections(2),
+            .max_connections(2)
+            .test_before_acquire(true),
     )
     .await
     .expect("connect");
@@ -125,7 +126,7 @@ async fn connections_killed_while_idle_are_replaced_before_use() {
     store.insert(&record).await.expect("insert");
     let mut admin = schema.raw().await;
     assert!(terminate_all(&mut admin, &tag).await >= 1);
-    // The default pool checks a connection before handing it out.
+    // With the check on, the pool tests a connection before handing it out.
     let found = store
         .find_by_phone_number(&record.phone_number)
         .await
@@ -137,7 +138,7 @@ async fn connections_killed_while_idle_are_replaced_before_use() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_check_one_operation_fails_temporarily_then_the_pool_recovers() {
+async fn by_default_one_operation_fails_temporarily_then_the_pool_recovers() {
     let Some(url) = common::postgres_url() else {
         return;
     };
@@ -149,8 +150,7 @@ async fn without_the_check_one_operation_fails_temporarily_then_the_pool_recover
     let store = SqlRepository::connect_with(
         SqlOptions::new(&tagged_url)
             .schema(&schema.name)
-            .max_connections(1)
-            .test_before_acquire(false),
+            .max_connections(1),
     )
     .await
     .expect("connect");
