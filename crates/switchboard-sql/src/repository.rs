@@ -85,6 +85,7 @@ macro_rules! bind_number {
 /// Rows per multi-row INSERT in [`SqlRepository::insert_batch`]: 22
 /// parameters each stays under SQLite's 32,766 and PostgreSQL's 65,535.
 const BATCH_ROWS: usize = 500;
+const _: () = assert!(BATCH_ROWS * 22 < 32_766);
 
 /// `INSERT INTO numbers (...) VALUES (...), (...)` for `rows` records.
 fn multi_insert_sql(rows: usize) -> String {
@@ -730,7 +731,6 @@ mod tests {
         assert!(sql.contains("$22), ($23, "), "{sql}");
         assert!(sql.ends_with("$44)"), "{sql}");
         assert_eq!(sql.matches('$').count(), 44);
-        assert!(BATCH_ROWS * 22 < 32_766);
     }
 
     #[test]
