@@ -92,15 +92,14 @@ impl NumberRepository for InMemoryRepository {
                 phone_number: number.phone_number.to_string(),
             });
         }
-        if let Some(key) = &number.idempotency_key {
-            if tables
+        if let Some(key) = &number.idempotency_key
+            && tables
                 .by_key
                 .contains_key(&(number.account.clone(), key.clone()))
-            {
-                return Err(Error::Conflict {
-                    reason: format!("idempotency key {key:?} was already used by this account"),
-                });
-            }
+        {
+            return Err(Error::Conflict {
+                reason: format!("idempotency key {key:?} was already used by this account"),
+            });
         }
         tables.reindex(None, number);
         tables.order.insert(number.id);
@@ -177,23 +176,22 @@ impl NumberRepository for InMemoryRepository {
         let Some(old) = tables.by_id.get(&number.id).cloned() else {
             return Err(Error::not_found(format!("number record {}", number.id)));
         };
-        if number.state.is_live() && !old.state.is_live() {
-            if let Some(holder) = tables.live_by_number.get(&old.phone_number) {
-                if *holder != old.id {
-                    return Err(Error::AlreadyProvisioned {
-                        phone_number: old.phone_number.to_string(),
-                    });
-                }
-            }
+        if number.state.is_live()
+            && !old.state.is_live()
+            && let Some(holder) = tables.live_by_number.get(&old.phone_number)
+            && *holder != old.id
+        {
+            return Err(Error::AlreadyProvisioned {
+                phone_number: old.phone_number.to_string(),
+            });
         }
-        if let Some(key) = &number.idempotency_key {
-            if let Some(holder) = tables.by_key.get(&(old.account.clone(), key.clone())) {
-                if *holder != old.id {
-                    return Err(Error::Conflict {
-                        reason: format!("idempotency key {key:?} was already used by this account"),
-                    });
-                }
-            }
+        if let Some(key) = &number.idempotency_key
+            && let Some(holder) = tables.by_key.get(&(old.account.clone(), key.clone()))
+            && *holder != old.id
+        {
+            return Err(Error::Conflict {
+                reason: format!("idempotency key {key:?} was already used by this account"),
+            });
         }
         // Identity fields never change: keep the stored ones.
         let mut updated = number.clone();

@@ -226,13 +226,13 @@ impl ProvisioningService {
                 drift(DriftKind::ReleasePending, repair)
             }
             (NumberState::Releasing, Some(carrier)) => {
-                if let Some(not_before) = record.release_not_before {
-                    if not_before > now {
-                        return drift(
-                            DriftKind::ReleasePending,
-                            Repair::Left(format!("the carrier refuses until {not_before}")),
-                        );
-                    }
+                if let Some(not_before) = record.release_not_before
+                    && not_before > now
+                {
+                    return drift(
+                        DriftKind::ReleasePending,
+                        Repair::Left(format!("the carrier refuses until {not_before}")),
+                    );
                 }
                 if record.carrier_id.is_none() {
                     record.carrier_id = Some(carrier.carrier_id.clone());

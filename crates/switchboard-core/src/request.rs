@@ -83,16 +83,15 @@ impl ProvisionRequest {
         if let Some(name) = &self.friendly_name {
             validate_friendly_name(name)?;
         }
-        if let Some(key) = &self.idempotency_key {
-            if key.is_empty()
+        if let Some(key) = &self.idempotency_key
+            && (key.is_empty()
                 || key.len() > MAX_IDEMPOTENCY_KEY_LEN
-                || !key.chars().all(|c| c.is_ascii_graphic())
-            {
-                return Err(Error::invalid(
-                    "idempotency_key",
-                    format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters"),
-                ));
-            }
+                || !key.chars().all(|c| c.is_ascii_graphic()))
+        {
+            return Err(Error::invalid(
+                "idempotency_key",
+                format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters"),
+            ));
         }
         Ok(())
     }
