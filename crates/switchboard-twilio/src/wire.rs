@@ -227,14 +227,14 @@ fn capabilities<'de, D: Deserializer<'de>>(d: D) -> Result<Capabilities, D::Erro
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut caps = Capabilities::default();
-            while let Some(key) = map.next_key::<String>()? {
+            while let Some(CapabilityKey(key)) = map.next_key::<CapabilityKey>()? {
                 let Flag(on) = map.next_value::<Flag>()?;
-                match key.to_ascii_lowercase().as_str() {
-                    "voice" => caps.voice = on,
-                    "sms" => caps.sms = on,
-                    "mms" => caps.mms = on,
-                    "fax" => caps.fax = on,
-                    _ => {}
+                match key {
+                    Some(Capability::Voice) => caps.voice = on,
+                    Some(Capability::Sms) => caps.sms = on,
+                    Some(Capability::Mms) => caps.mms = on,
+                    Some(Capability::Fax) => caps.fax = on,
+                    None => {}
                 }
             }
             Ok(caps)
@@ -269,6 +269,43 @@ fn capabilities<'de, D: Deserializer<'de>>(d: D) -> Result<Capabilities, D::Erro
         }
     }
     d.deserialize_any(V)
+}
+
+enum Capability {
+    Voice,
+    Sms,
+    Mms,
+    Fax,
+}
+
+/// A capability key matched without regard to case and without allocating.
+struct CapabilityKey(Option<Capability>);
+
+impl<'de> Deserialize<'de> for CapabilityKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CapabilityKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a capability name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let known = [
+                    ("voice", Capability::Voice),
+                    ("sms", Capability::Sms),
+                    ("mms", Capability::Mms),
+                    ("fax", Capability::Fax),
+                ];
+                Ok(CapabilityKey(
+                    known
+                        .into_iter()
+                        .find(|(name, _)| v.eq_ignore_ascii_case(name))
+                        .map(|(_, c)| c),
+                ))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// A list, with `null` read as empty.

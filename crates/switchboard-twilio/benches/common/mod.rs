@@ -1,0 +1,138 @@
+//! Shared by the benches: a minimal axum server answering every request
+//! with Twilio's own Local search example grown to 30 numbers (the most a
+//! live search returns), the adapter pointed at it, and a bare reqwest
+//! request of the same shape (same path, query, Basic auth, Accept header).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use switchboard_core::{
+    AvailableNumber, Capabilities, CountryCode, RetryPolicy, SearchQuery, TelephonyProvider,
+};
+use switchboard_twilio::{TwilioConfig, TwilioProvider};
+
+const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const TOKEN: &str = "bench-token";
+
+fn answer() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/carriers/twilio/api_v2010_phone_numbers.openapi.json");
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("spec")).unwrap();
+    let mut body = spec["paths"]
+        ["/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json"]["get"]
+        ["responses"]["200"]["content"]["application/json"]["examples"]["readFull"]["value"]
+        .clone();
+    let entry = body["available_phone_numbers"][0].clone();
+    let entries: Vec<Value> = (0..30)
+        .map(|i| {
+            let mut e = entry.clone();
+            e["phone_number"] = json!(format!("+1808925{:04}", 1000 + i));
+            e
+        })
+        .collect();
+    body["available_phone_numbers"] = json!(entries);
+    serde_json::to_vec(&body).unwrap()
+}
+
+fn start_server(body: Vec<u8>) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let body: &'static [u8] = Box::leak(body.into_boxed_slice());
+            let app = Router::new().fallback(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// The two clients, pointed at one server.
+pub struct Setup {
+    pub rt: tokio::runtime::Runtime,
+    provider: TwilioProvider,
+    query: SearchQuery,
+    client: reqwest::Client,
+    url: String,
+}
+
+const PARAMS: [(&str, &str); 3] = [
+    ("AreaCode", "808"),
+    ("VoiceEnabled", "true"),
+    ("PageSize", "30"),
+];
+
+impl Setup {
+    pub fn new() -> Self {
+        let base = format!("http://{}", start_server(answer()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = TwilioConfig::with_auth_token(AC, TOKEN)
+            .unwrap()
+            .base_url(&base)
+            .unwrap()
+            .retry_policy(RetryPolicy::NONE);
+        let provider = TwilioProvider::new(config).unwrap();
+        let query = SearchQuery::new(CountryCode::US)
+            .area_code("808")
+            .capabilities(Capabilities {
+                voice: true,
+                ..Capabilities::default()
+            })
+            .limit(30);
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let url = format!("{base}/2010-04-01/Accounts/{AC}/AvailablePhoneNumbers/US/Local.json");
+        let setup = Self {
+            rt,
+            provider,
+            query,
+            client,
+            url,
+        };
+        let found = setup.rt.block_on(setup.search());
+        assert_eq!(found.len(), 30);
+        setup
+    }
+
+    /// A request of the adapter's shape, body read as bytes.
+    pub async fn bare(&self) -> bytes::Bytes {
+        self.client
+            .get(&self.url)
+            .query(&PARAMS)
+            .basic_auth(AC, Some(TOKEN))
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    }
+
+    /// The same, with the body parsed into a JSON value.
+    pub async fn bare_parsed(&self) -> Value {
+        serde_json::from_slice(&self.bare().await).unwrap()
+    }
+
+    /// The adapter's search.
+    pub async fn search(&self) -> Vec<AvailableNumber> {
+        self.provider.search(&self.query).await.unwrap()
+    }
+}
