@@ -183,6 +183,13 @@ const fn gb_mobile(exchanges: &'static [&'static str]) -> Area {
     }
 }
 
+/// The seed API's example number (`+16045551234`), as its block's calling
+/// code and national prefix plus subscriber digits. It is the first number of
+/// its block under every seed, so it is for sale in every inventory that gives
+/// its block a number (any size of at least one per block), and the
+/// documented `provision-phone-number` request works against the fake.
+pub(crate) const SEED_EXAMPLE: (&str, u32) = ("1604555", 1234);
+
 /// The table, in the order search results come out.
 pub(crate) const AREAS: &[Area] = &[
     // United States, local.
@@ -200,6 +207,19 @@ pub(crate) const AREAS: &[Area] = &[
     us("404", "GA", "Atlanta", "30303", "ATLANTA", VSMF),
     // Canada, local.
     ca("604", "BC", "Vancouver", "V6B 1A1", "VANCOUVER", VSM),
+    // The exchange of the seed API's example number (+1 604 555 1234); see
+    // `SEED_EXAMPLE`.
+    local(
+        CountryCode::CA,
+        "1",
+        "604",
+        "BC",
+        "Vancouver",
+        "V6B 1A1",
+        Some("VANCOUVER"),
+        VSM,
+        &["555"],
+    ),
     ca("778", "BC", "Vancouver", "V6C 1B4", "VANCOUVER", VS),
     ca("250", "BC", "Victoria", "V8W 1P6", "VICTORIA", VSM),
     ca("416", "ON", "Toronto", "M5H 2N2", "TORONTO", VSM),

@@ -8,7 +8,7 @@ use switchboard_core::{
     AvailableNumber, CountryCode, DigitPattern, NumberType, PhoneNumber, Result, SearchQuery,
 };
 
-use crate::blocks::{AREAS, Area, BLOCK_SIZE};
+use crate::blocks::{AREAS, Area, BLOCK_SIZE, SEED_EXAMPLE};
 use crate::permutation::Permutation;
 
 /// The seed [`Inventory::new`] and `FakeProvider::new` use when none is given.
@@ -91,14 +91,18 @@ impl Inventory {
                         .or_default()
                         .push(index);
                 }
-                inventory
-                    .by_prefix
-                    .insert(format!("{}{national_prefix}", area.calling_code), index);
+                let full_prefix = format!("{}{national_prefix}", area.calling_code);
+                let permutation = if full_prefix == SEED_EXAMPLE.0 {
+                    Permutation::starting_at(seed, index, SEED_EXAMPLE.1)
+                } else {
+                    Permutation::new(seed, index)
+                };
+                inventory.by_prefix.insert(full_prefix, index);
                 inventory.blocks.push(Block {
                     area,
                     national_prefix,
                     count,
-                    permutation: Permutation::new(seed, index),
+                    permutation,
                 });
             }
         }
@@ -328,6 +332,20 @@ mod tests {
     use switchboard_core::{Capabilities, Error};
 
     use super::*;
+
+    #[test]
+    fn the_seed_examples_number_is_for_sale_under_every_seed() {
+        let seed_number = PhoneNumber::parse("+16045551234").expect("valid");
+        for seed in [0, 1, 42, u64::MAX] {
+            for size in [Inventory::max_size(), DEFAULT_INVENTORY_SIZE, 1000] {
+                let inventory = Inventory::new(seed, size);
+                assert!(
+                    inventory.contains(&seed_number).is_some(),
+                    "seed {seed}, size {size}"
+                );
+            }
+        }
+    }
 
     fn numbers(inventory: &Inventory, n: usize) -> Vec<PhoneNumber> {
         inventory.iter().take(n).map(|a| a.phone_number).collect()

@@ -37,6 +37,15 @@ impl Permutation {
         }
     }
 
+    /// The permutation for block `block` under `seed` whose first number
+    /// (index 0) is `first`: the offset `b` is `apply(0)`.
+    pub fn starting_at(seed: u64, block: usize, first: u32) -> Self {
+        Self {
+            b: first % BLOCK_SIZE,
+            ..Self::new(seed, block)
+        }
+    }
+
     /// The subscriber digits (as a number below 10000) of index `i`.
     pub fn apply(&self, i: u32) -> u32 {
         ((u64::from(self.a) * u64::from(i) + u64::from(self.b)) % u64::from(BLOCK_SIZE)) as u32
