@@ -7,7 +7,7 @@ use switchboard_core::{
     ProvisioningService, Result, TelephonyProvider, TokenStore,
 };
 
-use crate::config::{Config, not_compiled};
+use crate::config::Config;
 
 /// A ready service and the token store that guards it.
 #[derive(Debug, Clone)]
@@ -20,43 +20,102 @@ pub struct Switchboard {
 
 /// Builds the carriers, opens the store and assembles the service.
 pub async fn open(config: &Config) -> Result<Switchboard> {
-    let registry = build_registry(config)?;
+    let (registry, fake) = build_providers(config)?;
     let (repository, tokens) = open_store(config.database_url().expose()).await?;
+    #[cfg(feature = "fake")]
+    if let Some(fake) = fake {
+        restore_fake(&fake, repository.as_ref()).await?;
+    }
+    #[cfg(not(feature = "fake"))]
+    let _: Option<()> = fake;
     Ok(Switchboard {
         service: ProvisioningService::new(registry, repository),
         tokens,
     })
 }
 
+/// The fake keeps its state in memory; over a persistent store, a new
+/// process gives it back the numbers earlier runs recorded as bought from it,
+/// so the two agree (and `reconcile` finds no drift that is only a restart).
+#[cfg(feature = "fake")]
+async fn restore_fake(
+    fake: &switchboard_fake::FakeProvider,
+    repository: &dyn NumberRepository,
+) -> Result<()> {
+    use switchboard_core::{NumberFilter, NumberState, PageRequest};
+    let filter = NumberFilter {
+        provider: Some("fake".into()),
+        states: vec![NumberState::Active, NumberState::Releasing],
+        ..NumberFilter::default()
+    };
+    let mut page = PageRequest::first(switchboard_core::MAX_PAGE_SIZE);
+    loop {
+        let batch = repository.list(&filter, &page).await?;
+        for record in &batch.items {
+            if let Some(carrier_id) = &record.carrier_id {
+                fake.restore_owned(
+                    switchboard_core::CarrierNumber {
+                        carrier_id: carrier_id.clone(),
+                        phone_number: record.phone_number.clone(),
+                        friendly_name: Some(record.friendly_name.clone()),
+                        capabilities: record.capabilities,
+                        routing: record.routing.clone(),
+                    },
+                    record.created_at,
+                );
+            }
+        }
+        match batch.next_cursor {
+            Some(cursor) => page = PageRequest::after(cursor, switchboard_core::MAX_PAGE_SIZE),
+            None => return Ok(()),
+        }
+    }
+}
+
 /// Every configured carrier, with the default one set.
 pub fn build_registry(config: &Config) -> Result<ProviderRegistry> {
+    build_providers(config).map(|(registry, _)| registry)
+}
+
+/// The fake carrier's handle, when one is configured (its concrete type,
+/// which the registry's trait objects hide).
+#[cfg(feature = "fake")]
+type FakeHandle = switchboard_fake::FakeProvider;
+#[cfg(not(feature = "fake"))]
+type FakeHandle = ();
+
+fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHandle>)> {
     let default = config.default_provider_name()?;
-    let mut providers = Vec::new();
+    let mut providers: Vec<Arc<dyn TelephonyProvider>> = Vec::new();
+    let mut fake = None;
     for name in config.configured_providers() {
-        providers.push(build_provider(name, config)?);
+        match name {
+            "fake" => {
+                let built = build_fake(config)?;
+                providers.push(fake_as_provider(&built));
+                fake = Some(built);
+            }
+            "twilio" => providers.push(build_twilio(config)?),
+            "signalwire" => providers.push(build_signalwire(config)?),
+            other => {
+                return Err(Error::Configuration {
+                    message: format!("unknown provider {other:?}"),
+                });
+            }
+        }
     }
     let mut providers = providers.into_iter();
     let first = providers.next().ok_or_else(|| Error::Configuration {
         message: "no carrier is configured".into(),
     })?;
-    providers
+    let registry = providers
         .fold(ProviderRegistry::new(first), ProviderRegistry::with)
-        .with_default(&default)
-}
-
-fn build_provider(name: &str, config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
-    match name {
-        "fake" => build_fake(config),
-        "twilio" => build_twilio(config),
-        "signalwire" => build_signalwire(config),
-        other => Err(Error::Configuration {
-            message: format!("unknown provider {other:?}"),
-        }),
-    }
+        .with_default(&default)?;
+    Ok((registry, fake))
 }
 
 #[cfg(feature = "fake")]
-fn build_fake(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
+fn build_fake(config: &Config) -> Result<FakeHandle> {
     let section = config.providers.fake.clone().unwrap_or_default();
     let mut builder = switchboard_fake::FakeProvider::builder();
     if let Some(seed) = section.seed {
@@ -65,20 +124,84 @@ fn build_fake(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
     if let Some(size) = section.inventory_size {
         builder = builder.inventory_size(size);
     }
-    Ok(Arc::new(builder.build()))
+    Ok(builder.build())
+}
+
+#[cfg(feature = "fake")]
+fn fake_as_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
+    Arc::new(fake.clone())
 }
 
 #[cfg(not(feature = "fake"))]
-fn build_fake(_: &Config) -> Result<Arc<dyn TelephonyProvider>> {
-    Err(not_compiled("fake"))
+fn build_fake(_: &Config) -> Result<FakeHandle> {
+    Err(crate::config::not_compiled("fake"))
 }
 
+#[cfg(not(feature = "fake"))]
+fn fake_as_provider(_: &FakeHandle) -> Arc<dyn TelephonyProvider> {
+    unreachable!("build_fake fails without the fake feature")
+}
+
+fn missing(carrier: &str, key: &str, variable: &str) -> Error {
+    Error::Configuration {
+        message: format!("{carrier} needs {key} (set [providers.{carrier}] {key} or {variable})"),
+    }
+}
+
+#[cfg(feature = "twilio")]
+fn build_twilio(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
+    use switchboard_twilio::{TwilioConfig, TwilioProvider};
+    let section = config.providers.twilio.clone().unwrap_or_default();
+    let sid = section
+        .account_sid
+        .as_deref()
+        .ok_or_else(|| missing("twilio", "account_sid", "TWILIO_ACCOUNT_SID"))?;
+    let mut twilio = match (&section.api_key, &section.api_secret, &section.auth_token) {
+        (Some(key), Some(secret), _) => TwilioConfig::with_api_key(sid, key, secret.expose())?,
+        (Some(_), None, _) => return Err(missing("twilio", "api_secret", "TWILIO_API_SECRET")),
+        (None, _, Some(token)) => TwilioConfig::with_auth_token(sid, token.expose())?,
+        (None, _, None) => return Err(missing("twilio", "auth_token", "TWILIO_AUTH_TOKEN")),
+    };
+    if let Some(url) = &section.base_url {
+        twilio = twilio.base_url(url)?;
+    }
+    if let Some(sid) = &section.address_sid {
+        twilio = twilio.address_sid(sid)?;
+    }
+    if let Some(sid) = &section.bundle_sid {
+        twilio = twilio.bundle_sid(sid)?;
+    }
+    Ok(Arc::new(TwilioProvider::new(twilio)?))
+}
+
+#[cfg(not(feature = "twilio"))]
 fn build_twilio(_: &Config) -> Result<Arc<dyn TelephonyProvider>> {
-    Err(not_compiled("twilio"))
+    Err(crate::config::not_compiled("twilio"))
 }
 
+#[cfg(feature = "signalwire")]
+fn build_signalwire(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
+    use switchboard_signalwire::{SignalWireConfig, SignalWireProvider};
+    let section = config.providers.signalwire.clone().unwrap_or_default();
+    let space = section
+        .space_url
+        .as_deref()
+        .ok_or_else(|| missing("signalwire", "space_url", "SIGNALWIRE_SPACE_URL"))?;
+    let project = section
+        .project_id
+        .clone()
+        .ok_or_else(|| missing("signalwire", "project_id", "SIGNALWIRE_PROJECT_ID"))?;
+    let token = section
+        .api_token
+        .as_ref()
+        .ok_or_else(|| missing("signalwire", "api_token", "SIGNALWIRE_API_TOKEN"))?;
+    let signalwire = SignalWireConfig::new(space, project, token.expose().to_string())?;
+    Ok(Arc::new(SignalWireProvider::new(signalwire)?))
+}
+
+#[cfg(not(feature = "signalwire"))]
 fn build_signalwire(_: &Config) -> Result<Arc<dyn TelephonyProvider>> {
-    Err(not_compiled("signalwire"))
+    Err(crate::config::not_compiled("signalwire"))
 }
 
 /// Opens the store named by `url`: `memory`, or a SQL URL when the `sqlite`
@@ -91,6 +214,7 @@ pub async fn open_store(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn
         ));
     }
     let scheme = url.split(':').next().unwrap_or_default();
+    #[allow(clippy::match_like_matches_macro)] // reads as a table of features
     let compiled = match scheme {
         "sqlite" => cfg!(feature = "sqlite"),
         "postgres" | "postgresql" => cfg!(feature = "postgres"),

@@ -165,6 +165,42 @@ impl FakeProvider {
         self.state().taken.insert(number.clone())
     }
 
+    /// Records `number` as owned under its carrier id, as if bought at
+    /// `purchased_at`: for a process that starts over a persistent store,
+    /// so that the fake agrees with the records an earlier run left (else
+    /// `reconcile` would find every recorded number missing at the carrier).
+    ///
+    /// False, changing nothing, if the carrier id is not one this fake
+    /// issues, or the number or id is already held.
+    pub fn restore_owned(&self, number: CarrierNumber, purchased_at: DateTime<Utc>) -> bool {
+        let Some(serial) = number
+            .carrier_id
+            .strip_prefix("FK")
+            .filter(|_| is_carrier_id(&number.carrier_id))
+            .and_then(|digits| digits.parse::<u64>().ok())
+        else {
+            return false;
+        };
+        let mut state = self.state();
+        if state.taken.contains(&number.phone_number) || state.owned.contains_key(&number.carrier_id)
+        {
+            return false;
+        }
+        state.purchases = state.purchases.max(serial);
+        state.taken.insert(number.phone_number.clone());
+        state
+            .owned_by_number
+            .insert(number.phone_number.clone(), number.carrier_id.clone());
+        state.owned.insert(
+            number.carrier_id.clone(),
+            Owned {
+                number,
+                purchased_at,
+            },
+        );
+        true
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // Every change to the state completes before its guard drops, so a
         // panic elsewhere cannot leave it half done.

@@ -605,3 +605,27 @@ async fn a_lost_answer_hides_a_failure_too() {
     assert_eq!(fake.find_owned(&number).await.unwrap(), None);
     assert_eq!(fake.calls()[1].outcome, Outcome::AnswerLost);
 }
+
+#[tokio::test]
+async fn restored_numbers_are_owned_and_new_ids_do_not_collide() {
+    let first = FakeProvider::new();
+    let offer = first
+        .search(&SearchQuery::default().area_code("415").limit(2))
+        .await
+        .unwrap();
+    let bought = first.purchase(&buy(&offer[0].phone_number)).await.unwrap();
+
+    // A new process over the same records.
+    let second = FakeProvider::new();
+    assert!(second.restore_owned(bought.clone(), chrono::Utc::now()));
+    assert!(!second.restore_owned(bought.clone(), chrono::Utc::now()), "twice");
+    let found = second.find_owned(&bought.phone_number).await.unwrap();
+    assert_eq!(found, Some(bought.clone()));
+    assert!(!second.is_available(&bought.phone_number));
+    let next = second.purchase(&buy(&offer[1].phone_number)).await.unwrap();
+    assert_ne!(next.carrier_id, bought.carrier_id);
+    let mut foreign = bought.clone();
+    foreign.carrier_id = "PN123".into();
+    foreign.phone_number = offer[1].phone_number.clone();
+    assert!(!second.restore_owned(foreign, chrono::Utc::now()));
+}
