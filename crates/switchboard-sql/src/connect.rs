@@ -67,7 +67,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 pub(crate) async fn sqlite(
     options: &SqlOptions,
     scrubber: &Scrubber,
-) -> Result<sqlx::SqlitePool, Error> {
+) -> Result<(sqlx::SqlitePool, Option<crate::readers::Readers>), Error> {
     use std::str::FromStr;
 
     use sqlx::sqlite::{
@@ -105,7 +105,7 @@ pub(crate) async fn sqlite(
         pool.max_connections(options.max_connections.unwrap_or(4))
     };
     let pool = within(options.connect_timeout, options, async {
-        pool.connect_with(connect)
+        pool.connect_with(connect.clone())
             .await
             .map_err(|e| fail("could not open SQLite database", &e))
     })
@@ -136,7 +136,19 @@ pub(crate) async fn sqlite(
             Err(e) => return Err(migrate_failed(scrubber, e)),
         }
     }
-    Ok(pool)
+    // After the migrations, so the readers see the tables. An in-memory
+    // database has its one connection, which the pool must keep.
+    let readers = if memory {
+        None
+    } else {
+        let count = options.max_connections.unwrap_or(4) as usize;
+        Some(
+            crate::readers::Readers::open(&connect, count)
+                .await
+                .map_err(|e| fail("could not open SQLite database", &e))?,
+        )
+    };
+    Ok((pool, readers))
 }
 
 /// Connects to PostgreSQL once directly (so an unreachable server fails

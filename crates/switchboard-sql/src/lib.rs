@@ -21,6 +21,8 @@
 mod connect;
 mod error;
 mod options;
+#[cfg(feature = "sqlite")]
+mod readers;
 mod record;
 mod repository;
 

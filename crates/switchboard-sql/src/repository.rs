@@ -178,6 +178,9 @@ pub struct SqlRepository {
 struct Shared {
     scrubber: Scrubber,
     url: String,
+    /// SQLite files: connections reserved for the hot-path lookup.
+    #[cfg(feature = "sqlite")]
+    readers: Option<crate::readers::Readers>,
 }
 
 impl fmt::Debug for SqlRepository {
@@ -203,8 +206,21 @@ impl SqlRepository {
     /// Opens the database described by `options`; see [`SqlRepository::connect`].
     pub async fn connect_with(options: SqlOptions) -> Result<Self> {
         let scrubber = Scrubber::new(&options);
+        #[cfg(feature = "sqlite")]
+        let mut readers = None;
         let backend = match options.flavor()? {
-            Flavor::Sqlite => Self::open_sqlite(&options, &scrubber).await?,
+            #[cfg(feature = "sqlite")]
+            Flavor::Sqlite => {
+                let (pool, sqlite_readers) = crate::connect::sqlite(&options, &scrubber).await?;
+                readers = sqlite_readers;
+                Backend::Sqlite(pool)
+            }
+            #[cfg(not(feature = "sqlite"))]
+            Flavor::Sqlite => {
+                return Err(Error::Configuration {
+                    message: "this build has no SQLite support: enable the `sqlite` feature".into(),
+                });
+            }
             Flavor::Postgres => Self::open_postgres(&options, &scrubber).await?,
         };
         let repository = Self {
@@ -212,24 +228,12 @@ impl SqlRepository {
             shared: Arc::new(Shared {
                 scrubber,
                 url: options.redacted_url(),
+                #[cfg(feature = "sqlite")]
+                readers,
             }),
         };
         tracing::info!(url = %repository.shared.url, "number repository opened");
         Ok(repository)
-    }
-
-    #[cfg(feature = "sqlite")]
-    async fn open_sqlite(options: &SqlOptions, scrubber: &Scrubber) -> Result<Backend> {
-        Ok(Backend::Sqlite(
-            crate::connect::sqlite(options, scrubber).await?,
-        ))
-    }
-
-    #[cfg(not(feature = "sqlite"))]
-    async fn open_sqlite(_: &SqlOptions, _: &Scrubber) -> Result<Backend> {
-        Err(Error::Configuration {
-            message: "this build has no SQLite support: enable the `sqlite` feature".into(),
-        })
     }
 
     #[cfg(feature = "postgres")]
@@ -257,6 +261,10 @@ impl SqlRepository {
     /// Closes every pooled connection; operations after this fail. Waits
     /// for operations in progress to finish.
     pub async fn close(&self) {
+        #[cfg(feature = "sqlite")]
+        if let Some(readers) = &self.shared.readers {
+            readers.close().await;
+        }
         on_pool!(self, pool, Db => pool.close().await)
     }
 
@@ -431,6 +439,23 @@ impl NumberRepository for SqlRepository {
         &self,
         phone_number: &PhoneNumber,
     ) -> Result<Option<ProvisionedNumber>> {
+        #[cfg(feature = "sqlite")]
+        if let Some(readers) = &self.shared.readers {
+            let mut slot = readers.get().await;
+            let Some(conn) = slot.as_mut() else {
+                return Err(Error::Repository {
+                    message: format!("could not look up {phone_number}: the repository is closed"),
+                    temporary: false,
+                });
+            };
+            let row = sqlx::query_as::<sqlx::Sqlite, NumberRow>(SELECT_BY_PHONE)
+                .bind(phone_number.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
+            drop(slot);
+            return row.map(ProvisionedNumber::try_from).transpose();
+        }
         let row = on_pool!(self, pool, Db => {
             sqlx::query_as::<Db, NumberRow>(SELECT_BY_PHONE)
                 .bind(phone_number.as_str())

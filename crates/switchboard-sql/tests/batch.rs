@@ -7,9 +7,11 @@ use switchboard_sql::SqlRepository;
 
 async fn batches_are_all_or_nothing(store: &SqlRepository) {
     let account = common::random_account();
+    let numbers = common::number_block(1900);
     // More than one multi-row statement's worth.
-    let batch: Vec<ProvisionedNumber> = (0..1200)
-        .map(|_| common::reserved(&account, &common::random_number()))
+    let batch: Vec<ProvisionedNumber> = numbers[..1200]
+        .iter()
+        .map(|n| common::reserved(&account, n))
         .collect();
     store.insert_batch(&batch).await.expect("batch insert");
     let mut listed = Vec::new();
@@ -32,8 +34,9 @@ async fn batches_are_all_or_nothing(store: &SqlRepository) {
     // A batch with one number that is already live stores nothing, and says
     // which number it was.
     let other = common::random_account();
-    let mut clashing: Vec<ProvisionedNumber> = (0..700)
-        .map(|_| common::reserved(&other, &common::random_number()))
+    let mut clashing: Vec<ProvisionedNumber> = numbers[1200..]
+        .iter()
+        .map(|n| common::reserved(&other, n))
         .collect();
     let taken = batch[17].phone_number.clone();
     clashing[650] = common::reserved(&other, &taken);

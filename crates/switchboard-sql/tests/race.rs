@@ -16,7 +16,7 @@ const TASKS_PER_POOL: usize = 8;
 /// Every task tries every number, each starting at a different place; the
 /// winners per number are returned.
 async fn race(a: SqlRepository, b: SqlRepository) -> HashMap<PhoneNumber, Vec<Uuid>> {
-    let numbers: Vec<PhoneNumber> = (0..NUMBERS).map(|_| common::random_number()).collect();
+    let numbers: Vec<PhoneNumber> = common::number_block(NUMBERS);
     let mut tasks = Vec::new();
     for (pool, store) in [a, b].into_iter().enumerate() {
         for task in 0..TASKS_PER_POOL {

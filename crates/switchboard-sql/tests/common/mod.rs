@@ -111,6 +111,15 @@ pub fn random_number() -> PhoneNumber {
     PhoneNumber::parse_trusted(&format!("+1998{n:07}")).expect("well-formed")
 }
 
+/// `count` consecutive numbers from a random start: distinct for sure,
+/// where `count` independent random ones could collide.
+pub fn number_block(count: usize) -> Vec<PhoneNumber> {
+    let start = (Uuid::new_v4().as_u128() % (10_000_000 - count as u128)) as usize;
+    (start..start + count)
+        .map(|n| PhoneNumber::parse_trusted(&format!("+1997{n:07}")).expect("well-formed"))
+        .collect()
+}
+
 pub fn random_account() -> AccountId {
     AccountId::parse(&format!("sql-{}", Uuid::new_v4().simple())).expect("valid account")
 }
