@@ -2,6 +2,8 @@
 //! configuration, so `token create` and `serve` run in one folder share the
 //! default SQLite file.
 
+#[cfg(feature = "emulator")]
+mod emulator;
 mod numbers;
 mod output;
 #[cfg(feature = "server")]
@@ -42,6 +44,9 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(tokens::TokenCommand),
+    /// Run a local Twilio / SignalWire emulator to develop against.
+    #[cfg(feature = "emulator")]
+    Emulator(emulator::EmulatorArgs),
     /// Compare records with the carriers; repair the drift and print it.
     Reconcile {
         /// Also release numbers the carrier has that no record holds.
@@ -66,6 +71,8 @@ pub async fn run(args: Args) -> Result<()> {
     match args.command {
         #[cfg(feature = "server")]
         Command::Serve(serve_args) => serve::run(&config, serve_args, out).await,
+        #[cfg(feature = "emulator")]
+        Command::Emulator(emulator_args) => emulator::run(emulator_args).await,
         Command::Numbers(command) => numbers::run(&config, command, out).await,
         Command::Token(command) => tokens::run(&config, command, out).await,
         Command::Reconcile { release_orphans } => {
