@@ -112,7 +112,10 @@ impl App {
     }
 
     pub(crate) fn faults(&self) -> Arc<Faults> {
-        self.faults.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.faults
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {
@@ -183,7 +186,11 @@ impl Drop for InFlight {
 
 /// Basic credentials, decoded; `None` when absent or malformed.
 fn basic_credentials(request: &Request) -> Option<(String, String)> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -219,7 +226,11 @@ fn operation(method: &Method, route: &str) -> Option<Operation> {
 
 /// Runs before every carrier handler: authenticates, applies the cap and
 /// the faults, logs, and loses committed answers when told to.
-pub(crate) async fn gate(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn gate(
+    State(app): State<Arc<App>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let twilio_protocol = path.starts_with(TWILIO_PREFIX);
     let carriers = app.config.carriers;
@@ -231,7 +242,12 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, mut request: Request, next
     let seq = app.log.next_seq();
     let mut entry = LoggedRequest {
         seq,
-        carrier: if twilio_protocol { "twilio" } else { "signalwire" }.into(),
+        carrier: if twilio_protocol {
+            "twilio"
+        } else {
+            "signalwire"
+        }
+        .into(),
         account: None,
         operation: request
             .extensions()
@@ -266,7 +282,12 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, mut request: Request, next
     request.extensions_mut().insert(account.clone());
 
     let faults = app.faults();
-    let Some(_slot) = app.enter(&account, faults.max_in_flight) else {
+    // Slots are only counted while a cap is set: the count costs a lock.
+    let slot = match faults.max_in_flight {
+        None => Some(None),
+        Some(cap) => app.enter(&account, Some(cap)).map(Some),
+    };
+    let Some(_slot) = slot else {
         let response = if twilio_protocol {
             errors::twilio(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -357,7 +378,8 @@ mod tests {
 
     #[test]
     fn routes_name_their_operations() {
-        let local = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json";
+        let local =
+            "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json";
         assert_eq!(operation(&Method::GET, local), Some(Operation::Search));
         let list = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json";
         assert_eq!(operation(&Method::POST, list), Some(Operation::Purchase));

@@ -64,11 +64,9 @@ pub(crate) fn international_format(e164: &str) -> String {
 /// coordinates, and Twilio answers some, so they are derived from the place
 /// name (the same place always gets the same point).
 pub(crate) fn coordinates(country: &str, place: &str) -> (f64, f64) {
-    let hash = place
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+    let hash = place.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
     let a = (hash & 0xFFFF) as f64 / 65_535.0;
     let b = ((hash >> 16) & 0xFFFF) as f64 / 65_535.0;
     let round = |x: f64| (x * 1e6).round() / 1e6;
@@ -89,8 +87,15 @@ mod tests {
         assert_eq!(get(&p, "Contains"), Some("+1512"));
         assert_eq!(undeclared(&p, &["AreaCode", "Contains"]), Some("X"));
         // A raw `+` is a space in form encoding: clients must send %2B.
-        assert_eq!(get(&pairs(Some("Contains=+1512")).unwrap(), "Contains"), Some(" 1512"));
-        assert_eq!(integer("PageSize", "0", 1, 1000).unwrap_err().contains("PageSize"), true);
+        assert_eq!(
+            get(&pairs(Some("Contains=+1512")).unwrap(), "Contains"),
+            Some(" 1512")
+        );
+        assert!(
+            integer("PageSize", "0", 1, 1000)
+                .unwrap_err()
+                .contains("PageSize")
+        );
         assert!(boolean("SmsEnabled", "TRUE").unwrap());
         assert!(boolean("SmsEnabled", "yes").is_err());
     }

@@ -368,10 +368,11 @@ async fn serve(
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let control = ConnectionControl(kill.clone());
-            let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(control.clone());
-                router.clone().oneshot(request.map(axum::body::Body::new))
-            });
+            let service =
+                hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(control.clone());
+                    router.clone().oneshot(request.map(axum::body::Body::new))
+                });
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {

@@ -399,7 +399,10 @@ mod tests {
         let a = AccountKey::Twilio("A".into());
         let b = AccountKey::SignalWire("B".into());
         let n = available("+15125550001");
-        assert!(matches!(store.buy(&a, n.clone(), None, record), Bought::New(_)));
+        assert!(matches!(
+            store.buy(&a, n.clone(), None, record),
+            Bought::New(_)
+        ));
         assert!(matches!(
             store.buy(&a, n.clone(), None, record),
             Bought::AlreadyYours(r) if r.id == "id1"
@@ -412,7 +415,10 @@ mod tests {
         assert!(store.release(&b, "id1", |_| Ok::<_, ()>(())).is_none());
         assert!(store.get(&a, "id1").is_some());
         assert!(store.owners().is_owned(&n.phone_number));
-        assert!(matches!(store.release(&a, "id1", |_| Ok::<_, ()>(())), Some(Ok(_))));
+        assert!(matches!(
+            store.release(&a, "id1", |_| Ok::<_, ()>(())),
+            Some(Ok(_))
+        ));
         assert!(!store.owners().is_owned(&n.phone_number));
         assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
     }

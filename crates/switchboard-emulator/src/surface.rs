@@ -24,13 +24,14 @@ pub struct AcceptedOperation {
 pub fn accepted_surface(carriers: Carriers) -> Vec<AcceptedOperation> {
     let mut out = Vec::new();
     if carriers.twilio() {
-        let op = |method, path, query: &[&'static str], body: Vec<&'static str>| AcceptedOperation {
-            carrier: "twilio",
-            method,
-            path,
-            query: query.to_vec(),
-            body,
-        };
+        let op =
+            |method, path, query: &[&'static str], body: Vec<&'static str>| AcceptedOperation {
+                carrier: "twilio",
+                method,
+                path,
+                query: query.to_vec(),
+                body,
+            };
         for path in [
             "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json",
             "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/TollFree.json",

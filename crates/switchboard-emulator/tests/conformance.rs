@@ -37,26 +37,50 @@ fn conforms(doc: &Document, path: &str, method: &str, status: u16, body: &Value)
 #[tokio::test]
 async fn strict_twilio_answers_match_the_openapi_schemas() {
     let doc = Document::json(TWILIO_DOC);
-    let emulator = Emulator::builder().mode(Mode::Strict).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .mode(Mode::Strict)
+        .start()
+        .await
+        .unwrap();
     let c = client();
     let base = "/2010-04-01/Accounts/{AccountSid}";
     let mut checked = 0;
 
-    for (kind, country) in [("Local", "US"), ("TollFree", "US"), ("Mobile", "GB"), ("Local", "CA")] {
+    for (kind, country) in [
+        ("Local", "US"),
+        ("TollFree", "US"),
+        ("Mobile", "GB"),
+        ("Local", "CA"),
+    ] {
         let (status, body) = send(
-            twilio(&c, &emulator, Method::GET, &format!("AvailablePhoneNumbers/{country}/{kind}.json"))
-                .query(&[("PageSize", "5")]),
+            twilio(
+                &c,
+                &emulator,
+                Method::GET,
+                &format!("AvailablePhoneNumbers/{country}/{kind}.json"),
+            )
+            .query(&[("PageSize", "5")]),
         )
         .await;
         assert_eq!(status, 200, "{body}");
-        assert!(!body["available_phone_numbers"].as_array().unwrap().is_empty());
+        assert!(
+            !body["available_phone_numbers"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
         let path = format!("{base}/AvailablePhoneNumbers/{{CountryCode}}/{kind}.json");
         assert!(conforms(&doc, &path, "get", status, &body));
         checked += 1;
     }
     let (_, found) = send(
-        twilio(&c, &emulator, Method::GET, "AvailablePhoneNumbers/US/Local.json")
-            .query(&[("AreaCode", "512"), ("PageSize", "3")]),
+        twilio(
+            &c,
+            &emulator,
+            Method::GET,
+            "AvailablePhoneNumbers/US/Local.json",
+        )
+        .query(&[("AreaCode", "512"), ("PageSize", "3")]),
     )
     .await;
     let list = format!("{base}/IncomingPhoneNumbers.json");
@@ -80,21 +104,41 @@ async fn strict_twilio_answers_match_the_openapi_schemas() {
     .await;
     assert!(conforms(&doc, &list, "get", status, &page));
     assert!(page["next_page_uri"].is_string());
-    let (status, body) = send(twilio(&c, &emulator, Method::GET, &format!("IncomingPhoneNumbers/{}.json", sids[0]))).await;
+    let (status, body) = send(twilio(
+        &c,
+        &emulator,
+        Method::GET,
+        &format!("IncomingPhoneNumbers/{}.json", sids[0]),
+    ))
+    .await;
     assert!(conforms(&doc, &one, "get", status, &body));
     let (status, body) = send(
-        twilio(&c, &emulator, Method::POST, &format!("IncomingPhoneNumbers/{}.json", sids[0]))
-            .form(&[("FriendlyName", "Main Line"), ("SmsMethod", "GET")]),
+        twilio(
+            &c,
+            &emulator,
+            Method::POST,
+            &format!("IncomingPhoneNumbers/{}.json", sids[0]),
+        )
+        .form(&[("FriendlyName", "Main Line"), ("SmsMethod", "GET")]),
     )
     .await;
     assert_eq!(status, 200);
     assert!(conforms(&doc, &one, "post", status, &body));
-    let response = twilio(&c, &emulator, Method::DELETE, &format!("IncomingPhoneNumbers/{}.json", sids[0]))
-        .send()
-        .await
-        .unwrap();
+    let response = twilio(
+        &c,
+        &emulator,
+        Method::DELETE,
+        &format!("IncomingPhoneNumbers/{}.json", sids[0]),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(response.status().as_u16(), 204);
-    assert!(doc.operation(&one, "delete").unwrap()["responses"].get("204").is_some());
+    assert!(
+        doc.operation(&one, "delete").unwrap()["responses"]
+            .get("204")
+            .is_some()
+    );
     checked += 5;
     assert_eq!(checked, 9);
 }
@@ -149,30 +193,45 @@ async fn strict_signalwire_answers_match_the_openapi_schemas() {
         assert_eq!(status, 422);
         assert!(conforms(&doc, list, "post", status, &body));
     }
-    let (status, page) = send(
-        signalwire(&c, &emulator, Method::GET, "/phone_numbers").query(&[("page_size", "2")]),
-    )
-    .await;
+    let (status, page) =
+        send(signalwire(&c, &emulator, Method::GET, "/phone_numbers").query(&[("page_size", "2")]))
+            .await;
     assert!(conforms(&doc, list, "get", status, &page));
     assert!(page["links"]["next"].is_string());
-    let (status, body) = send(signalwire(&c, &emulator, Method::GET, &format!("/phone_numbers/{}", ids[0]))).await;
+    let (status, body) = send(signalwire(
+        &c,
+        &emulator,
+        Method::GET,
+        &format!("/phone_numbers/{}", ids[0]),
+    ))
+    .await;
     assert!(conforms(&doc, one, "get", status, &body));
     let (status, body) = send(
-        signalwire(&c, &emulator, Method::PUT, &format!("/phone_numbers/{}", ids[0])).json(
-            &serde_json::json!({
-                "name": "Main Line",
-                "call_handler": "laml_webhooks",
-                "call_request_url": "https://example.com/voice",
-                "message_handler": "laml_webhooks",
-                "message_request_url": "https://example.com/sms",
-            }),
-        ),
+        signalwire(
+            &c,
+            &emulator,
+            Method::PUT,
+            &format!("/phone_numbers/{}", ids[0]),
+        )
+        .json(&serde_json::json!({
+            "name": "Main Line",
+            "call_handler": "laml_webhooks",
+            "call_request_url": "https://example.com/voice",
+            "message_handler": "laml_webhooks",
+            "message_request_url": "https://example.com/sms",
+        })),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert!(conforms(&doc, one, "put", status, &body));
     // The cooldown refusal is a ValidationError too.
-    let (status, body) = send(signalwire(&c, &emulator, Method::DELETE, &format!("/phone_numbers/{}", ids[0]))).await;
+    let (status, body) = send(signalwire(
+        &c,
+        &emulator,
+        Method::DELETE,
+        &format!("/phone_numbers/{}", ids[0]),
+    ))
+    .await;
     assert_eq!(status, 422);
     assert!(conforms(&doc, one, "delete", status, &body));
     // 404 and 401 have their own declared bodies.
@@ -221,12 +280,18 @@ async fn live_signalwire_search_items_have_the_legacy_documents_shape() {
     )
     .await;
     assert_eq!(status, 200);
-    let schema = legacy.response_schema("/phone_numbers/search", "get", 200).unwrap();
+    let schema = legacy
+        .response_schema("/phone_numbers/search", "get", 200)
+        .unwrap();
     assert_eq!(legacy.check(schema, &body), Vec::<String>::new());
     let item = &body["data"][0];
-    let declared = &legacy.resolve(&schema["properties"]["data"]["items"])["allOf"][0]["properties"];
+    let declared =
+        &legacy.resolve(&schema["properties"]["data"]["items"])["allOf"][0]["properties"];
     for key in item.as_object().unwrap().keys() {
-        assert!(declared.get(key).is_some(), "{key} is not in the legacy shape");
+        assert!(
+            declared.get(key).is_some(),
+            "{key} is not in the legacy shape"
+        );
     }
 }
 
@@ -237,7 +302,11 @@ fn every_accepted_path_and_parameter_is_declared() {
     let surface = accepted_surface(Carriers::Both);
     assert_eq!(surface.len(), 14);
     for op in surface {
-        let doc = if op.carrier == "twilio" { &twilio_doc } else { &signalwire_doc };
+        let doc = if op.carrier == "twilio" {
+            &twilio_doc
+        } else {
+            &signalwire_doc
+        };
         let operation = doc
             .operation(op.path, op.method)
             .unwrap_or_else(|| panic!("{} {} is not declared", op.method, op.path));
@@ -255,7 +324,12 @@ fn every_accepted_path_and_parameter_is_declared() {
             }
         }
         for q in &op.query {
-            assert!(params.contains(&q.to_string()), "{} {}: query {q} is not declared", op.method, op.path);
+            assert!(
+                params.contains(&q.to_string()),
+                "{} {}: query {q} is not declared",
+                op.method,
+                op.path
+            );
         }
         if !op.body.is_empty() {
             let body = &operation["requestBody"]["content"];
@@ -266,7 +340,12 @@ fn every_accepted_path_and_parameter_is_declared() {
                 .unwrap_or_else(|| panic!("{} {} declares no body", op.method, op.path));
             let declared = schema["properties"].as_object().expect("body properties");
             for field in &op.body {
-                assert!(declared.contains_key(*field), "{} {}: body field {field} is not declared", op.method, op.path);
+                assert!(
+                    declared.contains_key(*field),
+                    "{} {}: body field {field} is not declared",
+                    op.method,
+                    op.path
+                );
             }
         }
     }
@@ -274,24 +353,39 @@ fn every_accepted_path_and_parameter_is_declared() {
 
 #[tokio::test]
 async fn strict_mode_refuses_undeclared_parameters_and_live_ignores_them() {
-    let emulator = Emulator::builder().mode(Mode::Strict).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .mode(Mode::Strict)
+        .start()
+        .await
+        .unwrap();
     let c = client();
     let (status, body) = send(
-        twilio(&c, &emulator, Method::GET, "AvailablePhoneNumbers/US/Local.json")
-            .query(&[("AreaCodes", "512")]),
+        twilio(
+            &c,
+            &emulator,
+            Method::GET,
+            "AvailablePhoneNumbers/US/Local.json",
+        )
+        .query(&[("AreaCodes", "512")]),
     )
     .await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("AreaCodes"));
     let (status, _) = send(
-        signalwire(&c, &emulator, Method::GET, "/phone_numbers/search").query(&[("area_code", "512")]),
+        signalwire(&c, &emulator, Method::GET, "/phone_numbers/search")
+            .query(&[("area_code", "512")]),
     )
     .await;
     assert_eq!(status, 400);
     emulator.set_mode(Mode::Live);
     let (status, _) = send(
-        twilio(&c, &emulator, Method::GET, "AvailablePhoneNumbers/US/Local.json")
-            .query(&[("AreaCodes", "512")]),
+        twilio(
+            &c,
+            &emulator,
+            Method::GET,
+            "AvailablePhoneNumbers/US/Local.json",
+        )
+        .query(&[("AreaCodes", "512")]),
     )
     .await;
     assert_eq!(status, 200);
@@ -306,7 +400,13 @@ async fn live_answers_are_caught_where_they_differ_from_the_descriptions() {
     let signalwire_doc = Document::yaml(SIGNALWIRE_DOC);
     let emulator = Emulator::builder().start().await.unwrap();
     let c = client();
-    let (_, body) = send(twilio(&c, &emulator, Method::GET, "AvailablePhoneNumbers/US/Local.json")).await;
+    let (_, body) = send(twilio(
+        &c,
+        &emulator,
+        Method::GET,
+        "AvailablePhoneNumbers/US/Local.json",
+    ))
+    .await;
     let schema = twilio_doc
         .response_schema(
             "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json",
@@ -316,12 +416,29 @@ async fn live_answers_are_caught_where_they_differ_from_the_descriptions() {
         .unwrap();
     let errors = twilio_doc.check(schema, &body);
     assert!(errors.iter().any(|e| e.contains(".latitude")), "{errors:?}");
-    let (_, body) = send(signalwire(&c, &emulator, Method::GET, "/phone_numbers/search")).await;
+    let (_, body) = send(signalwire(
+        &c,
+        &emulator,
+        Method::GET,
+        "/phone_numbers/search",
+    ))
+    .await;
     let schema = signalwire_doc
         .response_schema("/api/relay/rest/phone_numbers/search", "get", 200)
         .unwrap();
     let errors = signalwire_doc.check(schema, &body);
-    assert!(errors.iter().any(|e| e.contains("e164 is not declared")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("required property number")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("required property self")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("e164 is not declared")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("required property number")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("required property self")),
+        "{errors:?}"
+    );
 }

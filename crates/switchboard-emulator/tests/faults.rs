@@ -12,7 +12,13 @@ use switchboard_emulator::{
 };
 
 async fn a_number(c: &reqwest::Client, e: &switchboard_emulator::RunningEmulator) -> String {
-    let (_, body) = send(twilio(c, e, Method::GET, "AvailablePhoneNumbers/US/Local.json")).await;
+    let (_, body) = send(twilio(
+        c,
+        e,
+        Method::GET,
+        "AvailablePhoneNumbers/US/Local.json",
+    ))
+    .await;
     body["available_phone_numbers"][0]["phone_number"]
         .as_str()
         .unwrap()
@@ -25,7 +31,10 @@ async fn the_in_flight_cap_answers_429_with_retry_after() {
         .faults(Faults {
             max_in_flight: Some(2),
             retry_after_secs: 3,
-            latency: Some(Latency { min_ms: 400, max_ms: 400 }),
+            latency: Some(Latency {
+                min_ms: 400,
+                max_ms: 400,
+            }),
             ..Faults::default()
         })
         .start()
@@ -53,7 +62,10 @@ async fn the_in_flight_cap_answers_429_with_retry_after() {
         }
     }
     assert_eq!(ok + limited, 6);
-    assert!((1..=2).contains(&ok), "at most two in flight at once, got {ok}");
+    assert!(
+        (1..=2).contains(&ok),
+        "at most two in flight at once, got {ok}"
+    );
     assert!(limited >= 4);
     // SignalWire's 429 has its own shape; the cap is per account, and the
     // project is another account.
@@ -74,13 +86,16 @@ async fn injected_errors_come_before_any_change() {
     })
     .unwrap();
     let (status, body) = send(
-        twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json").form(&[("PhoneNumber", number.as_str())]),
+        twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json")
+            .form(&[("PhoneNumber", number.as_str())]),
     )
     .await;
     assert_eq!(status, 503);
     assert_eq!(body["code"], 20503);
     assert!(e.owned_numbers().is_empty());
-    let (status, _) = send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({"number": number}))).await;
+    let (status, _) =
+        send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({"number": number})))
+            .await;
     assert_eq!(status, 503);
     // Other operations are untouched.
     let (status, _) = send(twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json")).await;
@@ -99,7 +114,9 @@ async fn dropped_connections_get_no_answer() {
         .await
         .unwrap();
     let c = client();
-    let result = twilio(&c, &e, Method::GET, "AvailablePhoneNumbers/US/Local.json").send().await;
+    let result = twilio(&c, &e, Method::GET, "AvailablePhoneNumbers/US/Local.json")
+        .send()
+        .await;
     assert!(result.is_err(), "{result:?}");
     let log = e.requests();
     assert_eq!(log.len(), 1);
@@ -129,7 +146,10 @@ async fn a_purchase_can_commit_then_lose_its_answer() {
     assert!(result.is_err(), "{result:?}");
     let owned = e.owned_numbers();
     assert_eq!(owned[0].account, SID);
-    assert_eq!(owned[0].numbers[0].phone_number, number, "the purchase happened");
+    assert_eq!(
+        owned[0].numbers[0].phone_number, number,
+        "the purchase happened"
+    );
     let last = e.requests().pop().unwrap();
     assert_eq!(last.outcome, Outcome::CommittedThenDropped);
     assert_eq!(last.status, Some(201));
@@ -160,14 +180,21 @@ async fn a_purchase_can_commit_then_lose_its_answer() {
         .map(|n| n.phone_number)
         .collect();
     assert!(all.contains(&other));
-    assert_eq!(e.requests().pop().unwrap().outcome, Outcome::CommittedThenHung);
+    assert_eq!(
+        e.requests().pop().unwrap().outcome,
+        Outcome::CommittedThenHung
+    );
     // Settling by listing works: the faults do not touch List.
     let (status, listed) = send(
-        twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json").query(&[("PhoneNumber", number.as_str())]),
+        twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json")
+            .query(&[("PhoneNumber", number.as_str())]),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(listed["incoming_phone_numbers"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed["incoming_phone_numbers"].as_array().unwrap().len(),
+        1
+    );
     e.shutdown().await.unwrap();
 }
 
@@ -175,7 +202,9 @@ async fn a_purchase_can_commit_then_lose_its_answer() {
 async fn the_control_endpoint_changes_faults_and_reads_state() {
     let e = Emulator::builder().start().await.unwrap();
     let c = client();
-    let control = |method: Method, path: &str| c.request(method, format!("{}/__emulator/{path}", e.base_url()));
+    let control = |method: Method, path: &str| {
+        c.request(method, format!("{}/__emulator/{path}", e.base_url()))
+    };
     let (status, body) = send(control(Method::PUT, "faults").json(&json!({"error_rate": 2}))).await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("error_rate"));
@@ -187,20 +216,30 @@ async fn the_control_endpoint_changes_faults_and_reads_state() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = send(twilio(&c, &e, Method::GET, "AvailablePhoneNumbers/US/Local.json")).await;
+    let (status, _) = send(twilio(
+        &c,
+        &e,
+        Method::GET,
+        "AvailablePhoneNumbers/US/Local.json",
+    ))
+    .await;
     assert_eq!(status, 500);
     let (status, _) = send(control(Method::DELETE, "faults")).await;
     assert_eq!(status, 204);
     let number = a_number(&c, &e).await;
     let (status, _) = send(
-        twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json").form(&[("PhoneNumber", number.as_str())]),
+        twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json")
+            .form(&[("PhoneNumber", number.as_str())]),
     )
     .await;
     assert_eq!(status, 201);
 
     let (_, numbers) = send(control(Method::GET, "numbers")).await;
     assert_eq!(numbers["accounts"][0]["account"], SID);
-    assert_eq!(numbers["accounts"][0]["numbers"][0]["phone_number"], number.as_str());
+    assert_eq!(
+        numbers["accounts"][0]["numbers"][0]["phone_number"],
+        number.as_str()
+    );
     let (_, log) = send(control(Method::GET, &format!("requests?account={SID}"))).await;
     let entries = log["requests"].as_array().unwrap();
     assert_eq!(entries.len(), 3);
@@ -211,13 +250,21 @@ async fn the_control_endpoint_changes_faults_and_reads_state() {
     assert!(entries[0]["query"].is_null());
 
     let (_, behaviour) = send(
-        control(Method::PUT, "behaviour").json(&json!({"mode": "strict", "signalwire_release_cooldown_secs": 60})),
+        control(Method::PUT, "behaviour")
+            .json(&json!({"mode": "strict", "signalwire_release_cooldown_secs": 60})),
     )
     .await;
     assert_eq!(behaviour["mode"], "strict");
-    let (_, body) = send(twilio(&c, &e, Method::GET, "AvailablePhoneNumbers/US/Local.json")).await;
+    let (_, body) = send(twilio(
+        &c,
+        &e,
+        Method::GET,
+        "AvailablePhoneNumbers/US/Local.json",
+    ))
+    .await;
     assert!(body["available_phone_numbers"][0]["latitude"].is_f64());
-    let (status, _) = send(control(Method::POST, "clock/advance").json(&json!({"seconds": 120}))).await;
+    let (status, _) =
+        send(control(Method::POST, "clock/advance").json(&json!({"seconds": 120}))).await;
     assert_eq!(status, 200);
     let (status, _) = send(control(Method::POST, "reset")).await;
     assert_eq!(status, 204);
@@ -228,9 +275,16 @@ async fn the_control_endpoint_changes_faults_and_reads_state() {
 
 #[tokio::test]
 async fn one_carrier_servers_do_not_answer_the_other_protocol() {
-    let e = Emulator::builder().carriers(Carriers::Twilio).start().await.unwrap();
+    let e = Emulator::builder()
+        .carriers(Carriers::Twilio)
+        .start()
+        .await
+        .unwrap();
     let c = client();
-    let response = signalwire(&c, &e, Method::GET, "/phone_numbers").send().await.unwrap();
+    let response = signalwire(&c, &e, Method::GET, "/phone_numbers")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 404);
     assert!(response.text().await.unwrap().contains("not a path"));
     let (status, body) = send(twilio(&c, &e, Method::GET, "Nothing.json")).await;
@@ -244,7 +298,10 @@ async fn latency_is_drawn_from_the_range_and_logged_answers_are_unchanged() {
     // checks that a ranged latency leaves the answers intact.
     let e = Emulator::builder()
         .faults(Faults {
-            latency: Some(Latency { min_ms: 1, max_ms: 20 }),
+            latency: Some(Latency {
+                min_ms: 1,
+                max_ms: 20,
+            }),
             seed: 42,
             ..Faults::default()
         })
@@ -253,7 +310,13 @@ async fn latency_is_drawn_from_the_range_and_logged_answers_are_unchanged() {
         .unwrap();
     let c = client();
     for _ in 0..5 {
-        let (status, _) = send(twilio(&c, &e, Method::GET, "AvailablePhoneNumbers/US/Local.json")).await;
+        let (status, _) = send(twilio(
+            &c,
+            &e,
+            Method::GET,
+            "AvailablePhoneNumbers/US/Local.json",
+        ))
+        .await;
         assert_eq!(status, 200);
     }
     assert_eq!(e.requests().len(), 5);

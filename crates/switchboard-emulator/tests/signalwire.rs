@@ -23,27 +23,46 @@ async fn live_search_has_the_live_shape() {
     assert_eq!(data.len(), 100, "max_results is capped at 100");
     let item = &data[0];
     assert!(item["e164"].as_str().unwrap().starts_with("+1512"));
-    assert!(item["national_number_formatted"].as_str().unwrap().starts_with("(512) "));
-    assert!(item["capabilities"].as_array().unwrap().contains(&json!("voice")));
+    assert!(
+        item["national_number_formatted"]
+            .as_str()
+            .unwrap()
+            .starts_with("(512) ")
+    );
+    assert!(
+        item["capabilities"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("voice"))
+    );
     assert!(item.get("number").is_none());
 }
 
 #[tokio::test]
 async fn strict_search_has_the_current_descriptions_shape() {
-    let e = Emulator::builder().mode(Mode::Strict).start().await.unwrap();
+    let e = Emulator::builder()
+        .mode(Mode::Strict)
+        .start()
+        .await
+        .unwrap();
     let (status, _) = send(
-        signalwire(&client(), &e, Method::GET, "/phone_numbers/search").query(&[("ends_with", "42")]),
+        signalwire(&client(), &e, Method::GET, "/phone_numbers/search")
+            .query(&[("ends_with", "42")]),
     )
     .await;
     assert_eq!(status, 422, "ends_with needs 3 to 7 digits");
     let (status, body) = send(
-        signalwire(&client(), &e, Method::GET, "/phone_numbers/search").query(&[("ends_with", "042")]),
+        signalwire(&client(), &e, Method::GET, "/phone_numbers/search")
+            .query(&[("ends_with", "042")]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     let data = body["data"].as_array().unwrap();
     assert_eq!(data.len(), 50, "default max_results");
-    assert!(data.iter().all(|i| i["number"].as_str().unwrap().ends_with("042")));
+    assert!(
+        data.iter()
+            .all(|i| i["number"].as_str().unwrap().ends_with("042"))
+    );
     assert!(data[0]["capabilities"]["voice"].is_boolean());
     assert!(body["links"]["self"].is_string());
 }
@@ -61,7 +80,8 @@ async fn search_refusals() {
         (vec![("areacode", "51")], 422),
         (vec![("max_results", "0")], 422),
     ] {
-        let (got, body) = send(signalwire(&c, &e, Method::GET, "/phone_numbers/search").query(&query)).await;
+        let (got, body) =
+            send(signalwire(&c, &e, Method::GET, "/phone_numbers/search").query(&query)).await;
         assert_eq!(got, status, "{query:?}: {body}");
         assert_eq!(body["errors"][0]["status"], status.to_string());
         assert!(body["errors"][0]["code"].is_string());
@@ -77,7 +97,13 @@ async fn search_refusals() {
         signalwire(&c, &e, Method::GET, "/phone_numbers/search").query(&[("areacode", "604")]),
     )
     .await;
-    assert!(body["data"][0]["e164"].as_str().unwrap().starts_with("+1604"), "Canada too");
+    assert!(
+        body["data"][0]["e164"]
+            .as_str()
+            .unwrap()
+            .starts_with("+1604"),
+        "Canada too"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +112,8 @@ async fn purchase_list_get_update_release() {
         let e = Emulator::builder().mode(mode).start().await.unwrap();
         let c = client();
         let (_, found) = send(
-            signalwire(&c, &e, Method::GET, "/phone_numbers/search").query(&[("areacode", "415"), ("max_results", "3")]),
+            signalwire(&c, &e, Method::GET, "/phone_numbers/search")
+                .query(&[("areacode", "415"), ("max_results", "3")]),
         )
         .await;
         let key = if mode == Mode::Live { "e164" } else { "number" };
@@ -109,10 +136,17 @@ async fn purchase_list_get_update_release() {
 
         // Gone from the search; buying it again is 422.
         let (_, again) = send(
-            signalwire(&c, &e, Method::GET, "/phone_numbers/search").query(&[("areacode", "415"), ("max_results", "3")]),
+            signalwire(&c, &e, Method::GET, "/phone_numbers/search")
+                .query(&[("areacode", "415"), ("max_results", "3")]),
         )
         .await;
-        assert!(again["data"].as_array().unwrap().iter().all(|i| i[key] != number.as_str()));
+        assert!(
+            again["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i[key] != number.as_str())
+        );
         let (status, body) = send(
             signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number })),
         )
@@ -121,7 +155,13 @@ async fn purchase_list_get_update_release() {
         let detail = &body["errors"][0]["detail"];
         assert_eq!(detail.is_null(), mode == Mode::Live, "{body}");
 
-        let (status, got) = send(signalwire(&c, &e, Method::GET, &format!("/phone_numbers/{id}"))).await;
+        let (status, got) = send(signalwire(
+            &c,
+            &e,
+            Method::GET,
+            &format!("/phone_numbers/{id}"),
+        ))
+        .await;
         assert_eq!(status, 200);
         assert_eq!(got["id"], id.as_str());
 
@@ -146,7 +186,8 @@ async fn purchase_list_get_update_release() {
         assert_eq!(status, 422);
         // A partial update keeps what it does not name.
         let (_, partial) = send(
-            signalwire(&c, &e, Method::PUT, &format!("/phone_numbers/{id}")).json(&json!({ "name": "Support" })),
+            signalwire(&c, &e, Method::PUT, &format!("/phone_numbers/{id}"))
+                .json(&json!({ "name": "Support" })),
         )
         .await;
         assert_eq!(partial["call_request_url"], "https://agent.example/voice");
@@ -162,9 +203,18 @@ async fn purchase_list_get_update_release() {
         .await;
         assert_eq!(listed["data"].as_array().unwrap().len(), 0);
 
-        let response = signalwire(&c, &e, Method::DELETE, &format!("/phone_numbers/{id}")).send().await.unwrap();
+        let response = signalwire(&c, &e, Method::DELETE, &format!("/phone_numbers/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 204);
-        let (status, body) = send(signalwire(&c, &e, Method::GET, &format!("/phone_numbers/{id}"))).await;
+        let (status, body) = send(signalwire(
+            &c,
+            &e,
+            Method::GET,
+            &format!("/phone_numbers/{id}"),
+        ))
+        .await;
         assert_eq!(status, 404);
         assert_eq!(body["error"], "Not Found");
     }
@@ -180,9 +230,17 @@ async fn release_cooldown_refuses_then_allows() {
     let c = client();
     let (_, found) = send(signalwire(&c, &e, Method::GET, "/phone_numbers/search")).await;
     let number = found["data"][0]["e164"].as_str().unwrap();
-    let (_, bought) = send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number }))).await;
+    let (_, bought) =
+        send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number })))
+            .await;
     let id = bought["id"].as_str().unwrap();
-    let (status, body) = send(signalwire(&c, &e, Method::DELETE, &format!("/phone_numbers/{id}"))).await;
+    let (status, body) = send(signalwire(
+        &c,
+        &e,
+        Method::DELETE,
+        &format!("/phone_numbers/{id}"),
+    ))
+    .await;
     assert_eq!(status, 422);
     let detail = body["errors"][0]["detail"].as_str().unwrap();
     let re = regex::Regex::new(
@@ -192,7 +250,13 @@ async fn release_cooldown_refuses_then_allows() {
     assert!(re.is_match(detail), "{detail}");
     assert_eq!(e.owned_numbers()[0].numbers.len(), 1, "still owned");
     e.advance_clock(Duration::from_secs(14 * 24 * 3600 + 1));
-    let (status, _) = send(signalwire(&c, &e, Method::DELETE, &format!("/phone_numbers/{id}"))).await;
+    let (status, _) = send(signalwire(
+        &c,
+        &e,
+        Method::DELETE,
+        &format!("/phone_numbers/{id}"),
+    ))
+    .await;
     assert_eq!(status, 204);
 }
 
@@ -207,7 +271,9 @@ async fn projects_are_separate_and_credentials_checked() {
     let c = client();
     let (_, found) = send(signalwire(&c, &e, Method::GET, "/phone_numbers/search")).await;
     let number = found["data"][0]["e164"].as_str().unwrap();
-    let (_, bought) = send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number }))).await;
+    let (_, bought) =
+        send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number })))
+            .await;
     let id = bought["id"].as_str().unwrap();
     let other = |method: Method, path: String| {
         c.request(method, format!("{}{path}", e.signalwire_base_url()))
@@ -215,7 +281,8 @@ async fn projects_are_separate_and_credentials_checked() {
     };
     let (status, _) = send(other(Method::GET, format!("/phone_numbers/{id}"))).await;
     assert_eq!(status, 404);
-    let (status, _) = send(other(Method::POST, "/phone_numbers".into()).json(&json!({ "number": number }))).await;
+    let (status, _) =
+        send(other(Method::POST, "/phone_numbers".into()).json(&json!({ "number": number }))).await;
     assert_eq!(status, 422);
     let (_, listed) = send(other(Method::GET, "/phone_numbers".into())).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 0);
@@ -224,7 +291,10 @@ async fn projects_are_separate_and_credentials_checked() {
             .basic_auth("other-project", Some(DEFAULT_SIGNALWIRE_TOKEN)),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Unauthorized")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Unauthorized"))
+    );
     let log = format!("{:?}", e.requests());
     assert!(!log.contains(DEFAULT_SIGNALWIRE_TOKEN) && !log.contains("other-token"));
 }
@@ -240,7 +310,10 @@ async fn owned_numbers_page_by_links_next() {
     let mut bought = Vec::new();
     for item in found["data"].as_array().unwrap() {
         let number = item["e164"].as_str().unwrap();
-        let (status, _) = send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number }))).await;
+        let (status, _) = send(
+            signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({ "number": number })),
+        )
+        .await;
         assert_eq!(status, 200);
         bought.push(number.to_string());
     }
@@ -248,10 +321,10 @@ async fn owned_numbers_page_by_links_next() {
     let mut next = Some("/api/relay/rest/phone_numbers?page_size=2".to_string());
     let mut pages = 0;
     while let Some(link) = next {
-        let (_, page) = send(
-            c.get(format!("{}{link}", e.base_url()))
-                .basic_auth(switchboard_emulator::DEFAULT_SIGNALWIRE_PROJECT_ID, Some(DEFAULT_SIGNALWIRE_TOKEN)),
-        )
+        let (_, page) = send(c.get(format!("{}{link}", e.base_url())).basic_auth(
+            switchboard_emulator::DEFAULT_SIGNALWIRE_PROJECT_ID,
+            Some(DEFAULT_SIGNALWIRE_TOKEN),
+        ))
         .await;
         for item in page["data"].as_array().unwrap() {
             seen.push(item["number"].as_str().unwrap().to_string());

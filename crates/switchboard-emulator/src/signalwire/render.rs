@@ -2,6 +2,8 @@
 //! names) or the current description's (`number`, capability map), and the
 //! PhoneNumber object with `""` (live) or `null` (strict) for unset fields.
 
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -72,9 +74,9 @@ fn capability_names(c: &Capabilities) -> Vec<&'static str> {
 
 /// A search answer: live items with `links: {}`, or strict items with
 /// `self`/`first` links.
-pub(super) fn search_page(found: &[AvailableNumber], mode: Mode, self_link: &str) -> Value {
-    let page = match mode {
-        Mode::Live => serde_json::to_value(Page {
+pub(super) fn search_page(found: &[AvailableNumber], mode: Mode, self_link: &str) -> Response {
+    match mode {
+        Mode::Live => Json(Page {
             links: Empty {},
             data: found
                 .iter()
@@ -88,8 +90,9 @@ pub(super) fn search_page(found: &[AvailableNumber], mode: Mode, self_link: &str
                     capabilities: capability_names(&a.capabilities),
                 })
                 .collect(),
-        }),
-        Mode::Strict => serde_json::to_value(Page {
+        })
+        .into_response(),
+        Mode::Strict => Json(Page {
             links: Links {
                 this: self_link.to_string(),
                 first: self_link.to_string(),
@@ -109,9 +112,9 @@ pub(super) fn search_page(found: &[AvailableNumber], mode: Mode, self_link: &str
                     },
                 })
                 .collect(),
-        }),
-    };
-    page.unwrap_or(Value::Null)
+        })
+        .into_response(),
+    }
 }
 
 /// Plain strings that are `""` live and `null` strict when unset.

@@ -1,5 +1,9 @@
 //! Twilio REST API 2010-04-01: AvailablePhoneNumbers and
 //! IncomingPhoneNumbers, form-encoded in, JSON out.
+#![allow(
+    clippy::result_large_err,
+    reason = "the error is the HTTP answer itself, built once on a rare path and returned as is"
+)]
 
 mod pattern;
 mod render;
@@ -86,13 +90,25 @@ const SETTABLE: &[(&str, &str, Kind)] = &[
     ("SmsFallbackUrl", "sms_fallback_url", Kind::Url),
     ("SmsFallbackMethod", "sms_fallback_method", Kind::Method),
     ("StatusCallback", "status_callback", Kind::Url),
-    ("StatusCallbackMethod", "status_callback_method", Kind::Method),
-    ("VoiceApplicationSid", "voice_application_sid", Kind::Sid("AP")),
+    (
+        "StatusCallbackMethod",
+        "status_callback_method",
+        Kind::Method,
+    ),
+    (
+        "VoiceApplicationSid",
+        "voice_application_sid",
+        Kind::Sid("AP"),
+    ),
     ("SmsApplicationSid", "sms_application_sid", Kind::Sid("AP")),
     ("TrunkSid", "trunk_sid", Kind::Sid("TK")),
     ("IdentitySid", "identity_sid", Kind::Sid("RI")),
     ("AddressSid", "address_sid", Kind::Sid("AD")),
-    ("EmergencyAddressSid", "emergency_address_sid", Kind::Sid("AD")),
+    (
+        "EmergencyAddressSid",
+        "emergency_address_sid",
+        Kind::Sid("AD"),
+    ),
     ("BundleSid", "bundle_sid", Kind::Sid("BU")),
     (
         "EmergencyStatus",
@@ -313,14 +329,13 @@ fn search(
         country,
         kind_segment(number_type)
     );
-    Json(render::search_page(
+    render::search_page(
         &found,
         behaviour.mode,
         &uri,
         raw.as_deref(),
         search.query.limit,
-    ))
-    .into_response()
+    )
 }
 
 /// Checks and applies settable fields to `record`.
@@ -420,7 +435,9 @@ async fn purchase(
             let Ok(number) = PhoneNumber::parse_trusted(number.trim()) else {
                 return twilio_bad_request(
                     errors::TWILIO_INVALID_NUMBER,
-                    format!("The phone number you are attempting to purchase, {number}, is invalid."),
+                    format!(
+                        "The phone number you are attempting to purchase, {number}, is invalid."
+                    ),
                 );
             };
             match app.inventory.contains(&number) {
@@ -466,14 +483,16 @@ async fn purchase(
     }
     let max_owned = app.twilio_trial(account_sid(&account)).then_some(1);
     let number = catalogue.phone_number.clone();
-    let bought = app.store.buy(&account, catalogue, max_owned, |seq, catalogue| {
-        NumberRecord {
-            seq,
-            id: app.ids.sid("PN"),
-            catalogue,
-            ..template
-        }
-    });
+    let bought = app
+        .store
+        .buy(&account, catalogue, max_owned, |seq, catalogue| {
+            NumberRecord {
+                seq,
+                id: app.ids.sid("PN"),
+                catalogue,
+                ..template
+            }
+        });
     let record = match bought {
         Bought::New(record) | Bought::AlreadyYours(record) => record,
         Bought::Unavailable => return unavailable(&number),
@@ -671,8 +690,8 @@ async fn release(
     Path((_, segment)): Path<(String, String)>,
     uri: axum::http::Uri,
 ) -> Response {
-    let released = sid_of(&segment)
-        .and_then(|sid| app.store.release(&account, sid, |_| Ok::<_, ()>(())));
+    let released =
+        sid_of(&segment).and_then(|sid| app.store.release(&account, sid, |_| Ok::<_, ()>(())));
     match released {
         Some(Ok(_)) => {
             let mut response = StatusCode::NO_CONTENT.into_response();

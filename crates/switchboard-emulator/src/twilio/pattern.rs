@@ -35,7 +35,10 @@ impl ContainsPattern {
         if rest.contains(['+', '$']) {
             return Err("Contains may hold '+' only first and '$' only last".into());
         }
-        let lead: String = rest.chars().take_while(|c| matches!(c, '*' | '%')).collect();
+        let lead: String = rest
+            .chars()
+            .take_while(|c| matches!(c, '*' | '%'))
+            .collect();
         let body = &rest[lead.len()..];
         let trail: String = body
             .chars()

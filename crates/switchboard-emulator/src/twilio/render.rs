@@ -1,5 +1,7 @@
 //! Twilio's JSON shapes, in live and strict flavours.
 
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use switchboard_core::{AvailableNumber, Capabilities, NumberType};
@@ -97,18 +99,21 @@ pub(super) fn search_page(
     path: &str,
     query: Option<&str>,
     page_size: u32,
-) -> Value {
+) -> Response {
     let items = found.iter().map(|a| available(a, mode)).collect();
     let uri = match query {
         Some(q) if !q.is_empty() => format!("{path}?{q}"),
         _ => path.to_string(),
     };
-    let page = match mode {
-        Mode::Live => serde_json::to_value(LivePage {
+    // Serialised straight from the typed page: no intermediate `Value`, as
+    // searches are the hot path.
+    match mode {
+        Mode::Live => Json(LivePage {
             available_phone_numbers: items,
             uri,
-        }),
-        Mode::Strict => serde_json::to_value(StrictPage {
+        })
+        .into_response(),
+        Mode::Strict => Json(StrictPage {
             available_phone_numbers: items,
             first_page_uri: uri.clone(),
             uri,
@@ -118,9 +123,9 @@ pub(super) fn search_page(
             page_size,
             start: 0,
             end: (found.len() as u32).saturating_sub(1),
-        }),
-    };
-    page.unwrap_or(Value::Null)
+        })
+        .into_response(),
+    }
 }
 
 fn available(a: &AvailableNumber, mode: Mode) -> Available<'_> {

@@ -41,7 +41,10 @@ pub fn signalwire(
 ) -> RequestBuilder {
     client
         .request(method, format!("{}{rest}", emulator.signalwire_base_url()))
-        .basic_auth(DEFAULT_SIGNALWIRE_PROJECT_ID, Some(DEFAULT_SIGNALWIRE_TOKEN))
+        .basic_auth(
+            DEFAULT_SIGNALWIRE_PROJECT_ID,
+            Some(DEFAULT_SIGNALWIRE_TOKEN),
+        )
 }
 
 /// Sends and returns status and JSON body (`Null` for an empty body).

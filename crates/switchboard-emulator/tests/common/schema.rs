@@ -69,7 +69,12 @@ impl Document {
             names.extend(props.keys().cloned());
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            for sub in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+            for sub in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 self.declared_properties(sub, names);
             }
         }
@@ -80,17 +85,28 @@ impl Document {
         if value.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
             return;
         }
-        for sub in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.walk(sub, value, at, errors);
         }
         if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-            let passing = branches.iter().filter(|b| self.check(b, value).is_empty()).count();
+            let passing = branches
+                .iter()
+                .filter(|b| self.check(b, value).is_empty())
+                .count();
             if passing == 0 {
                 errors.push(format!("{at}: {value} matches no anyOf branch"));
             }
         }
         if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
-            let passing = branches.iter().filter(|b| self.check(b, value).is_empty()).count();
+            let passing = branches
+                .iter()
+                .filter(|b| self.check(b, value).is_empty())
+                .count();
             if passing != 1 {
                 errors.push(format!("{at}: {value} matches {passing} oneOf branches"));
             }
@@ -124,7 +140,12 @@ impl Document {
                 }
             }
             Value::Object(map) => {
-                for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+                for name in schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(name) = name.as_str()
                         && !map.contains_key(name)
                     {
@@ -188,7 +209,10 @@ impl Document {
             _ => true,
         };
         if !ok {
-            errors.push(format!("{at}: {s:?} is not a valid {:?}", schema.get("format")));
+            errors.push(format!(
+                "{at}: {s:?} is not a valid {:?}",
+                schema.get("format")
+            ));
         }
     }
 }
@@ -196,7 +220,9 @@ impl Document {
 fn uuid_like(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn type_matches(t: &str, value: &Value) -> bool {
