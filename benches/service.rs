@@ -93,8 +93,8 @@ fn lookup(c: &mut Criterion) {
     group.bench_function("find_by_phone_number", |b| {
         b.iter(|| {
             next = (next + 1) % probes.len();
-            let found = ready(repository.find_by_phone_number(black_box(&probes[next])))
-                .expect("lookup");
+            let found =
+                ready(repository.find_by_phone_number(black_box(&probes[next]))).expect("lookup");
             black_box(found.expect("present"))
         })
     });

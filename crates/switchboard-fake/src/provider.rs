@@ -182,7 +182,8 @@ impl FakeProvider {
             return false;
         };
         let mut state = self.state();
-        if state.taken.contains(&number.phone_number) || state.owned.contains_key(&number.carrier_id)
+        if state.taken.contains(&number.phone_number)
+            || state.owned.contains_key(&number.carrier_id)
         {
             return false;
         }

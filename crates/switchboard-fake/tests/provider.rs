@@ -618,7 +618,10 @@ async fn restored_numbers_are_owned_and_new_ids_do_not_collide() {
     // A new process over the same records.
     let second = FakeProvider::new();
     assert!(second.restore_owned(bought.clone(), chrono::Utc::now()));
-    assert!(!second.restore_owned(bought.clone(), chrono::Utc::now()), "twice");
+    assert!(
+        !second.restore_owned(bought.clone(), chrono::Utc::now()),
+        "twice"
+    );
     let found = second.find_owned(&bought.phone_number).await.unwrap();
     assert_eq!(found, Some(bought.clone()));
     assert!(!second.is_available(&bought.phone_number));
