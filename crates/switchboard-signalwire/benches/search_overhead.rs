@@ -117,6 +117,21 @@ async fn bare_search(client: &reqwest::Client, url: &reqwest::Url) {
     );
 }
 
+/// The strictest floor: the same request, the body read but not parsed.
+async fn bare_bytes(client: &reqwest::Client, url: &reqwest::Url) {
+    let body = client
+        .get(url.clone())
+        .header("authorization", AUTHORIZATION)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(!body.is_empty());
+}
+
 async fn adapter_search(adapter: &SignalWireProvider, query: &SearchQuery) {
     let found = adapter.search(query).await.expect("search");
     assert_eq!(found.len(), RESULTS as usize);
@@ -149,46 +164,59 @@ fn interleaved() {
     const ROUNDS: usize = 31;
     const BLOCK: u32 = 200;
     let setup = setup();
-    let time_block = |adapter: bool| {
+    // 0: bare + JSON parse, 1: bare, body unparsed, 2: adapter.
+    let time_block = |which: usize| {
         setup.runtime.block_on(async {
             let start = Instant::now();
             for _ in 0..BLOCK {
-                if adapter {
-                    adapter_search(&setup.adapter, &setup.query).await;
-                } else {
-                    bare_search(&setup.bare, &setup.url).await;
+                match which {
+                    0 => bare_search(&setup.bare, &setup.url).await,
+                    1 => bare_bytes(&setup.bare, &setup.url).await,
+                    _ => adapter_search(&setup.adapter, &setup.query).await,
                 }
             }
             start.elapsed() / BLOCK
         })
     };
-    let (mut bare, mut adapter, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut ratios: [Vec<f64>; 2] = Default::default();
     for round in 0..ROUNDS {
-        let (b, a) = if round % 2 == 0 {
-            let b = time_block(false);
-            (b, time_block(true))
-        } else {
-            let a = time_block(true);
-            (time_block(false), a)
-        };
-        bare.push(b);
-        adapter.push(a);
-        ratios.push(a.as_secs_f64() / b.as_secs_f64());
+        let mut this = [Duration::ZERO; 3];
+        // Rotate the order so that no variant always runs first.
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            this[which] = time_block(which);
+        }
+        for (which, t) in this.iter().enumerate() {
+            times[which].push(*t);
+        }
+        ratios[0].push(this[2].as_secs_f64() / this[0].as_secs_f64());
+        ratios[1].push(this[2].as_secs_f64() / this[1].as_secs_f64());
     }
-    let median = |v: &mut Vec<Duration>| {
+    for v in &mut times {
         v.sort();
-        v[v.len() / 2]
-    };
-    ratios.sort_by(f64::total_cmp);
+    }
+    for r in &mut ratios {
+        r.sort_by(f64::total_cmp);
+    }
     println!(
-        "interleaved ({ROUNDS} rounds x {BLOCK} searches each): bare_reqwest median {:?}, adapter median {:?}, \
-         adapter/bare ratio median {:.3} (min {:.3}, max {:.3})",
-        median(&mut bare),
-        median(&mut adapter),
-        ratios[ROUNDS / 2],
-        ratios[0],
-        ratios[ROUNDS - 1]
+        "interleaved ({ROUNDS} rounds x {BLOCK} searches per variant), medians: \
+         bare_reqwest+json {:?}, bare_reqwest_bytes_only {:?}, adapter {:?}",
+        times[0][ROUNDS / 2],
+        times[1][ROUNDS / 2],
+        times[2][ROUNDS / 2]
     );
+    for (name, r) in ["bare_reqwest+json", "bare_reqwest_bytes_only"]
+        .iter()
+        .zip(&ratios)
+    {
+        println!(
+            "adapter / {name}: median {:.3} (min {:.3}, max {:.3})",
+            r[ROUNDS / 2],
+            r[0],
+            r[ROUNDS - 1]
+        );
+    }
 }
 
 fn main() {
