@@ -311,7 +311,7 @@ pub(crate) async fn gate(
     if applies {
         if let Some(latency) = faults.latency {
             let span = latency.max_ms - latency.min_ms;
-            let extra = (app.draw(faults.seed) * (span + 1) as f64) as u64;
+            let extra = (app.draw(faults.seed) * span.saturating_add(1) as f64) as u64;
             let delay = latency.min_ms + extra.min(span);
             if delay > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;

@@ -335,6 +335,10 @@ pub(crate) fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// The furthest the clock can be moved: a hundred years, far past any
+/// cooldown and far from chrono's limits.
+pub(crate) const MAX_ADVANCE_SECS: i64 = 100 * 366 * 24 * 3600;
+
 /// A clock that the control endpoint can move forward (to get past a
 /// release cooldown) without touching the underlying clock.
 #[derive(Debug)]
@@ -352,11 +356,19 @@ impl EmulatorClock {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        self.base.now() + chrono::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+        let base = self.base.now();
+        chrono::TimeDelta::try_seconds(self.offset_secs.load(Ordering::Relaxed))
+            .and_then(|offset| base.checked_add_signed(offset))
+            .unwrap_or(base)
     }
 
+    /// Moves forward by `secs`, at most [`MAX_ADVANCE_SECS`] in all.
     pub(crate) fn advance(&self, secs: i64) {
-        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+        let _ = self
+            .offset_secs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                Some(offset.saturating_add(secs.max(0)).min(MAX_ADVANCE_SECS))
+            });
     }
 }
 
@@ -441,6 +453,19 @@ mod tests {
             Bought::LimitReached
         ));
         assert_eq!(store.snapshot()[0].numbers.len(), 5);
+    }
+
+    #[test]
+    fn the_clock_moves_forward_only_and_within_bounds() {
+        let clock = EmulatorClock::new(None);
+        let before = clock.now();
+        clock.advance(60);
+        assert!(clock.now() >= before + chrono::Duration::seconds(60));
+        clock.advance(-1_000);
+        assert!(clock.now() >= before + chrono::Duration::seconds(60));
+        clock.advance(i64::MAX);
+        clock.advance(i64::MAX);
+        assert!(clock.now() > before + chrono::Duration::days(365 * 99));
     }
 
     #[test]

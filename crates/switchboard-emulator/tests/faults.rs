@@ -322,3 +322,52 @@ async fn latency_is_drawn_from_the_range_and_logged_answers_are_unchanged() {
     assert_eq!(e.requests().len(), 5);
     assert!(e.requests().iter().all(|r| r.outcome == Outcome::Answered));
 }
+
+#[tokio::test]
+async fn extreme_control_values_are_absorbed_not_fatal() {
+    let e = Emulator::builder().start().await.unwrap();
+    let c = client();
+    let control = |method: Method, path: &str| {
+        c.request(method, format!("{}/__emulator/{path}", e.base_url()))
+    };
+    let (status, _) = send(
+        control(Method::PUT, "behaviour")
+            .json(&json!({"signalwire_release_cooldown_secs": u64::MAX})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, found) = send(signalwire(&c, &e, Method::GET, "/phone_numbers/search")).await;
+    let number = found["data"][0]["e164"].as_str().unwrap();
+    let (_, bought) =
+        send(signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({"number": number})))
+            .await;
+    let id = bought["id"].as_str().unwrap();
+    let (status, _) = send(signalwire(
+        &c,
+        &e,
+        Method::DELETE,
+        &format!("/phone_numbers/{id}"),
+    ))
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) =
+        send(control(Method::POST, "clock/advance").json(&json!({"seconds": i64::MAX}))).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        send(control(Method::POST, "clock/advance").json(&json!({"seconds": -5}))).await;
+    assert_eq!(status, 400);
+    let (status, _) =
+        send(control(Method::PUT, "faults").json(
+            &json!({"latency": {"min_ms": 0, "max_ms": u64::MAX}, "operations": ["release"]}),
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = send(signalwire(
+        &c,
+        &e,
+        Method::GET,
+        &format!("/phone_numbers/{id}"),
+    ))
+    .await;
+    assert_eq!(status, 200, "the server is still answering");
+}

@@ -24,7 +24,7 @@ use crate::app::{App, Committed};
 use crate::config::Mode;
 use crate::errors::{signalwire_errors, signalwire_plain};
 use crate::params::{self, get, integer, undeclared};
-use crate::state::{AccountKey, Bought, NumberRecord};
+use crate::state::{AccountKey, Bought, MAX_ADVANCE_SECS, NumberRecord};
 
 /// Search parameters the OpenAPI documents declare.
 pub const SEARCH_PARAMS: &[&str] = &[
@@ -489,7 +489,12 @@ async fn release(
         let Some(secs) = cooldown else {
             return Ok(());
         };
-        let until = record.created_at + chrono::Duration::seconds(secs as i64);
+        let secs = i64::try_from(secs)
+            .unwrap_or(i64::MAX)
+            .min(MAX_ADVANCE_SECS);
+        let until = chrono::TimeDelta::try_seconds(secs)
+            .and_then(|d| record.created_at.checked_add_signed(d))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         if now < until {
             return Err(format!(
                 "Number was purchased too recently to release. Please wait until {} UTC to \

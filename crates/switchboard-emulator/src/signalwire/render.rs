@@ -201,7 +201,12 @@ pub(super) fn phone_number(record: &NumberRecord, mode: Mode) -> Value {
         "e911_status": Value::Null,
         "created_at": timestamp(record.created_at),
         "updated_at": timestamp(record.updated_at),
-        "next_billed_at": timestamp(record.created_at + chrono::Duration::days(30)),
+        "next_billed_at": timestamp(
+            record
+                .created_at
+                .checked_add_signed(chrono::Duration::days(30))
+                .unwrap_or(record.created_at)
+        ),
         "call_receive_mode": record.field("call_receive_mode").unwrap_or("voice"),
         "country_code": record.catalogue.country.as_str(),
     });
