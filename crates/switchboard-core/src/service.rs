@@ -198,6 +198,10 @@ impl ProvisioningService {
         record.state = NumberState::Active;
         record.carrier_id = Some(bought.carrier_id.clone());
         record.capabilities = bought.capabilities;
+        // What the carrier holds, not what was asked: a carrier that bought
+        // the number but failed to set its webhooks must not be recorded as
+        // routing calls it does not route.
+        record.routing = bought.routing.clone();
         record.updated_at = self.clock.now();
         if let Err(error) = self.repository.update(&record).await {
             // Bought but not recorded: give it back rather than pay for a
