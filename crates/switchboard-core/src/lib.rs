@@ -7,6 +7,7 @@
 //! their own crates and plug in through the traits.
 #![deny(missing_docs)]
 
+mod bulk;
 mod capabilities;
 mod clock;
 mod error;
@@ -28,6 +29,10 @@ mod tokens;
 #[cfg(feature = "testing")]
 pub mod conformance;
 
+pub use bulk::{
+    BulkOutcome, BulkProvisionRequest, BulkReport, BulkStats, DEFAULT_BULK_CONCURRENCY,
+    MAX_BULK_CONCURRENCY, MAX_BULK_COUNT,
+};
 pub use capabilities::{Capabilities, NumberType};
 pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemClock};
 pub use error::{Error, Result};
