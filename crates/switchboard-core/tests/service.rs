@@ -707,14 +707,19 @@ async fn the_routing_recorded_is_what_the_carrier_holds() {
     let mut provider = mock_provider("mock");
     // The carrier bought it but did not keep the webhooks.
     let bought = carrier_number(&phone, "SW-1");
-    provider.expect_purchase().returning(move |_| Ok(bought.clone()));
+    provider
+        .expect_purchase()
+        .returning(move |_| Ok(bought.clone()));
     let service = service_with(provider, Arc::new(InMemoryRepository::new()));
     let asked = Routing {
         voice_url: Some(WebhookUrl::parse("https://agent.example.com/voice").unwrap()),
         ..Routing::default()
     };
     let record = service
-        .provision(&account("acme"), &ProvisionRequest::new(phone).routing(asked))
+        .provision(
+            &account("acme"),
+            &ProvisionRequest::new(phone).routing(asked),
+        )
         .await
         .unwrap();
     assert_eq!(record.routing, Routing::default());
