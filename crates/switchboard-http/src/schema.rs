@@ -342,6 +342,174 @@ pub(crate) enum ReleaseStatus {
     Releasing,
 }
 
+/// Which numbers a bulk purchase may buy: the search fields, every one
+/// optional. `limit` is accepted and not used (each search asks the carrier
+/// for as many as it returns at once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"country": "US", "area_code": "415"}))]
+pub(crate) struct BulkSearch {
+    /// ISO 3166-1 alpha-2 country.
+    #[serde(default = "us")]
+    #[schema(pattern = "^[A-Za-z]{2}$", default = "US", example = "US")]
+    pub(crate) country: String,
+    /// Kind of number.
+    #[serde(default = "local")]
+    #[schema(default = "local")]
+    pub(crate) number_type: NumberType,
+    /// Area code, digits only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9]{1,6}$", example = "415")]
+    pub(crate) area_code: Option<String>,
+    /// A digit pattern the numbers must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pattern: Option<DigitPattern>,
+    /// State or province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) region: Option<String>,
+    /// City or locality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) locality: Option<String>,
+    /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) postal_code: Option<String>,
+    /// Capabilities every number must have.
+    #[serde(default = "no_capabilities")]
+    pub(crate) capabilities: Capabilities,
+    /// Not used by bulk purchases.
+    #[serde(default = "twenty")]
+    #[schema(minimum = 1, maximum = 100, default = 20)]
+    pub(crate) limit: u32,
+}
+
+/// Buy `count` numbers matching `search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "count": 25,
+    "search": {"area_code": "415"},
+    "friendly_name_prefix": "Sales",
+    "agent_id": "550e8400-e29b-41d4-a716-446655440000",
+    "idempotency_key_prefix": "sales-2024-01"
+}))]
+pub(crate) struct BulkProvisionRequest {
+    /// How many numbers to buy, 1 to 1000.
+    #[schema(minimum = 1, maximum = 1000)]
+    pub(crate) count: u32,
+    /// Which numbers qualify; any local US number when absent.
+    #[serde(default = "any_us_local")]
+    pub(crate) search: BulkSearch,
+    /// The carrier to buy from; the configured default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) provider: Option<String>,
+    /// Display names are this prefix, a space and the position (`Sales 1`,
+    /// `Sales 2`, ...); the numbers themselves when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 59, example = "Sales")]
+    pub(crate) friendly_name_prefix: Option<String>,
+    /// Agent to assign to every number bought.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) agent_id: Option<Uuid>,
+    /// Webhooks to set on every number bought.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) routing: Option<Routing>,
+    /// Position `n` is bought under idempotency key `{prefix}-{n}`: repeating
+    /// the request returns the numbers already bought and buys only the
+    /// missing ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 250)]
+    pub(crate) idempotency_key_prefix: Option<String>,
+    /// Carrier calls in flight at most, 1 to 64 (default 8); fewer while the
+    /// carrier answers with rate limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 64)]
+    pub(crate) max_concurrency: Option<u32>,
+}
+
+fn any_us_local() -> BulkSearch {
+    BulkSearch {
+        country: us(),
+        number_type: local(),
+        area_code: None,
+        pattern: None,
+        region: None,
+        locality: None,
+        postal_code: None,
+        capabilities: no_capabilities(),
+        limit: twenty(),
+    }
+}
+
+/// How one position of a bulk purchase ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BulkStatus {
+    /// A number was bought for it (`number`).
+    Bought,
+    /// None was (`error`).
+    Failed,
+}
+
+/// One position's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkOutcome {
+    /// Bought or failed.
+    pub(crate) status: BulkStatus,
+    /// The position, from 1.
+    pub(crate) index: u32,
+    /// Bought by an earlier request with the same idempotency key prefix
+    /// (status `bought`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) replayed: Option<bool>,
+    /// The number bought (status `bought`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) number: Option<PhoneNumber>,
+    /// The number last tried, if one was (status `failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "+14155550100")]
+    pub(crate) phone_number: Option<String>,
+    /// Why no number was bought (status `failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<ErrorDetail>,
+}
+
+/// How the carrier behaved during a bulk purchase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkStats {
+    /// Searches sent to the carrier.
+    pub(crate) searches: u32,
+    /// Numbers someone else took between search and purchase, replaced.
+    pub(crate) replaced: u32,
+    /// Calls the carrier refused with a rate limit (each tried again).
+    pub(crate) rate_limited: u32,
+    /// Purchases tried again after a temporary failure.
+    pub(crate) retries: u32,
+    /// The most carrier calls in flight at once.
+    pub(crate) peak_concurrency: u32,
+    /// The concurrency limit at the end, as adapted to the carrier.
+    pub(crate) final_concurrency: u32,
+}
+
+/// Every position's outcome, in order, and the totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkReport {
+    /// Numbers asked for.
+    pub(crate) requested: u32,
+    /// Positions with a number, replayed ones included.
+    pub(crate) bought: u32,
+    /// Of those, bought by an earlier request with the same keys.
+    pub(crate) replayed: u32,
+    /// Positions without one.
+    pub(crate) failed: u32,
+    /// One per position, by index.
+    pub(crate) outcomes: Vec<BulkOutcome>,
+    /// How the carrier behaved.
+    pub(crate) stats: BulkStats,
+}
+
 /// Every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -523,6 +691,112 @@ mod tests {
         let mirror_defaults: SearchRequest = serde_json::from_str("{}").unwrap();
         assert_eq!(serde_json::to_value(mirror_defaults).unwrap(), defaults);
         schema_matches("SearchRequest", &full, &json!({}), &["provider"]);
+    }
+
+    #[test]
+    fn the_bulk_request_mirrors_core() {
+        let search = core::SearchQuery::new(core::CountryCode::CA)
+            .number_type(core::NumberType::TollFree)
+            .area_code("604")
+            .pattern(core::DigitPattern::EndsWith("1234".into()))
+            .region("BC")
+            .locality("Vancouver")
+            .postal_code("V6B")
+            .capabilities(core::Capabilities::VOICE_SMS_MMS)
+            .limit(5);
+        let full = core::BulkProvisionRequest::new(25, search)
+            .provider("fake")
+            .friendly_name_prefix("Sales")
+            .agent(Uuid::nil())
+            .routing(routing())
+            .idempotency_key_prefix("batch")
+            .max_concurrency(10);
+        let full = serde_json::to_value(full).unwrap();
+        round_trip::<BulkProvisionRequest>(&full);
+        let back: core::BulkProvisionRequest = serde_json::from_value(full.clone()).unwrap();
+        assert_eq!(serde_json::to_value(back).unwrap(), full);
+        // Absent fields default the same way on both sides.
+        let minimal = json!({"count": 1});
+        let core_minimal: core::BulkProvisionRequest =
+            serde_json::from_value(minimal.clone()).unwrap();
+        let mirror_minimal: BulkProvisionRequest = serde_json::from_value(minimal.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(mirror_minimal).unwrap(),
+            serde_json::to_value(core_minimal).unwrap()
+        );
+        schema_matches("BulkProvisionRequest", &full, &minimal, &[]);
+        round_trip::<BulkSearch>(&full["search"]);
+        schema_matches("BulkSearch", &full["search"], &json!({}), &[]);
+    }
+
+    #[test]
+    fn the_bulk_report_mirrors_what_the_handler_sends() {
+        let report = core::BulkReport {
+            requested: 2,
+            bought: 1,
+            replayed: 1,
+            failed: 1,
+            outcomes: vec![
+                core::BulkOutcome::Bought {
+                    index: 1,
+                    number: number(Some(Uuid::nil()), false),
+                    replayed: true,
+                },
+                core::BulkOutcome::Failed {
+                    index: 2,
+                    phone_number: Some(core::PhoneNumber::parse("+16045551235").unwrap()),
+                    error: core::Error::invalid("phone_number", "bad"),
+                },
+            ],
+            stats: core::BulkStats {
+                searches: 1,
+                replaced: 2,
+                rate_limited: 3,
+                retries: 4,
+                peak_concurrency: 5,
+                final_concurrency: 6,
+            },
+        };
+        let body = crate::routes::bulk::test_report_body(report);
+        assert_eq!(body["outcomes"][0]["status"], "bought");
+        assert_eq!(body["outcomes"][1]["status"], "failed");
+        assert_eq!(body["outcomes"][1]["error"]["field"], "phone_number");
+        round_trip::<BulkReport>(&body);
+        schema_matches("BulkReport", &body, &body, &[]);
+        schema_matches("BulkStats", &body["stats"], &body["stats"], &[]);
+        let mut every = body["outcomes"][0].clone();
+        for (key, value) in body["outcomes"][1].as_object().unwrap() {
+            every[key] = value.clone();
+        }
+        schema_matches(
+            "BulkOutcome",
+            &every,
+            &json!({"status": "failed", "index": 2}),
+            &[],
+        );
+        // A store failure is summarised, as in whole-request errors.
+        let hidden = crate::routes::bulk::test_report_body(core::BulkReport {
+            outcomes: vec![core::BulkOutcome::Failed {
+                index: 1,
+                phone_number: None,
+                error: core::Error::Repository {
+                    message: "connection to db-7.internal refused".into(),
+                    temporary: true,
+                },
+            }],
+            ..core::BulkReport {
+                requested: 1,
+                bought: 0,
+                replayed: 0,
+                failed: 1,
+                outcomes: Vec::new(),
+                stats: core::BulkStats::default(),
+            }
+        });
+        let error = &hidden["outcomes"][0]["error"];
+        assert_eq!(error["code"], "repository_error");
+        assert!(!error.to_string().contains("db-7"), "{error}");
+        round_trip::<BulkReport>(&hidden);
     }
 
     #[test]

@@ -69,6 +69,7 @@ async fn the_document_describes_exactly_what_is_served() {
     }
     let expected: BTreeSet<String> = [
         "POST /functions/v1/provision-phone-number",
+        "POST /functions/v1/bulk-provision-phone-numbers",
         "GET /functions/v1/search-phone-numbers",
         "POST /functions/v1/search-phone-numbers",
         "GET /functions/v1/list-phone-numbers",

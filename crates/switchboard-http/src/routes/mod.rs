@@ -1,6 +1,7 @@
 //! The routes, registered through utoipa-axum so that the router and the
 //! OpenAPI document come from the same list and cannot disagree.
 
+pub(crate) mod bulk;
 pub(crate) mod meta;
 pub(crate) mod numbers;
 pub(crate) mod provision;
@@ -23,6 +24,7 @@ pub(crate) use meta::openapi_json_text;
 pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let protected = OpenApiRouter::new()
         .routes(routes!(provision::provision_phone_number))
+        .routes(routes!(bulk::bulk_provision_phone_numbers))
         .routes(routes!(
             search::search_phone_numbers_get,
             search::search_phone_numbers_post
