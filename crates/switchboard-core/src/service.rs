@@ -316,6 +316,16 @@ impl ProvisioningService {
         mut filter: NumberFilter,
         page: &PageRequest,
     ) -> Result<Page<ProvisionedNumber>> {
+        // No carrier is named with control characters, and PostgreSQL text
+        // cannot even hold NUL: refuse them as bad input, not a store failure.
+        if let Some(provider) = &filter.provider
+            && provider.chars().any(char::is_control)
+        {
+            return Err(Error::invalid(
+                "provider",
+                "must not contain control characters",
+            ));
+        }
         filter.account = Some(account.clone());
         if filter.states.is_empty() {
             filter.states = vec![NumberState::Active, NumberState::Releasing];

@@ -724,3 +724,24 @@ async fn the_routing_recorded_is_what_the_carrier_holds() {
         .unwrap();
     assert_eq!(record.routing, Routing::default());
 }
+
+/// A provider filter no carrier could be named (control characters, NUL
+/// among them) is bad input naming the field, not a store failure: on
+/// PostgreSQL, NUL in a text parameter made the listing a 500.
+#[tokio::test]
+async fn a_provider_filter_with_control_characters_is_invalid_input() {
+    let service = service_with(mock_provider("mock"), Arc::new(InMemoryRepository::new()));
+    for provider in ["mo\u{0}ck", "twilio\n", "\u{1b}[31m"] {
+        let filter = NumberFilter {
+            provider: Some(provider.into()),
+            ..NumberFilter::default()
+        };
+        let listed = service
+            .list(&account("alice"), filter, &PageRequest::default())
+            .await;
+        assert!(
+            matches!(&listed, Err(e) if e.field() == Some("provider")),
+            "{provider:?}: {listed:?}"
+        );
+    }
+}
