@@ -711,7 +711,12 @@ mod tests {
             .ok()
             .filter(|u| !u.is_empty())
         else {
-            eprintln!("SKIPPED: PostgreSQL tests need SWITCHBOARD_TEST_DATABASE_URL (see README)");
+            // Straight to stderr: the harness captures `eprintln!`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: PostgreSQL tests need SWITCHBOARD_TEST_DATABASE_URL (see README)"
+            );
             return;
         };
         let schema = format!("test_{}", Uuid::new_v4().simple());

@@ -47,13 +47,21 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var(DATABASE_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            eprintln!(
-                "SKIPPED: PostgreSQL tests need {DATABASE_URL_VAR} \
+            skipped(&format!(
+                "PostgreSQL tests need {DATABASE_URL_VAR} \
                  (see crates/switchboard-sql/README.md; `source .ci/start-postgres.sh` starts one)"
-            );
+            ));
             None
         }
     }
+}
+
+/// Says on the real stderr that a test is skipped. `eprintln!` would be
+/// captured by the test harness and shown only on failure; a skip must be
+/// seen in every run's log.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// A fresh schema name for one test.
