@@ -263,7 +263,9 @@ impl ProvisioningService {
     }
 
     /// Buys, and when the answer is lost or temporary, asks the carrier
-    /// whether the number is now owned before trying again.
+    /// whether the number is now owned. Only a rate-limited purchase (which
+    /// carriers never process) is tried again; any other unsettled outcome
+    /// keeps its reservation for `reconcile`.
     async fn purchase_settled(
         &self,
         provider: &dyn TelephonyProvider,
@@ -279,8 +281,13 @@ impl ProvisioningService {
             // The carrier may have bought it and the answer got lost.
             match provider.find_owned(&purchase.phone_number).await {
                 Ok(Some(owned)) => return Purchase::Bought(owned),
-                Ok(None) => {}
-                Err(_) => return Purchase::Unsettled(error),
+                // A rate-limited request was never processed: safe to repeat.
+                Ok(None) if matches!(error, Error::RateLimited { .. }) => {}
+                // Not owned yet, but a lost or failed request may still be
+                // running at the carrier: buying again could buy twice, or fail
+                // against our own first purchase and leave it unrecorded. The
+                // reservation stays for `reconcile` to settle after its grace.
+                Ok(None) | Err(_) => return Purchase::Unsettled(error),
             }
             match self.options.purchase_retry.delay(attempt, &error) {
                 Some(wait) => {

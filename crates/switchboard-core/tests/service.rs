@@ -134,7 +134,7 @@ async fn a_lost_purchase_answer_is_settled_by_asking_the_carrier() {
 }
 
 #[tokio::test]
-async fn a_purchase_is_retried_only_after_the_carrier_says_it_did_not_happen() {
+async fn a_rate_limited_purchase_is_retried_only_after_the_carrier_says_it_did_not_happen() {
     let phone = number("+16045551234");
     let mut provider = mock_provider("mock");
     let mut seq = mockall::Sequence::new();
@@ -142,7 +142,12 @@ async fn a_purchase_is_retried_only_after_the_carrier_says_it_did_not_happen() {
         .expect_purchase()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_| Err(transport()));
+        .returning(|_| {
+            Err(Error::RateLimited {
+                provider: "mock".into(),
+                retry_after: Some(Duration::from_millis(1)),
+            })
+        });
     provider
         .expect_find_owned()
         .times(1)
@@ -160,6 +165,31 @@ async fn a_purchase_is_retried_only_after_the_carrier_says_it_did_not_happen() {
         .await
         .unwrap();
     assert_eq!(record.carrier_id.as_deref(), Some("PN8"));
+}
+
+#[tokio::test]
+async fn a_lost_purchase_the_carrier_does_not_show_yet_is_not_bought_again() {
+    // The first request may still complete at the carrier: a second purchase
+    // could buy twice, so the reservation waits for reconcile instead.
+    let phone = number("+16045551234");
+    let mut provider = mock_provider("mock");
+    provider
+        .expect_purchase()
+        .times(1)
+        .returning(|_| Err(transport()));
+    provider
+        .expect_find_owned()
+        .times(1)
+        .returning(|_| Ok(None));
+    let repo = Arc::new(InMemoryRepository::new());
+    let service = service_with(provider, repo.clone());
+    let err = service
+        .provision(&account("acme"), &ProvisionRequest::new(phone.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.is_temporary(), "{err:?}");
+    let held = repo.find_by_phone_number(&phone).await.unwrap().unwrap();
+    assert_eq!(held.state, NumberState::Reserved);
 }
 
 #[tokio::test]
