@@ -38,7 +38,7 @@ switchboard_start_postgres() {
     fi
 
     local bindir
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
     if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
         if [ "$(id -u)" -ne 0 ]; then
             switchboard_pg_log "PostgreSQL is not installed and installing it needs root"
@@ -50,7 +50,7 @@ switchboard_start_postgres() {
             switchboard_pg_log "apt-get install postgresql failed"
             return 1
         fi
-        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
         if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
             switchboard_pg_log "no initdb under /usr/lib/postgresql/*/bin after installing"
             return 1
