@@ -9,6 +9,7 @@
 //! how many to have in flight, and when to try again.
 
 mod limiter;
+mod observed;
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -31,6 +32,7 @@ use crate::{
     TelephonyProvider, validate_friendly_name,
 };
 use limiter::{Limiter, Permit};
+use observed::Observed;
 
 /// The most numbers one bulk request may buy.
 pub const MAX_BULK_COUNT: u32 = 1000;
@@ -391,23 +393,28 @@ impl ProvisioningService {
         batch.limit = features.max_search_results.clamp(1, MAX_SEARCH_LIMIT);
         features.check(provider.name(), &batch)?;
 
+        let max = request
+            .max_concurrency
+            .unwrap_or(DEFAULT_BULK_CONCURRENCY)
+            .clamp(1, MAX_BULK_CONCURRENCY);
+        let limiter = Arc::new(Limiter::new(SLOW_START_LIMIT.min(max), max));
+        // Every carrier call, the service's included, reports to the limiter
+        // as it ends, so a refusal lowers the limit at once.
+        let provider: Arc<dyn TelephonyProvider> =
+            Arc::new(Observed::new(provider, limiter.clone()));
         // One carrier, and no purchase retries inside `provision`: the bulk
         // waits out rate limits itself, without holding a slot.
         let mut service = self.clone();
         service.providers = ProviderRegistry::new(provider.clone());
         service.options.purchase_retry = RetryPolicy::NONE;
 
-        let max = request
-            .max_concurrency
-            .unwrap_or(DEFAULT_BULK_CONCURRENCY)
-            .clamp(1, MAX_BULK_CONCURRENCY);
         let run = Run {
             service,
             provider,
             account,
             request,
             batch,
-            limiter: Limiter::new(SLOW_START_LIMIT.min(max), max),
+            limiter,
             shared: Mutex::new(Shared::default()),
             candidates_changed: Notify::new(),
             progress,
@@ -485,7 +492,7 @@ struct Run<'a> {
     request: &'a BulkProvisionRequest,
     /// The search, asking for as many as the carrier gives at once.
     batch: SearchQuery,
-    limiter: Limiter,
+    limiter: Arc<Limiter>,
     shared: Mutex<Shared>,
     candidates_changed: Notify,
     progress: &'a (dyn Fn(&BulkOutcome) + Send + Sync),
@@ -544,8 +551,12 @@ impl Run<'_> {
 
     async fn worker(&self) {
         loop {
-            let next = self.lock().pending.pop_front();
+            let (next, left) = {
+                let mut shared = self.lock();
+                (shared.pending.pop_front(), shared.pending.len())
+            };
             let Some(index) = next else { return };
+            self.limiter.remaining(left);
             let outcome = self.fill(index).await;
             self.finish(outcome);
         }
@@ -592,7 +603,6 @@ impl Run<'_> {
             };
             let error = match self.service.provision(self.account, &request).await {
                 Ok(number) => {
-                    self.limiter.succeeded(&permit);
                     self.done_with_number();
                     return BulkOutcome::Bought {
                         index,
@@ -604,13 +614,11 @@ impl Run<'_> {
             };
             match &error {
                 Error::NumberUnavailable { .. } | Error::AlreadyProvisioned { .. } => {
-                    self.limiter.succeeded(&permit);
                     self.lock().stats.replaced += 1;
                     self.done_with_number();
                     continue;
                 }
                 Error::RateLimited { retry_after, .. } => {
-                    self.limiter.rate_limited(&permit);
                     drop(permit);
                     rate_limited += 1;
                     let wait = retry_after
@@ -645,7 +653,6 @@ impl Run<'_> {
                     held = Some(phone);
                 }
                 _ => {
-                    self.limiter.succeeded(&permit);
                     if matches!(
                         error,
                         Error::Unauthenticated { .. } | Error::Configuration { .. }
@@ -749,7 +756,6 @@ impl Run<'_> {
             let permit = self.limiter.acquire().await;
             let error = match self.provider.find_owned(phone).await {
                 Ok(owned) => {
-                    self.limiter.succeeded(&permit);
                     return Ok(owned);
                 }
                 Err(error) => error,
@@ -758,7 +764,6 @@ impl Run<'_> {
                 Error::RateLimited { retry_after, .. }
                     if rate_limited + 1 < MAX_RATE_LIMITED_ATTEMPTS =>
                 {
-                    self.limiter.rate_limited(&permit);
                     rate_limited += 1;
                     retry_after
                         .unwrap_or(DEFAULT_RATE_LIMIT_WAIT)
@@ -832,13 +837,10 @@ impl Run<'_> {
         }
     }
 
-    /// One search; new numbers go to the back of the queue.
-    async fn search(&self, permit: &Permit<'_>) {
+    /// One search, made with the caller's permit; new numbers go to the
+    /// back of the queue.
+    async fn search(&self, _permit: &Permit<'_>) {
         let found = self.provider.search(&self.batch).await;
-        match &found {
-            Err(Error::RateLimited { .. }) => self.limiter.rate_limited(permit),
-            _ => self.limiter.succeeded(permit),
-        }
         {
             let mut shared = self.lock();
             shared.searching = false;

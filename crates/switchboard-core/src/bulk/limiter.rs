@@ -1,13 +1,21 @@
 //! An adaptive bound on carrier calls in flight (AIMD), so a bulk purchase
 //! finds a carrier's concurrency limit from its 429s instead of hammering it.
 //!
+//! Workers take a [`Permit`] before each step that calls the carrier; every
+//! call itself is marked with [`Limiter::call_started`] and
+//! [`Limiter::call_ended`], so a refusal is seen the moment it arrives, with
+//! the number of our calls the carrier was holding when it was sent.
+//!
 //! Carriers cap requests in flight per account and answer the excess with a
 //! rate limit that was never processed. The limiter starts below its maximum
 //! and grows by one per success (slow start) until the first rate limit;
-//! then it drops to what the carrier evidently accepted (at most half when
-//! limits keep coming without a success between) and grows again by one per
-//! window of successes, much more slowly at and above the level that was
-//! refused, so probing the ceiling costs few refusals.
+//! then it drops to what the carrier evidently accepted (fewer than our calls
+//! under way when the refused one was sent, and at least one less than
+//! before), and grows again by one per window of successes, much more slowly
+//! at and above the level that was refused, so probing the ceiling costs few
+//! refusals. It grows only while the limit is in use: successes at a limit
+//! nobody reaches prove nothing about a higher one, and a limit grown that way
+//! would later send a burst the carrier refuses in bulk.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -34,7 +42,10 @@ pub(crate) struct LimiterStats {
 struct State {
     limit: u32,
     max: u32,
+    /// Permits out.
     in_flight: u32,
+    /// Carrier calls under way (a permit's step may make none, or two).
+    calls: u32,
     /// Bumped at each decrease, so that the refusals of calls sent under the
     /// old limit lower it only once.
     epoch: u64,
@@ -42,10 +53,10 @@ struct State {
     slow_start: bool,
     /// The limit set after the last refusal: growth above it is a probe.
     ceiling: Option<u32>,
+    /// Probes allowed: off when too little work is left for a higher limit
+    /// to pay for the refusal (and its `Retry-After`) a probe costs.
+    probing: bool,
     successes: u32,
-    /// Successes since the last decrease; none means the carrier is still
-    /// refusing at the lowered limit, and the next decrease halves.
-    successes_since_decrease: u32,
     stats: LimiterStats,
 }
 
@@ -56,13 +67,29 @@ pub(crate) struct Limiter {
     changed: Notify,
 }
 
-/// One call's right to be in flight; given back on drop.
+/// A worker's right to call the carrier; given back on drop.
 #[derive(Debug)]
 pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
+}
+
+/// A carrier call under way, from [`Limiter::call_started`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallMark {
     epoch: u64,
-    /// Permits out when this one was taken, itself included.
-    in_flight_at_start: u32,
+    /// Our calls under way when it was sent, itself included.
+    calls_at_start: u32,
+}
+
+/// How the carrier took a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallOutcome {
+    /// It answered (whatever it said, short of a rate limit).
+    Accepted,
+    /// It refused with a rate limit: never processed.
+    RateLimited,
+    /// No answer (transport failure): says nothing about the limit.
+    Unknown,
 }
 
 impl Limiter {
@@ -76,11 +103,12 @@ impl Limiter {
                 limit,
                 max,
                 in_flight: 0,
+                calls: 0,
                 epoch: 0,
                 slow_start: true,
                 ceiling: None,
+                probing: true,
                 successes: 0,
-                successes_since_decrease: 0,
                 stats: LimiterStats {
                     limit,
                     ..LimiterStats::default()
@@ -117,28 +145,71 @@ impl Limiter {
         }
         state.in_flight += 1;
         state.stats.peak = state.stats.peak.max(state.in_flight);
-        Some(Permit {
-            limiter: self,
+        Some(Permit { limiter: self })
+    }
+
+    /// Waits until a carrier call may be sent, and marks it sent. Calls are
+    /// bounded by the limit too: after a decrease, a worker that took its
+    /// permit under the old limit still sends no call into a full carrier
+    /// (the service's check after a refused purchase, say).
+    pub(crate) async fn call_started(&self) -> CallMark {
+        loop {
+            let changed = self.changed.notified();
+            if let Some(mark) = self.try_call_started() {
+                return mark;
+            }
+            changed.await;
+        }
+    }
+
+    /// A mark if a call may be sent now.
+    pub(crate) fn try_call_started(&self) -> Option<CallMark> {
+        let mut state = self.lock();
+        if state.calls >= state.limit {
+            return None;
+        }
+        state.calls += 1;
+        Some(CallMark {
             epoch: state.epoch,
-            in_flight_at_start: state.in_flight,
+            calls_at_start: state.calls,
         })
     }
 
-    /// The carrier accepted the call `permit` made (whatever its answer,
-    /// short of a rate limit): grow.
-    pub(crate) fn succeeded(&self, _permit: &Permit<'_>) {
+    /// The call marked `mark` ended with `outcome`: grow, shrink or neither.
+    pub(crate) fn call_ended(&self, mark: CallMark, outcome: CallOutcome) {
+        let busy = {
+            let mut state = self.lock();
+            let busy = state.calls >= state.limit;
+            state.calls = state.calls.saturating_sub(1);
+            busy
+        };
+        match outcome {
+            CallOutcome::Accepted => self.succeeded(busy),
+            CallOutcome::RateLimited => self.rate_limited(mark),
+            CallOutcome::Unknown => {}
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// The carrier accepted a call, made while `busy` (every call the limit
+    /// allows was under way): grow.
+    fn succeeded(&self, busy: bool) {
         let grew = {
             let mut state = self.lock();
-            state.successes_since_decrease = state.successes_since_decrease.saturating_add(1);
             state.successes = state.successes.saturating_add(1);
+            let at_ceiling = state.ceiling.is_some_and(|c| state.limit >= c);
             let needed = if state.slow_start {
                 1
-            } else if state.ceiling.is_some_and(|c| state.limit >= c) {
+            } else if at_ceiling {
                 state.limit.saturating_mul(PROBE_WINDOWS)
             } else {
                 state.limit
             };
-            if state.successes >= needed && state.limit < state.max {
+            if busy
+                && state.successes >= needed
+                && state.limit < state.max
+                && (state.probing || !at_ceiling)
+            {
                 state.limit += 1;
                 state.successes = 0;
                 state.stats.limit = state.limit;
@@ -152,37 +223,39 @@ impl Limiter {
         }
     }
 
-    /// The carrier refused the call `permit` made with a rate limit: shrink,
-    /// once per limit (refusals of calls sent before the last decrease are
-    /// counted but do not lower it again).
-    pub(crate) fn rate_limited(&self, permit: &Permit<'_>) {
+    /// The carrier refused the call `mark` with a rate limit: shrink, once
+    /// per limit (refusals of calls sent before the last decrease are counted
+    /// but do not lower it again).
+    fn rate_limited(&self, mark: CallMark) {
         let mut state = self.lock();
         state.stats.rate_limited += 1;
-        if permit.epoch != state.epoch {
+        if mark.epoch != state.epoch {
             return;
         }
         // The carrier held at least as many of ours as it allows when this
-        // one arrived, so it allows fewer than were out then.
-        let accepted = permit
-            .in_flight_at_start
+        // one arrived, so it allows fewer than were under way then.
+        let accepted = mark
+            .calls_at_start
             .saturating_sub(1)
             .min(state.limit.saturating_sub(1))
             .max(1);
-        let lowered = if state.successes_since_decrease == 0 && state.stats.decreases > 0 {
-            // Still refused at the lowered limit: someone else shares the
-            // account, or the estimate was wrong. Back off harder.
-            state.limit / 2
-        } else {
-            accepted
-        };
-        state.limit = lowered.max(1);
+        state.limit = accepted;
         state.ceiling = Some(accepted);
         state.slow_start = false;
         state.successes = 0;
-        state.successes_since_decrease = 0;
         state.epoch += 1;
         state.stats.decreases += 1;
         state.stats.limit = state.limit;
+    }
+
+    /// `remaining` calls are left to make: when that is less than a probe
+    /// window, stop probing above the level the carrier last refused.
+    pub(crate) fn remaining(&self, remaining: usize) {
+        let mut state = self.lock();
+        let window = state.limit.saturating_mul(PROBE_WINDOWS) as usize;
+        if remaining < window {
+            state.probing = false;
+        }
     }
 
     /// What the limiter has seen so far.
@@ -213,6 +286,37 @@ mod tests {
         limiter.stats().limit
     }
 
+    /// `n` calls under way at once, each with its mark.
+    fn calls(limiter: &Limiter, n: u32) -> Vec<CallMark> {
+        (0..n)
+            .map(|_| limiter.try_call_started().unwrap())
+            .collect()
+    }
+
+    /// `n` successes, one at a time.
+    fn accept(limiter: &Limiter, n: u32) {
+        for _ in 0..n {
+            let mark = limiter.try_call_started().unwrap();
+            limiter.call_ended(mark, CallOutcome::Accepted);
+        }
+    }
+
+    /// `n` successes, each while the limit is in use.
+    fn accept_busy(limiter: &Limiter, n: u32) {
+        for _ in 0..n {
+            let filler = calls(limiter, limit(limiter) - 1);
+            let mark = limiter.try_call_started().unwrap();
+            limiter.call_ended(mark, CallOutcome::Accepted);
+            end_all(limiter, filler);
+        }
+    }
+
+    fn end_all(limiter: &Limiter, marks: Vec<CallMark>) {
+        for mark in marks {
+            limiter.call_ended(mark, CallOutcome::Unknown);
+        }
+    }
+
     #[test]
     fn permits_are_bounded_by_the_limit_and_come_back_on_drop() {
         let limiter = Limiter::new(2, 4);
@@ -225,59 +329,92 @@ mod tests {
     }
 
     #[test]
+    fn calls_are_bounded_by_the_limit_too() {
+        let limiter = Limiter::new(2, 4);
+        let a = limiter.try_call_started().unwrap();
+        let _b = limiter.try_call_started().unwrap();
+        assert!(limiter.try_call_started().is_none());
+        limiter.call_ended(a, CallOutcome::Unknown);
+        assert!(limiter.try_call_started().is_some());
+    }
+
+    #[test]
     fn slow_start_grows_by_one_per_success_up_to_the_max() {
         let limiter = Limiter::new(1, 3);
-        for _ in 0..10 {
-            let p = limiter.try_acquire().unwrap();
-            limiter.succeeded(&p);
-        }
+        accept_busy(&limiter, 10);
         assert_eq!(limit(&limiter), 3);
     }
 
     #[test]
     fn a_refusal_drops_to_what_the_carrier_accepted_once_per_epoch() {
         let limiter = Limiter::new(12, 32);
-        let permits: Vec<_> = (0..12).map(|_| limiter.try_acquire().unwrap()).collect();
+        let marks = calls(&limiter, 12);
         // The 11th call was refused: the carrier holds ten.
-        limiter.rate_limited(&permits[10]);
+        limiter.call_ended(marks[10], CallOutcome::RateLimited);
         assert_eq!(limit(&limiter), 10);
         // The 12th, sent under the old limit, is counted but lowers nothing.
-        limiter.rate_limited(&permits[11]);
+        limiter.call_ended(marks[11], CallOutcome::RateLimited);
         assert_eq!(limit(&limiter), 10);
         assert_eq!(limiter.stats().rate_limited, 2);
         assert_eq!(limiter.stats().decreases, 1);
     }
 
     #[test]
-    fn refusals_without_a_success_between_halve() {
+    fn each_fresh_refusal_lowers_by_at_least_one() {
         let limiter = Limiter::new(16, 16);
-        let first = limiter.try_acquire().unwrap();
-        limiter.rate_limited(&first);
-        // Only one was out: the carrier accepts none of ours right now.
+        let first = limiter.try_call_started().unwrap();
+        limiter.call_ended(first, CallOutcome::RateLimited);
+        // Only one was under way: the carrier accepts none of ours right now.
         assert_eq!(limit(&limiter), 1);
-        drop(first);
 
         let limiter = Limiter::new(16, 16);
-        let permits: Vec<_> = (0..16).map(|_| limiter.try_acquire().unwrap()).collect();
-        limiter.rate_limited(&permits[15]);
+        let marks = calls(&limiter, 16);
+        limiter.call_ended(marks[15], CallOutcome::RateLimited);
         assert_eq!(limit(&limiter), 15);
-        drop(permits);
-        let again: Vec<_> = (0..15).map(|_| limiter.try_acquire().unwrap()).collect();
-        limiter.rate_limited(&again[14]);
-        assert_eq!(limit(&limiter), 7);
+        end_all(&limiter, marks[..15].to_vec());
+        // Someone else shares the account: refused again at 15, then 14.
+        let again = calls(&limiter, 15);
+        limiter.call_ended(again[14], CallOutcome::RateLimited);
+        assert_eq!(limit(&limiter), 14);
+        end_all(&limiter, again[..14].to_vec());
+        let third = calls(&limiter, 14);
+        limiter.call_ended(third[3], CallOutcome::RateLimited);
+        assert_eq!(limit(&limiter), 3);
+    }
+
+    #[test]
+    fn a_limit_nobody_reaches_does_not_grow() {
+        let limiter = Limiter::new(4, 32);
+        // One call at a time: thousands of successes, no growth.
+        accept(&limiter, 1000);
+        assert_eq!(limit(&limiter), 4);
+        // Four at a time: the limit is in use, and slow start grows it.
+        let marks = calls(&limiter, 4);
+        for mark in marks {
+            limiter.call_ended(mark, CallOutcome::Accepted);
+        }
+        assert_eq!(limit(&limiter), 5);
+    }
+
+    #[test]
+    fn unanswered_calls_neither_grow_nor_shrink() {
+        let limiter = Limiter::new(4, 8);
+        let mark = limiter.try_call_started().unwrap();
+        limiter.call_ended(mark, CallOutcome::Unknown);
+        assert_eq!(limit(&limiter), 4);
+        assert_eq!(limiter.stats().rate_limited, 0);
     }
 
     #[test]
     fn growth_above_the_refused_level_is_slow() {
         let limiter = Limiter::new(11, 32);
-        let permits: Vec<_> = (0..11).map(|_| limiter.try_acquire().unwrap()).collect();
-        limiter.rate_limited(&permits[10]);
-        drop(permits);
+        let marks = calls(&limiter, 11);
+        limiter.call_ended(marks[10], CallOutcome::RateLimited);
+        end_all(&limiter, marks[..10].to_vec());
         assert_eq!(limit(&limiter), 10);
         let mut successes = 0;
         while limit(&limiter) == 10 {
-            let p = limiter.try_acquire().unwrap();
-            limiter.succeeded(&p);
+            accept_busy(&limiter, 1);
             successes += 1;
         }
         assert_eq!(successes, 10 * PROBE_WINDOWS);
@@ -285,20 +422,13 @@ mod tests {
     }
 
     #[test]
-    fn after_halving_growth_is_one_per_window_up_to_the_accepted_level() {
-        let limiter = Limiter::new(16, 16);
-        let permits: Vec<_> = (0..16).map(|_| limiter.try_acquire().unwrap()).collect();
-        limiter.rate_limited(&permits[15]);
-        drop(permits);
-        let again: Vec<_> = (0..15).map(|_| limiter.try_acquire().unwrap()).collect();
-        limiter.rate_limited(&again[14]);
-        drop(again);
-        assert_eq!(limit(&limiter), 7);
-        // Below the level the carrier accepted (14): one step per window.
-        for _ in 0..7 {
-            let p = limiter.try_acquire().unwrap();
-            limiter.succeeded(&p);
-        }
-        assert_eq!(limit(&limiter), 8);
+    fn no_probe_when_too_little_work_is_left() {
+        let limiter = Limiter::new(11, 32);
+        let marks = calls(&limiter, 11);
+        limiter.call_ended(marks[10], CallOutcome::RateLimited);
+        end_all(&limiter, marks[..10].to_vec());
+        limiter.remaining(10 * PROBE_WINDOWS as usize - 1);
+        accept_busy(&limiter, 10 * PROBE_WINDOWS * 3);
+        assert_eq!(limit(&limiter), 10);
     }
 }
