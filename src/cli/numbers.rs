@@ -1,10 +1,14 @@
 //! `switchboard numbers search|provision|list|show|update|release`.
 
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use clap::{Args as ClapArgs, Subcommand};
 use switchboard::config::Config;
 use switchboard::{
-    Capabilities, CountryCode, DigitPattern, Error, NumberFilter, NumberState, NumberType,
-    NumberUpdate, PageRequest, PhoneNumber, ProvisionRequest, Result, SearchQuery,
+    AccountId, BulkOutcome, BulkProvisionRequest, BulkReport, Capabilities, CountryCode,
+    DigitPattern, Error, NumberFilter, NumberState, NumberType, NumberUpdate, PageRequest,
+    PhoneNumber, ProvisionRequest, ProvisioningService, Result, SearchQuery,
 };
 use uuid::Uuid;
 
@@ -18,24 +22,37 @@ pub const DEFAULT_ACCOUNT: &str = "dev";
 pub enum NumbersCommand {
     /// Search a carrier's numbers for sale.
     Search(SearchArgs),
-    /// Buy a number for an account.
+    /// Buy a number for an account, or with --count, several numbers
+    /// matching the search filters.
     Provision {
-        /// The number, E.164 (from `numbers search`).
-        phone_number: String,
+        /// The number, E.164 (from `numbers search`); leave out with --count.
+        phone_number: Option<String>,
+        /// Buy this many numbers matching the filters below (1 to 1000).
+        #[arg(long)]
+        count: Option<u32>,
         #[command(flatten)]
         account: AccountArg,
-        /// Display name.
+        /// Display name; with --count, a prefix: `Sales` names them
+        /// `Sales 1`, `Sales 2`, ...
         #[arg(long)]
         name: Option<String>,
-        /// Agent UUID that answers the number.
+        /// Agent UUID that answers the number(s).
         #[arg(long)]
         agent: Option<String>,
         /// Carrier to buy from (default: the configured default).
         #[arg(long)]
         provider: Option<String>,
-        /// Repeat-safe key: the same key never buys twice.
+        /// Repeat-safe key: the same key never buys twice. With --count, a
+        /// prefix: number n is bought under `KEY-n`, so repeating the
+        /// command buys only what is missing.
         #[arg(long)]
         idempotency_key: Option<String>,
+        /// With --count: carrier calls in flight at most (1 to 64, default
+        /// 8); fewer while the carrier rate-limits.
+        #[arg(long)]
+        max_concurrency: Option<u32>,
+        #[command(flatten)]
+        filters: SearchFilters,
     },
     /// List an account's numbers.
     List {
@@ -95,6 +112,20 @@ pub struct AccountArg {
 
 #[derive(Debug, ClapArgs)]
 pub struct SearchArgs {
+    #[command(flatten)]
+    filters: SearchFilters,
+    /// At most this many results.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Carrier to search (default: the configured default).
+    #[arg(long)]
+    provider: Option<String>,
+}
+
+/// The filters of a search, shared by `numbers search` and
+/// `numbers provision --count`.
+#[derive(Debug, ClapArgs)]
+pub struct SearchFilters {
     /// ISO country code.
     #[arg(long, default_value = "US")]
     country: String,
@@ -134,15 +165,33 @@ pub struct SearchArgs {
     /// Require fax.
     #[arg(long)]
     fax: bool,
-    /// At most this many results.
-    #[arg(long, default_value_t = 20)]
-    limit: u32,
-    /// Carrier to search (default: the configured default).
-    #[arg(long)]
-    provider: Option<String>,
 }
 
 impl SearchArgs {
+    fn query(&self) -> Result<SearchQuery> {
+        Ok(self.filters.query()?.limit(self.limit))
+    }
+}
+
+impl SearchFilters {
+    /// Whether any filter differs from its default, so that filters given
+    /// without --count are refused rather than ignored.
+    fn any_set(&self) -> bool {
+        !self.country.eq_ignore_ascii_case("US")
+            || self.number_type != "local"
+            || self.area_code.is_some()
+            || self.contains.is_some()
+            || self.starts_with.is_some()
+            || self.ends_with.is_some()
+            || self.region.is_some()
+            || self.locality.is_some()
+            || self.postal_code.is_some()
+            || self.voice
+            || self.sms
+            || self.mms
+            || self.fax
+    }
+
     fn query(&self) -> Result<SearchQuery> {
         let country =
             CountryCode::parse(&self.country).map_err(|r| Error::invalid("country", r))?;
@@ -177,7 +226,7 @@ impl SearchArgs {
                 mms: self.mms,
                 fax: self.fax,
             },
-            limit: self.limit,
+            limit: switchboard::DEFAULT_SEARCH_LIMIT,
         })
     }
 }
@@ -198,18 +247,57 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
         }
         NumbersCommand::Provision {
             phone_number,
+            count,
             account: who,
             name,
             agent,
             provider,
             idempotency_key,
+            max_concurrency,
+            filters,
         } => {
+            let agent_id = agent.as_deref().map(|a| uuid_arg("agent", a)).transpose()?;
+            let phone_number = match (phone_number, count) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "count",
+                        "give either a PHONE number or --count N, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(Error::invalid(
+                        "phone_number",
+                        "give a PHONE number to buy, or --count N to buy N numbers \
+                         matching the search filters",
+                    ));
+                }
+                (None, Some(count)) => {
+                    let request = BulkProvisionRequest {
+                        count,
+                        search: filters.query()?,
+                        provider,
+                        friendly_name_prefix: name,
+                        agent_id,
+                        routing: Default::default(),
+                        idempotency_key_prefix: idempotency_key,
+                        max_concurrency,
+                    };
+                    return provision_bulk(service, &account(&who.account)?, &request, out).await;
+                }
+                (Some(phone_number), None) => phone_number,
+            };
+            if filters.any_set() || max_concurrency.is_some() {
+                return Err(Error::invalid(
+                    "count",
+                    "search filters and --max-concurrency apply only with --count",
+                ));
+            }
             let phone = PhoneNumber::parse(&phone_number)
                 .map_err(|e| Error::invalid("phone_number", e.to_string()))?;
             let request = ProvisionRequest {
                 phone_number: phone,
                 friendly_name: name,
-                agent_id: agent.as_deref().map(|a| uuid_arg("agent", a)).transpose()?,
+                agent_id,
                 routing: Default::default(),
                 provider,
                 idempotency_key,
@@ -273,4 +361,109 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
             out.number(&service.release(&account(&who.account)?, id).await?)
         }
     }
+}
+
+/// Buys `request.count` numbers, showing progress: a bar on a terminal,
+/// a line per number otherwise (none with --json, whose output is the
+/// report alone). Fails with the first position's error when any failed,
+/// after the summary, so scripts see a non-zero exit.
+async fn provision_bulk(
+    service: &ProvisioningService,
+    account: &AccountId,
+    request: &BulkProvisionRequest,
+    out: Output,
+) -> Result<()> {
+    request.validate()?;
+    let total = request.count;
+    let bar = (!out.json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(u64::from(total));
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} numbers, {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let done = AtomicU32::new(0);
+    let progress = |outcome: &BulkOutcome| {
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                if let BulkOutcome::Failed { index, error, .. } = outcome {
+                    bar.println(format!("#{index} failed: {error}"));
+                }
+            }
+            None if out.json => {}
+            None => println!("{}", outcome_line(outcome, n, total)),
+        }
+    };
+    let report = service
+        .provision_bulk_with_progress(account, request, &progress)
+        .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    if out.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Configuration {
+            message: format!("cannot print JSON: {e}"),
+        })?;
+        println!("{text}");
+    } else {
+        print_summary(&report);
+    }
+    match report.outcomes.iter().find_map(BulkOutcome::error) {
+        Some(error) => Err(error.clone()),
+        None => Ok(()),
+    }
+}
+
+fn outcome_line(outcome: &BulkOutcome, n: u32, total: u32) -> String {
+    match outcome {
+        BulkOutcome::Bought {
+            index,
+            number,
+            replayed,
+        } => format!(
+            "[{n}/{total}] #{index} {}{} {} {}",
+            if *replayed {
+                "already bought "
+            } else {
+                "bought "
+            },
+            number.phone_number,
+            number.id,
+            number.friendly_name,
+        ),
+        BulkOutcome::Failed {
+            index,
+            phone_number,
+            error,
+        } => format!(
+            "[{n}/{total}] #{index} failed{}: {error}",
+            phone_number
+                .as_ref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+fn print_summary(report: &BulkReport) {
+    let stats = &report.stats;
+    println!(
+        "bought {} of {} ({} already bought by an earlier run), {} failed",
+        report.bought, report.requested, report.replayed, report.failed
+    );
+    println!(
+        "carrier: {} searches, {} numbers replaced (taken by someone else), {} rate limits, \
+         {} retries, concurrency peak {} / final {}",
+        stats.searches,
+        stats.replaced,
+        stats.rate_limited,
+        stats.retries,
+        stats.peak_concurrency,
+        stats.final_concurrency
+    );
 }
