@@ -682,23 +682,51 @@ impl Run<'_> {
         retry: Retry,
         error: Error,
     ) -> Option<BulkOutcome> {
-        match self.settle(index, phone).await {
-            Ok(Some(number)) => {
-                self.done_with_number();
-                return Some(BulkOutcome::Bought {
-                    index,
-                    number,
-                    replayed: false,
-                });
+        if !matches!(error, Error::RateLimited { .. }) {
+            // Only a rate-limited purchase is known never to have been
+            // processed. After any other temporary failure that left its
+            // reservation, the carrier may still be completing it: buying
+            // again could buy twice, so the position fails and `reconcile`
+            // settles the reservation. Without one, nothing is in flight and
+            // trying again is safe.
+            match self.our_reservation(index, phone).await {
+                Ok(None) => {}
+                Ok(Some(_)) => {
+                    self.done_with_number();
+                    return Some(BulkOutcome::Failed {
+                        index,
+                        phone_number: Some(phone.clone()),
+                        error,
+                    });
+                }
+                Err(lookup) => {
+                    self.done_with_number();
+                    return Some(BulkOutcome::Failed {
+                        index,
+                        phone_number: Some(phone.clone()),
+                        error: lookup,
+                    });
+                }
             }
-            Ok(None) => {}
-            Err(error) => {
-                self.done_with_number();
-                return Some(BulkOutcome::Failed {
-                    index,
-                    phone_number: Some(phone.clone()),
-                    error,
-                });
+        } else {
+            match self.settle(index, phone).await {
+                Ok(Some(number)) => {
+                    self.done_with_number();
+                    return Some(BulkOutcome::Bought {
+                        index,
+                        number,
+                        replayed: false,
+                    });
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    self.done_with_number();
+                    return Some(BulkOutcome::Failed {
+                        index,
+                        phone_number: Some(phone.clone()),
+                        error,
+                    });
+                }
             }
         }
         if retry.attempts >= retry.max {
@@ -718,16 +746,10 @@ impl Run<'_> {
     /// carrier could not be asked) leaves its reservation: ask now, and
     /// either complete the record or free the number for another attempt.
     async fn settle(&self, index: u32, phone: &PhoneNumber) -> Result<Option<ProvisionedNumber>> {
-        let repository = &self.service.repository;
-        let Some(mut record) = repository.find_by_phone_number(phone).await? else {
+        let Some(mut record) = self.our_reservation(index, phone).await? else {
             return Ok(None);
         };
-        let ours = record.account == *self.account
-            && record.state == NumberState::Reserved
-            && record.idempotency_key == self.request.idempotency_key(index);
-        if !ours {
-            return Ok(None);
-        }
+        let repository = &self.service.repository;
         let owned = self.ask_owned(phone).await?;
         record.updated_at = self.service.clock.now();
         match owned {
@@ -745,6 +767,20 @@ impl Run<'_> {
                 Ok(None)
             }
         }
+    }
+
+    /// The reservation position `index`'s attempt on `phone` left, if any.
+    async fn our_reservation(
+        &self,
+        index: u32,
+        phone: &PhoneNumber,
+    ) -> Result<Option<ProvisionedNumber>> {
+        let record = self.service.repository.find_by_phone_number(phone).await?;
+        Ok(record.filter(|record| {
+            record.account == *self.account
+                && record.state == NumberState::Reserved
+                && record.idempotency_key == self.request.idempotency_key(index)
+        }))
     }
 
     /// Whether the account owns `phone` at the carrier, asking through

@@ -632,3 +632,46 @@ fn the_bulk_future_can_run_on_a_spawned_task() {
     let future = service.provision_bulk(&acme, &request);
     assert_send(&future);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_purchase_answer_is_never_bought_again_and_keeps_its_reservation() {
+    let phone = "+14155550001";
+    let mut provider = mock("mock");
+    provider
+        .expect_search()
+        .returning(move |_| Ok(offer(&[phone])));
+    provider.expect_purchase().times(1).returning(|_| {
+        Err(Error::Transport {
+            provider: "mock".into(),
+            message: "timed out".into(),
+        })
+    });
+    // Not owned yet: but the first request may still complete at the carrier.
+    provider.expect_find_owned().returning(|_| Ok(None));
+    let repo = Arc::new(InMemoryRepository::new());
+    let service = ProvisioningService::new(ProviderRegistry::new(Arc::new(provider)), repo.clone());
+    let request = BulkProvisionRequest::new(1, SearchQuery::default())
+        .idempotency_key_prefix("k")
+        .max_concurrency(1);
+    let report = service
+        .provision_bulk(&account("acme"), &request)
+        .await
+        .unwrap();
+    assert_eq!((report.bought, report.failed), (0, 1));
+    assert_eq!(
+        report.outcomes[0].error().map(Error::code),
+        Some("carrier_unreachable")
+    );
+    let held = repo
+        .find_by_phone_number(&PhoneNumber::parse_trusted(phone).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.state, NumberState::Reserved);
+    // Repeating the bulk request reports it in progress, and buys nothing.
+    let again = service
+        .provision_bulk(&account("acme"), &request)
+        .await
+        .unwrap();
+    assert_eq!(again.outcomes[0].error().map(Error::code), Some("conflict"));
+}
