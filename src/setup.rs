@@ -142,6 +142,7 @@ fn fake_as_provider(_: &FakeHandle) -> Arc<dyn TelephonyProvider> {
     unreachable!("build_fake fails without the fake feature")
 }
 
+#[cfg(any(feature = "twilio", feature = "signalwire"))]
 fn missing(carrier: &str, key: &str, variable: &str) -> Error {
     Error::Configuration {
         message: format!("{carrier} needs {key} (set [providers.{carrier}] {key} or {variable})"),
