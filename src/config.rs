@@ -48,6 +48,11 @@ pub struct Config {
     /// Address for `serve`.
     #[serde(default)]
     pub listen: Option<String>,
+    /// How long a reservation is taken to be a purchase in flight, which
+    /// `reconcile` leaves alone (default 120 s). A process that crashed
+    /// mid-purchase leaves reservations that reconcile settles after this.
+    #[serde(default)]
+    pub reservation_grace_seconds: Option<u64>,
     /// Carrier sections by name.
     #[serde(default)]
     pub providers: ProvidersConfig,
@@ -223,6 +228,11 @@ impl Config {
         if let Some(v) = env.var("SWITCHBOARD_LISTEN") {
             self.listen = Some(v);
         }
+        if let Some(v) = env.var("SWITCHBOARD_RESERVATION_GRACE_SECONDS") {
+            // A malformed value is kept as an impossible one and reported by
+            // `service_options`, rather than silently ignored here.
+            self.reservation_grace_seconds = Some(v.parse().unwrap_or(u64::MAX));
+        }
         let twilio_vars = [
             "TWILIO_ACCOUNT_SID",
             "TWILIO_AUTH_TOKEN",
@@ -315,6 +325,20 @@ impl Config {
             .unwrap_or_else(|| Secret(DEFAULT_DATABASE_URL.to_string()))
     }
 
+    /// The service's options: the defaults, with the configured grace.
+    pub fn service_options(&self) -> Result<switchboard_core::ServiceOptions, Error> {
+        let mut options = switchboard_core::ServiceOptions::default();
+        if let Some(seconds) = self.reservation_grace_seconds {
+            if seconds > 7 * 24 * 3600 {
+                return Err(Error::Configuration {
+                    message: "reservation_grace_seconds (SWITCHBOARD_RESERVATION_GRACE_SECONDS) must be a whole number of seconds up to a week".into(),
+                });
+            }
+            options.reservation_grace = std::time::Duration::from_secs(seconds);
+        }
+        Ok(options)
+    }
+
     /// The listen address, or the default.
     pub fn listen(&self) -> &str {
         self.listen.as_deref().unwrap_or(DEFAULT_LISTEN)
@@ -390,6 +414,22 @@ mod tests {
         let err = config.default_provider_name().unwrap_err();
         assert!(
             err.to_string().contains("unknown provider \"nope\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_reservation_grace_is_configurable_and_checked() {
+        let config = Config::from_toml("reservation_grace_seconds = 5").unwrap();
+        assert_eq!(
+            config.service_options().unwrap().reservation_grace,
+            std::time::Duration::from_secs(5)
+        );
+        let mut config = Config::default();
+        config.apply_env(&env(&[("SWITCHBOARD_RESERVATION_GRACE_SECONDS", "soon")]));
+        let err = config.service_options().unwrap_err();
+        assert!(
+            err.to_string().contains("reservation_grace_seconds"),
             "{err}"
         );
     }

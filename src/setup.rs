@@ -29,7 +29,8 @@ pub async fn open(config: &Config) -> Result<Switchboard> {
     #[cfg(not(feature = "fake"))]
     let _: Option<()> = fake;
     Ok(Switchboard {
-        service: ProvisioningService::new(registry, repository),
+        service: ProvisioningService::new(registry, repository)
+            .with_options(config.service_options()?),
         tokens,
     })
 }
