@@ -53,6 +53,11 @@ pub struct Config {
     /// mid-purchase leaves reservations that reconcile settles after this.
     #[serde(default)]
     pub reservation_grace_seconds: Option<u64>,
+    /// How often `serve` runs `reconcile` in the background (default 300 s;
+    /// 0 turns it off), so pending releases and unsettled purchases complete
+    /// without anyone running `switchboard reconcile`.
+    #[serde(default)]
+    pub reconcile_interval_seconds: Option<u64>,
     /// Carrier sections by name.
     #[serde(default)]
     pub providers: ProvidersConfig,
@@ -228,6 +233,9 @@ impl Config {
         if let Some(v) = env.var("SWITCHBOARD_LISTEN") {
             self.listen = Some(v);
         }
+        if let Some(v) = env.var("SWITCHBOARD_RECONCILE_INTERVAL_SECONDS") {
+            self.reconcile_interval_seconds = Some(v.parse().unwrap_or(u64::MAX));
+        }
         if let Some(v) = env.var("SWITCHBOARD_RESERVATION_GRACE_SECONDS") {
             // A malformed value is kept as an impossible one and reported by
             // `service_options`, rather than silently ignored here.
@@ -339,6 +347,20 @@ impl Config {
         Ok(options)
     }
 
+    /// How often `serve` reconciles; `None` when turned off.
+    pub fn reconcile_interval(&self) -> Result<Option<std::time::Duration>, Error> {
+        match self.reconcile_interval_seconds {
+            None => Ok(Some(std::time::Duration::from_secs(300))),
+            Some(0) => Ok(None),
+            Some(seconds) if seconds <= 7 * 24 * 3600 => {
+                Ok(Some(std::time::Duration::from_secs(seconds)))
+            }
+            Some(_) => Err(Error::Configuration {
+                message: "reconcile_interval_seconds (SWITCHBOARD_RECONCILE_INTERVAL_SECONDS) must be a whole number of seconds up to a week; 0 turns it off".into(),
+            }),
+        }
+    }
+
     /// The listen address, or the default.
     pub fn listen(&self) -> &str {
         self.listen.as_deref().unwrap_or(DEFAULT_LISTEN)
@@ -432,6 +454,19 @@ mod tests {
             err.to_string().contains("reservation_grace_seconds"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_background_reconcile_interval_is_configurable_and_checked() {
+        assert_eq!(
+            Config::default().reconcile_interval().unwrap(),
+            Some(std::time::Duration::from_secs(300))
+        );
+        let off = Config::from_toml("reconcile_interval_seconds = 0").unwrap();
+        assert_eq!(off.reconcile_interval().unwrap(), None);
+        let mut bad = Config::default();
+        bad.apply_env(&env(&[("SWITCHBOARD_RECONCILE_INTERVAL_SECONDS", "-1")]));
+        assert!(bad.reconcile_interval().is_err());
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
+    let reconcile_every = config.reconcile_interval()?;
     let app = switchboard::open(config).await?;
     let listen = args.listen.as_deref().unwrap_or(config.listen());
     let listener = TcpListener::bind(listen)
@@ -71,12 +72,43 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         );
     }
 
+    if let Some(every) = reconcile_every {
+        tokio::spawn(reconcile_periodically(app.service.clone(), every));
+    }
     let state = AppState::new(app.service.clone(), app.tokens.clone());
     serve(listener, router(state), shutdown_signal())
         .await
         .map_err(|e| Error::Configuration {
             message: format!("server failed: {e}"),
         })
+}
+
+/// Settles what requests left open (pending releases, purchases whose
+/// answer was lost, reservations of a crashed process) without an operator.
+/// Orphans at the carrier are only reported: releasing them is an operator's
+/// decision (`switchboard reconcile --release-orphans`).
+async fn reconcile_periodically(service: switchboard::ProvisioningService, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match service
+            .reconcile(&switchboard::ReconcileOptions::default())
+            .await
+        {
+            Ok(report) if report.drift.is_empty() => {
+                tracing::debug!(records = report.records_checked, "reconcile: no drift");
+            }
+            Ok(report) => tracing::info!(
+                records = report.records_checked,
+                drift = report.drift.len(),
+                repaired = report.repaired(),
+                "reconcile"
+            ),
+            Err(error) => tracing::warn!(%error, "reconcile failed; will try again"),
+        }
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C; in-flight requests are then drained.
