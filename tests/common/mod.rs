@@ -94,6 +94,7 @@ impl Drop for TempDir {
 }
 
 #[cfg(feature = "emulator")]
+#[allow(unused_imports)] // each test file uses a different part
 pub use emulated::*;
 
 #[cfg(feature = "emulator")]
