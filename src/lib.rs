@@ -34,6 +34,10 @@ mod setup;
 pub use setup::{Switchboard, build_registry, open, open_store};
 pub use switchboard_core::*;
 
+/// The HTTP API as an axum `Router` to serve or mount in an application.
+#[cfg(feature = "server")]
+pub use switchboard_http as http;
+
 /// The deterministic in-memory carrier.
 #[cfg(feature = "fake")]
 pub use switchboard_fake as fake;
