@@ -1,11 +1,23 @@
-//! Throughput and tail latency over loopback, client and server in one
-//! process: the inbound-call lookup (`GET get-phone-number?phone_number=`),
-//! `POST provision-phone-number` with the fake carrier and the in-memory
-//! repository, and a trivial axum handler measured the same way in the same
-//! run, as the yardstick.
+//! Throughput and tail latency over loopback: the inbound-call lookup
+//! (`GET get-phone-number?phone_number=`) and `POST provision-phone-number`
+//! with the fake carrier, on the in-memory repository, SQLite and PostgreSQL,
+//! each beside a trivial axum handler measured the same way in the same run,
+//! as the yardstick.
 //!
-//! `cargo bench -p switchboard-http --bench http -- [--seconds N] [--concurrency C]`
+//! Two clients: reqwest in the same process (its work competes with the
+//! server's for the cores), and `wrk -t1` as a separate process when it is
+//! installed.
+//!
+//! ```text
+//! cargo bench -p switchboard-http --bench http -- [--seconds N] [--concurrency C]
+//!     [--repo memory,sqlite,postgres] [--client reqwest,wrk] [--tokens store|memory]
+//! ```
+//! PostgreSQL runs when `SWITCHBOARD_TEST_DATABASE_URL` is set, in a fresh
+//! schema dropped afterwards. On the SQL backends the same `SqlRepository`
+//! is also the token store, as a deployed service would have it, unless
+//! `--tokens memory` keeps tokens in memory to show the repository's share.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,40 +26,66 @@ use axum::Router;
 use axum::routing::get;
 use chrono::Utc;
 use switchboard_core::{
-    AccountId, ApiToken, InMemoryRepository, InMemoryTokenStore, PhoneNumber, ProviderRegistry,
-    ProvisionRequest, ProvisioningService, TokenStore, hash_token,
+    AccountId, ApiToken, InMemoryRepository, InMemoryTokenStore, NumberRepository, PhoneNumber,
+    ProviderRegistry, ProvisionRequest, ProvisioningService, TokenStore, hash_token,
 };
 use switchboard_fake::FakeProvider;
 use switchboard_http::AppState;
+use switchboard_sql::{SqlOptions, SqlRepository};
 
 const TOKEN: &str = "sb_bench_0123456789abcdef0123456789abcdef";
 /// Numbers provisioned before the lookup run, looked up in turn.
 const LOOKUP_NUMBERS: usize = 1_000;
+const LOOKUP_PATH: &str = "/functions/v1/get-phone-number?phone_number=%2B";
+const PROVISION_PATH: &str = "/functions/v1/provision-phone-number";
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Settings {
     seconds: u64,
     concurrency: usize,
+    repos: Vec<String>,
+    clients: Vec<String>,
+    /// `store`: the SQL repository is the token store too; `memory`: tokens
+    /// in memory whatever the repository, to separate the two costs.
+    tokens: String,
 }
 
 fn settings() -> Settings {
     let mut s = Settings {
         seconds: 5,
         concurrency: 64,
+        repos: vec!["memory".into(), "sqlite".into(), "postgres".into()],
+        clients: vec!["reqwest".into(), "wrk".into()],
+        tokens: "store".into(),
     };
+    let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
         match pair[0].as_str() {
             "--seconds" => s.seconds = pair[1].parse().unwrap_or(s.seconds),
             "--concurrency" => s.concurrency = pair[1].parse().unwrap_or(s.concurrency),
+            "--repo" => s.repos = list(&pair[1]),
+            "--client" => s.clients = list(&pair[1]),
+            "--tokens" => s.tokens = pair[1].clone(),
             _ => {}
         }
     }
     s
 }
 
+/// One measured row, whichever client produced it.
+struct Row {
+    repo: String,
+    client: &'static str,
+    what: &'static str,
+    requests: u64,
+    errors: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
 struct Run {
-    name: &'static str,
     requests: usize,
     errors: usize,
     elapsed: Duration,
@@ -55,9 +93,6 @@ struct Run {
 }
 
 impl Run {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
     fn percentile_ms(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
@@ -65,17 +100,30 @@ impl Run {
         let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
         f64::from(self.latencies_us[i]) / 1000.0
     }
+
+    fn row(&self, repo: &str, what: &'static str) -> Row {
+        Row {
+            repo: repo.to_owned(),
+            client: "reqwest",
+            what,
+            requests: self.requests as u64,
+            errors: self.errors as u64,
+            rps: self.requests as f64 / self.elapsed.as_secs_f64(),
+            p50_ms: self.percentile_ms(0.50),
+            p99_ms: self.percentile_ms(0.99),
+        }
+    }
 }
 
 /// Runs `concurrency` tasks, each sending `make(i)` until the time is up or
 /// `max_requests` have been started, and gathers the latencies.
-async fn measure<F>(name: &'static str, settings: &Settings, max_requests: usize, make: F) -> Run
+async fn measure<F>(settings: &Settings, seconds: u64, max_requests: usize, make: F) -> Run
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
     let make = Arc::new(make);
     let counter = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(settings.seconds);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..settings.concurrency {
@@ -112,7 +160,6 @@ where
     let elapsed = started.elapsed();
     latencies_us.sort_unstable();
     Run {
-        name,
         requests: latencies_us.len(),
         errors,
         elapsed,
@@ -131,15 +178,107 @@ async fn spawn(router: Router) -> String {
     format!("http://{addr}")
 }
 
-async fn run(settings: Settings) {
+/// A repository under test and what must be undone after it.
+struct Store {
+    name: String,
+    numbers: Arc<dyn NumberRepository>,
+    tokens: Arc<dyn TokenStore>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    None,
+    Sqlite(SqlRepository, PathBuf),
+    Postgres(SqlRepository, String, String),
+}
+
+async fn open(repo: &str, tokens: &str) -> Option<Store> {
+    let mut store = open_store(repo).await?;
+    if tokens == "memory" && !matches!(store.cleanup, Cleanup::None) {
+        store.tokens = Arc::new(InMemoryTokenStore::new());
+        store.name.push_str(", tokens in memory");
+    }
+    Some(store)
+}
+
+async fn open_store(repo: &str) -> Option<Store> {
+    match repo {
+        "memory" => Some(Store {
+            name: "in-memory".into(),
+            numbers: Arc::new(InMemoryRepository::new()),
+            tokens: Arc::new(InMemoryTokenStore::new()),
+            cleanup: Cleanup::None,
+        }),
+        "sqlite" => {
+            let dir = std::env::temp_dir().join(format!(
+                "switchboard-http-bench-{}",
+                uuid::Uuid::new_v4().simple()
+            ));
+            std::fs::create_dir_all(&dir).expect("create the SQLite directory");
+            let url = format!("sqlite://{}", dir.join("numbers.db").display());
+            let sql = SqlRepository::connect(&url).await.expect("open SQLite");
+            Some(Store {
+                name: "SQLite (file)".into(),
+                numbers: Arc::new(sql.clone()),
+                tokens: Arc::new(sql.clone()),
+                cleanup: Cleanup::Sqlite(sql, dir),
+            })
+        }
+        "postgres" => match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+                let sql = SqlRepository::connect_with(SqlOptions::new(&url).schema(&schema))
+                    .await
+                    .expect("open PostgreSQL");
+                Some(Store {
+                    name: "PostgreSQL".into(),
+                    numbers: Arc::new(sql.clone()),
+                    tokens: Arc::new(sql.clone()),
+                    cleanup: Cleanup::Postgres(sql, url, schema),
+                })
+            }
+            _ => {
+                println!("SKIPPED: PostgreSQL rows need SWITCHBOARD_TEST_DATABASE_URL");
+                None
+            }
+        },
+        other => {
+            println!("SKIPPED: unknown repository {other:?} (memory, sqlite, postgres)");
+            None
+        }
+    }
+}
+
+async fn close(cleanup: Cleanup) {
+    match cleanup {
+        Cleanup::None => {}
+        Cleanup::Sqlite(sql, dir) => {
+            sql.close().await;
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Cleanup::Postgres(sql, url, schema) => {
+            sql.close().await;
+            use sqlx::Connection;
+            let mut raw = sqlx::PgConnection::connect(&url).await.expect("raw");
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&mut raw)
+            .await
+            .expect("drop bench schema");
+        }
+    }
+}
+
+async fn bench_repo(settings: &Settings, store: Store, wrk: Option<&Path>, rows: &mut Vec<Row>) {
+    let repo = store.name.as_str();
     let fake = FakeProvider::new();
-    let repo = InMemoryRepository::new();
     let service = ProvisioningService::new(
         ProviderRegistry::new(Arc::new(fake.clone())),
-        Arc::new(repo.clone()),
+        store.numbers.clone(),
     );
-    let tokens = InMemoryTokenStore::new();
-    tokens
+    store
+        .tokens
         .insert_token(&ApiToken {
             id: uuid::Uuid::new_v4(),
             account: AccountId::parse("bench").expect("account"),
@@ -153,16 +292,40 @@ async fn run(settings: Settings) {
     let account = AccountId::parse("bench").expect("account");
     let inventory: Vec<PhoneNumber> = fake.inventory().iter().map(|a| a.phone_number).collect();
     let (looked_up, for_sale) = inventory.split_at(LOOKUP_NUMBERS);
+    // Each client buys from its own half of the inventory.
+    let (for_reqwest, for_wrk) = for_sale.split_at(for_sale.len() / 2);
     for number in looked_up {
         service
             .provision(&account, &ProvisionRequest::new(number.clone()))
             .await
             .expect("provision for the lookup run");
     }
-    let state = AppState::new(service, Arc::new(tokens));
+    let state = AppState::new(service, store.tokens.clone());
     let api = spawn(switchboard_http::router(state)).await;
     let trivial = spawn(Router::new().route("/", get(|| async { "ok" }))).await;
+    println!("{repo}: API at {api}, trivial handler at {trivial}/");
 
+    if settings.clients.iter().any(|c| c == "reqwest") {
+        bench_reqwest(settings, repo, &api, &trivial, looked_up, for_reqwest, rows).await;
+    }
+    if let Some(wrk) = wrk {
+        bench_wrk(
+            settings, wrk, repo, &api, &trivial, looked_up, for_wrk, rows,
+        )
+        .await;
+    }
+    close(store.cleanup).await;
+}
+
+async fn bench_reqwest(
+    settings: &Settings,
+    repo: &str,
+    api: &str,
+    trivial: &str,
+    looked_up: &[PhoneNumber],
+    for_sale: &[PhoneNumber],
+    rows: &mut Vec<Row>,
+) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(settings.concurrency)
         .build()
@@ -170,12 +333,7 @@ async fn run(settings: Settings) {
     let lookups: Arc<Vec<String>> = Arc::new(
         looked_up
             .iter()
-            .map(|n| {
-                format!(
-                    "{api}/functions/v1/get-phone-number?phone_number=%2B{}",
-                    n.digits()
-                )
-            })
+            .map(|n| format!("{api}{LOOKUP_PATH}{}", n.digits()))
             .collect(),
     );
     let purchases: Arc<Vec<String>> = Arc::new(
@@ -188,78 +346,265 @@ async fn run(settings: Settings) {
     // Warm up connections and lazily built tables.
     for _ in 0..2 {
         let c = client.clone();
-        let t = trivial.clone();
-        measure(
-            "warm-up",
-            &Settings {
-                seconds: 1,
-                ..settings
-            },
-            usize::MAX,
-            move |_| c.get(format!("{t}/")),
-        )
-        .await;
+        let t = format!("{trivial}/");
+        measure(settings, 1, usize::MAX, move |_| c.get(&t)).await;
     }
 
-    let mut runs = Vec::new();
     let c = client.clone();
     let t = format!("{trivial}/");
-    runs.push(
-        measure(
-            "trivial axum handler (GET /)",
-            &settings,
-            usize::MAX,
-            move |_| c.get(&t),
-        )
-        .await,
-    );
+    let run = measure(settings, settings.seconds, usize::MAX, move |_| c.get(&t)).await;
+    rows.push(run.row(repo, "trivial axum handler (GET /)"));
     let c = client.clone();
     let l = lookups.clone();
-    runs.push(
-        measure(
-            "GET get-phone-number?phone_number= (lookup)",
-            &settings,
-            usize::MAX,
-            move |i| c.get(&l[i % l.len()]).bearer_auth(TOKEN),
-        )
-        .await,
-    );
+    let run = measure(settings, settings.seconds, usize::MAX, move |i| {
+        c.get(&l[i % l.len()]).bearer_auth(TOKEN)
+    })
+    .await;
+    rows.push(run.row(repo, "GET get-phone-number (lookup)"));
     let c = client.clone();
     let p = purchases.clone();
-    let url = format!("{api}/functions/v1/provision-phone-number");
+    let url = format!("{api}{PROVISION_PATH}");
     let max = p.len();
-    runs.push(
-        measure(
-            "POST provision-phone-number (fake carrier)",
-            &settings,
-            max,
-            move |i| {
-                c.post(&url)
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(p[i].clone())
-            },
-        )
-        .await,
+    let run = measure(settings, settings.seconds, max, move |i| {
+        c.post(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(p[i].clone())
+    })
+    .await;
+    rows.push(run.row(repo, "POST provision-phone-number (fake)"));
+}
+
+/// Lua for wrk: the token on every request, the paths and bodies taken in
+/// turn (cycling), so lookups spread over the provisioned numbers and each
+/// purchase names a different number.
+fn lua_script(method: &str, paths: &[String], bodies: &[String]) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("wrk.method = \"{method}\"\n"));
+    s.push_str(&format!(
+        "wrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
+    ));
+    if !bodies.is_empty() {
+        s.push_str("wrk.headers[\"Content-Type\"] = \"application/json\"\n");
+    }
+    s.push_str("local paths = {\n");
+    for p in paths {
+        s.push_str(&format!("  \"{p}\",\n"));
+    }
+    s.push_str("}\nlocal bodies = {\n");
+    for b in bodies {
+        s.push_str(&format!("  '{b}',\n"));
+    }
+    s.push_str(
+        "}\nlocal i = 0\n\
+         request = function()\n  \
+           i = i + 1\n  \
+           local path = paths[((i - 1) % #paths) + 1]\n  \
+           local body = nil\n  \
+           if #bodies > 0 then body = bodies[((i - 1) % #bodies) + 1] end\n  \
+           return wrk.format(nil, path, nil, body)\n\
+         end\n",
     );
+    s
+}
+
+/// Figures wrk prints: `N requests in`, `Requests/sec:`, the latency
+/// distribution (with `--latency`), non-2xx responses and socket errors.
+fn parse_wrk(out: &str, repo: &str, what: &'static str) -> Option<Row> {
+    let duration_ms = |v: &str| -> Option<f64> {
+        let v = v.trim();
+        let (num, scale) = if let Some(n) = v.strip_suffix("us") {
+            (n, 0.001)
+        } else if let Some(n) = v.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = v.strip_suffix('s') {
+            (n, 1000.0)
+        } else if let Some(n) = v.strip_suffix('m') {
+            (n, 60_000.0)
+        } else {
+            return None;
+        };
+        num.parse::<f64>().ok().map(|x| x * scale)
+    };
+    let mut row = Row {
+        repo: repo.to_owned(),
+        client: "wrk",
+        what,
+        requests: 0,
+        errors: 0,
+        rps: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+    };
+    let mut seen_rps = false;
+    for line in out.lines() {
+        let line = line.trim();
+        if let Some(v) = line.strip_prefix("Requests/sec:") {
+            row.rps = v.trim().parse().ok()?;
+            seen_rps = true;
+        } else if let Some((n, _)) = line.split_once(" requests in ") {
+            row.requests = n.trim().parse().ok()?;
+        } else if let Some(v) = line.strip_prefix("50%") {
+            row.p50_ms = duration_ms(v)?;
+        } else if let Some(v) = line.strip_prefix("99%") {
+            row.p99_ms = duration_ms(v)?;
+        } else if let Some(v) = line.strip_prefix("Non-2xx or 3xx responses:") {
+            row.errors += v.trim().parse::<u64>().ok()?;
+        } else if let Some(v) = line.strip_prefix("Socket errors:") {
+            for part in v.split(',') {
+                if let Some(n) = part.split_whitespace().nth(1) {
+                    row.errors += n.parse::<u64>().ok()?;
+                }
+            }
+        }
+    }
+    seen_rps.then_some(row)
+}
+
+async fn run_wrk(
+    settings: &Settings,
+    wrk: &Path,
+    url: String,
+    script: Option<PathBuf>,
+    repo: &str,
+    what: &'static str,
+) -> Option<Row> {
+    let mut cmd = std::process::Command::new(wrk);
+    cmd.arg("-t1")
+        .arg(format!("-c{}", settings.concurrency))
+        .arg(format!("-d{}s", settings.seconds))
+        .arg("--latency");
+    if let Some(script) = &script {
+        cmd.arg("-s").arg(script);
+    }
+    cmd.arg(&url);
+    println!("  {repo}: {cmd:?}");
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .ok()?
+        .ok()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = parse_wrk(&stdout, repo, what);
+    if row.is_none() {
+        println!(
+            "  wrk output not understood:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    row
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn bench_wrk(
+    settings: &Settings,
+    wrk: &Path,
+    repo: &str,
+    api: &str,
+    trivial: &str,
+    looked_up: &[PhoneNumber],
+    for_sale: &[PhoneNumber],
+    rows: &mut Vec<Row>,
+) {
+    let dir = std::env::temp_dir().join(format!(
+        "switchboard-http-bench-wrk-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("create the wrk script directory");
+    let lookup_paths: Vec<String> = looked_up
+        .iter()
+        .map(|n| format!("{LOOKUP_PATH}{}", n.digits()))
+        .collect();
+    let lookup_lua = dir.join("lookup.lua");
+    std::fs::write(&lookup_lua, lua_script("GET", &lookup_paths, &[])).expect("write lookup.lua");
+    let bodies: Vec<String> = for_sale
+        .iter()
+        .map(|n| format!(r#"{{"phone_number":"{n}","friendly_name":"Bench"}}"#))
+        .collect();
+    let provision_lua = dir.join("provision.lua");
+    std::fs::write(
+        &provision_lua,
+        lua_script("POST", &[PROVISION_PATH.to_owned()], &bodies),
+    )
+    .expect("write provision.lua");
+
+    // Warm-up, not recorded.
+    let warm = Settings {
+        seconds: 1,
+        ..settings.clone()
+    };
+    let _ = run_wrk(&warm, wrk, format!("{trivial}/"), None, repo, "warm-up").await;
+
+    let jobs = [
+        (format!("{trivial}/"), None, "trivial axum handler (GET /)"),
+        (
+            format!("{api}/"),
+            Some(lookup_lua),
+            "GET get-phone-number (lookup)",
+        ),
+        (
+            format!("{api}/"),
+            Some(provision_lua),
+            "POST provision-phone-number (fake)",
+        ),
+    ];
+    for (url, script, what) in jobs {
+        if let Some(row) = run_wrk(settings, wrk, url, script, repo, what).await {
+            rows.push(row);
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn find_wrk() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("wrk"))
+            .find(|p| p.is_file())
+    })
+}
+
+async fn run(settings: Settings) {
+    let wrk = if settings.clients.iter().any(|c| c == "wrk") {
+        let found = find_wrk();
+        if found.is_none() {
+            println!("SKIPPED: wrk rows need `wrk` on PATH (apt-get install wrk)");
+        }
+        found
+    } else {
+        None
+    };
+    let mut rows = Vec::new();
+    for repo in &settings.repos {
+        if let Some(store) = open(repo, &settings.tokens).await {
+            bench_repo(&settings, store, wrk.as_deref(), &mut rows).await;
+        }
+    }
 
     println!(
-        "\nloopback, {} concurrent client tasks, {} s per row, client and server in one process\n",
+        "\nloopback, {} connections, {} s per row; reqwest: client in the server's process \
+         and runtime; wrk: -t1, a separate process\n",
         settings.concurrency, settings.seconds
     );
-    println!("| what | requests | errors | req/s | p50 ms | p99 ms | vs trivial |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let base = runs[0].rps();
-    for r in &runs {
+    println!(
+        "| repository | client | what | requests | errors | req/s | p50 ms | p99 ms | vs trivial |"
+    );
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
+    let mut base = 0.0;
+    for r in &rows {
+        if r.what.starts_with("trivial") {
+            base = r.rps;
+        }
         println!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
-            r.name,
+            "| {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            r.repo,
+            r.client,
+            r.what,
             r.requests,
             r.errors,
-            r.rps(),
-            r.percentile_ms(0.50),
-            r.percentile_ms(0.99),
-            r.rps() / base
+            r.rps,
+            r.p50_ms,
+            r.p99_ms,
+            if base > 0.0 { r.rps / base } else { 0.0 }
         );
     }
 }
