@@ -36,6 +36,9 @@ use switchboard_sql::{SqlOptions, SqlRepository};
 const TOKEN: &str = "sb_bench_0123456789abcdef0123456789abcdef";
 /// Numbers provisioned before the lookup run, looked up in turn.
 const LOOKUP_NUMBERS: usize = 1_000;
+/// Numbers the fake carrier offers: the lookup set, then one half for each
+/// client's purchases.
+const INVENTORY: usize = 400_000;
 const LOOKUP_PATH: &str = "/functions/v1/get-phone-number?phone_number=%2B";
 const PROVISION_PATH: &str = "/functions/v1/provision-phone-number";
 
@@ -272,7 +275,9 @@ async fn close(cleanup: Cleanup) {
 
 async fn bench_repo(settings: &Settings, store: Store, wrk: Option<&Path>, rows: &mut Vec<Row>) {
     let repo = store.name.as_str();
-    let fake = FakeProvider::new();
+    // Enough numbers for both clients' purchase runs at in-memory speed
+    // (the default 100,000 ran out under wrk); capped at the fake's maximum.
+    let fake = FakeProvider::builder().inventory_size(INVENTORY).build();
     let service = ProvisioningService::new(
         ProviderRegistry::new(Arc::new(fake.clone())),
         store.numbers.clone(),
@@ -303,7 +308,10 @@ async fn bench_repo(settings: &Settings, store: Store, wrk: Option<&Path>, rows:
     let state = AppState::new(service, store.tokens.clone());
     let api = spawn(switchboard_http::router(state)).await;
     let trivial = spawn(Router::new().route("/", get(|| async { "ok" }))).await;
-    println!("{repo}: API at {api}, trivial handler at {trivial}/");
+    println!(
+        "{repo}: API at {api}, trivial handler at {trivial}/, {} numbers for sale per client",
+        for_reqwest.len().min(for_wrk.len())
+    );
 
     if settings.clients.iter().any(|c| c == "reqwest") {
         bench_reqwest(settings, repo, &api, &trivial, looked_up, for_reqwest, rows).await;
