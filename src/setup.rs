@@ -22,12 +22,9 @@ pub struct Switchboard {
 pub async fn open(config: &Config) -> Result<Switchboard> {
     let (registry, fake) = build_providers(config)?;
     let (repository, tokens) = open_store(config.database_url().expose()).await?;
-    #[cfg(feature = "fake")]
     if let Some(fake) = fake {
         restore_fake(&fake, repository.as_ref()).await?;
     }
-    #[cfg(not(feature = "fake"))]
-    let _: Option<()> = fake;
     Ok(Switchboard {
         service: ProvisioningService::new(registry, repository)
             .with_options(config.service_options()?),
@@ -82,8 +79,6 @@ pub fn build_registry(config: &Config) -> Result<ProviderRegistry> {
 /// which the registry's trait objects hide).
 #[cfg(feature = "fake")]
 type FakeHandle = switchboard_fake::FakeProvider;
-#[cfg(not(feature = "fake"))]
-type FakeHandle = ();
 
 fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHandle>)> {
     let default = config.default_provider_name()?;
@@ -93,7 +88,7 @@ fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHand
         match name {
             "fake" => {
                 let built = build_fake(config)?;
-                providers.push(fake_as_provider(&built));
+                providers.push(fake_provider(&built));
                 fake = Some(built);
             }
             "twilio" => providers.push(build_twilio(config)?),
@@ -116,6 +111,11 @@ fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHand
 }
 
 #[cfg(feature = "fake")]
+fn fake_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
+    Arc::new(fake.clone())
+}
+
+#[cfg(feature = "fake")]
 fn build_fake(config: &Config) -> Result<FakeHandle> {
     let section = config.providers.fake.clone().unwrap_or_default();
     let mut builder = switchboard_fake::FakeProvider::builder();
@@ -128,9 +128,14 @@ fn build_fake(config: &Config) -> Result<FakeHandle> {
     Ok(builder.build())
 }
 
-#[cfg(feature = "fake")]
-fn fake_as_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
-    Arc::new(fake.clone())
+/// Without the fake compiled in there is never a handle: asking for the
+/// fake fails with the list of carriers that are compiled.
+#[cfg(not(feature = "fake"))]
+enum FakeHandle {}
+
+#[cfg(not(feature = "fake"))]
+fn fake_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
+    match *fake {}
 }
 
 #[cfg(not(feature = "fake"))]
@@ -139,8 +144,8 @@ fn build_fake(_: &Config) -> Result<FakeHandle> {
 }
 
 #[cfg(not(feature = "fake"))]
-fn fake_as_provider(_: &FakeHandle) -> Arc<dyn TelephonyProvider> {
-    unreachable!("build_fake fails without the fake feature")
+async fn restore_fake(fake: &FakeHandle, _: &dyn NumberRepository) -> Result<()> {
+    match *fake {}
 }
 
 #[cfg(any(feature = "twilio", feature = "signalwire"))]
