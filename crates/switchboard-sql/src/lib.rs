@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
 mod connect;
 mod error;
 mod options;
@@ -25,6 +26,10 @@ mod options;
 mod readers;
 mod record;
 mod repository;
+mod watch;
 
-pub use options::{SqlOptions, redact_url};
+pub use cache::ReadCacheStats;
+pub use options::{
+    DEFAULT_READ_CACHE_CAPACITY, DEFAULT_READ_CACHE_STALENESS, SqlOptions, redact_url,
+};
 pub use repository::SqlRepository;

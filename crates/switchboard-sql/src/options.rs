@@ -27,7 +27,18 @@ pub struct SqlOptions {
     pub(crate) busy_timeout: Duration,
     pub(crate) schema: Option<String>,
     pub(crate) test_before_acquire: bool,
+    pub(crate) read_cache: Option<Duration>,
+    pub(crate) read_cache_capacity: usize,
 }
+
+/// How stale a cached read may be by default: short enough that a change
+/// made by another process (a re-routed number, a revoked token) is in
+/// force before anyone could act on it, long enough that checking costs
+/// nothing (the watcher checks five times within it).
+pub const DEFAULT_READ_CACHE_STALENESS: Duration = Duration::from_millis(250);
+
+/// How many numbers (and, separately, tokens) the read cache keeps.
+pub const DEFAULT_READ_CACHE_CAPACITY: usize = 65_536;
 
 impl SqlOptions {
     /// Options for `url`, with defaults suited to a service: a pool of 8
@@ -42,6 +53,8 @@ impl SqlOptions {
             busy_timeout: Duration::from_secs(5),
             schema: None,
             test_before_acquire: false,
+            read_cache: Some(DEFAULT_READ_CACHE_STALENESS),
+            read_cache_capacity: DEFAULT_READ_CACHE_CAPACITY,
         }
     }
 
@@ -92,6 +105,49 @@ impl SqlOptions {
     pub fn test_before_acquire(mut self, test: bool) -> Self {
         self.test_before_acquire = test;
         self
+    }
+
+    /// Keeps the numbers found by phone number and the tokens found by hash
+    /// in memory, so the two reads every API request makes (on by default,
+    /// with [`DEFAULT_READ_CACHE_STALENESS`]).
+    ///
+    /// A change made through this repository is seen by its next read. A
+    /// change another process commits is seen within `max_staleness`: a
+    /// watcher (PostgreSQL `LISTEN`, or SQLite's `data_version`) drops what
+    /// changed, and the cache stops answering whenever the watcher has not
+    /// confirmed within `max_staleness` that it is keeping up. An in-memory
+    /// SQLite database has no other process and is never cached.
+    pub fn read_cache(mut self, max_staleness: Duration) -> Self {
+        self.read_cache = Some(max_staleness.max(Duration::from_millis(5)));
+        self
+    }
+
+    /// Every read goes to the database: for a deployment whose other
+    /// writers must be seen at once, or behind a PostgreSQL proxy that does
+    /// not pass `LISTEN` through (the cache would only ever miss there).
+    pub fn without_read_cache(mut self) -> Self {
+        self.read_cache = None;
+        self
+    }
+
+    /// How many numbers (and, separately, tokens) the read cache keeps
+    /// ([`DEFAULT_READ_CACHE_CAPACITY`] by default). When full it starts
+    /// over empty rather than tracking what was used least.
+    pub fn read_cache_capacity(mut self, entries: usize) -> Self {
+        self.read_cache_capacity = entries.max(1);
+        self
+    }
+
+    /// The read cache's settings, `None` when reads are not cached.
+    pub(crate) fn cache_settings(&self) -> Option<crate::cache::CacheSettings> {
+        if self.is_sqlite_memory() {
+            return None;
+        }
+        self.read_cache
+            .map(|max_staleness| crate::cache::CacheSettings {
+                max_staleness,
+                capacity: self.read_cache_capacity,
+            })
     }
 
     /// The URL with its password replaced by `***`, for messages and logs.
@@ -181,6 +237,8 @@ impl fmt::Debug for SqlOptions {
             .field("busy_timeout", &self.busy_timeout)
             .field("schema", &self.schema)
             .field("test_before_acquire", &self.test_before_acquire)
+            .field("read_cache", &self.read_cache)
+            .field("read_cache_capacity", &self.read_cache_capacity)
             .finish()
     }
 }

@@ -16,6 +16,7 @@ use switchboard_core::{
 };
 use uuid::Uuid;
 
+use crate::cache::{ReadCache, ReadCacheStats};
 use crate::error::{Clash, clash};
 use crate::options::{Flavor, Scrubber, SqlOptions};
 use crate::record::{NUMBER_COLUMNS, NumberRow, TokenRow, method_text};
@@ -188,6 +189,18 @@ struct Shared {
     /// SQLite files: connections reserved for the hot-path lookup.
     #[cfg(feature = "sqlite")]
     readers: Option<crate::readers::Readers>,
+    /// Found numbers and tokens, kept while a watcher vouches for them.
+    cache: Option<Arc<ReadCache>>,
+    watcher: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // The watcher holds a connection; it must not outlive the store.
+        if let Some(watcher) = &self.watcher {
+            watcher.abort();
+        }
+    }
 }
 
 impl fmt::Debug for SqlRepository {
@@ -230,6 +243,17 @@ impl SqlRepository {
             }
             Flavor::Postgres => Self::open_postgres(&options, &scrubber).await?,
         };
+        let cache = options
+            .cache_settings()
+            .map(|settings| Arc::new(ReadCache::new(settings)));
+        let watcher = cache.as_ref().map(|cache| match &backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => crate::watch::sqlite(cache, pool.clone(), scrubber.clone()),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                crate::watch::postgres(cache, pool.clone(), scrubber.clone())
+            }
+        });
         let repository = Self {
             backend,
             shared: Arc::new(Shared {
@@ -237,6 +261,8 @@ impl SqlRepository {
                 url: options.redacted_url(),
                 #[cfg(feature = "sqlite")]
                 readers,
+                cache,
+                watcher,
             }),
         };
         tracing::info!(url = %repository.shared.url, "number repository opened");
@@ -268,6 +294,12 @@ impl SqlRepository {
     /// Closes every pooled connection; operations after this fail. Waits
     /// for operations in progress to finish.
     pub async fn close(&self) {
+        if let Some(watcher) = &self.shared.watcher {
+            watcher.abort();
+        }
+        if let Some(cache) = &self.shared.cache {
+            cache.disarm();
+        }
         #[cfg(feature = "sqlite")]
         if let Some(readers) = &self.shared.readers {
             readers.close().await;
@@ -275,11 +307,36 @@ impl SqlRepository {
         on_pool!(self, pool, Db => pool.close().await)
     }
 
+    /// How the read cache has done so far; `None` when reads are not cached
+    /// (see [`SqlOptions::read_cache`]).
+    pub fn read_cache_stats(&self) -> Option<ReadCacheStats> {
+        self.shared.cache.as_ref().map(|cache| cache.stats())
+    }
+
+    /// Runs after every write that may change what a cached read returns,
+    /// whether or not the write succeeded (a failed commit may still have
+    /// landed).
+    fn forget(&self, what: impl FnOnce(&ReadCache)) {
+        if let Some(cache) = &self.shared.cache {
+            what(cache);
+        }
+    }
+
     /// Stores many new records in one transaction: all of them, or none
     /// and the error of the first that was refused (as [`NumberRepository::insert`]
     /// reports it). For imports and bulk loads, where a commit per record
     /// would be the bottleneck.
     pub async fn insert_batch(&self, numbers: &[ProvisionedNumber]) -> Result<()> {
+        let result = self.write_batch(numbers).await;
+        self.forget(|cache| {
+            for number in numbers {
+                cache.invalidate_number(number.phone_number.as_str());
+            }
+        });
+        result
+    }
+
+    async fn write_batch(&self, numbers: &[ProvisionedNumber]) -> Result<()> {
         if numbers.is_empty() {
             return Ok(());
         }
@@ -362,6 +419,137 @@ impl SqlRepository {
         row.map(ProvisionedNumber::try_from).transpose()
     }
 
+    /// The live record of `phone_number`, from the database.
+    async fn read_by_phone_number(
+        &self,
+        phone_number: &PhoneNumber,
+    ) -> Result<Option<ProvisionedNumber>> {
+        #[cfg(feature = "sqlite")]
+        if let Some(readers) = &self.shared.readers {
+            let mut slot = readers.get().await;
+            let Some(conn) = slot.as_mut() else {
+                return Err(Error::Repository {
+                    message: format!("could not look up {phone_number}: the repository is closed"),
+                    temporary: false,
+                });
+            };
+            let row = sqlx::query_as::<sqlx::Sqlite, NumberRow>(SELECT_BY_PHONE)
+                .bind(phone_number.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
+            drop(slot);
+            return row.map(ProvisionedNumber::try_from).transpose();
+        }
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, NumberRow>(SELECT_BY_PHONE)
+                .bind(phone_number.as_str())
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
+        row.map(ProvisionedNumber::try_from).transpose()
+    }
+
+    /// The token with this hash, from the database.
+    async fn read_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        let row = on_pool!(self, pool, Db => {
+            sqlx::query_as::<Db, TokenRow>(SELECT_TOKEN_BY_HASH)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+        })
+        // The hash is not the token, but it has no place in a message either.
+        .map_err(|e| self.fail("look up a token", &e))?;
+        row.map(ApiToken::try_from).transpose()
+    }
+
+    /// Stores a new record; see [`NumberRepository::insert`].
+    async fn write_insert(&self, number: &ProvisionedNumber) -> Result<()> {
+        let result = on_pool!(self, pool, Db => {
+            bind_number!(sqlx::query::<Db>(INSERT_NUMBER), number)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match clash(&e) {
+                Some(c) => self.clash_error(c, number).await,
+                None => self.fail(&format!("insert number record {}", number.id), &e),
+            }),
+        }
+    }
+
+    /// Replaces a record's mutable fields; see [`NumberRepository::update`].
+    async fn write_update(&self, number: &ProvisionedNumber) -> Result<()> {
+        let n = number;
+        let result = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(UPDATE_NUMBER)
+                .bind(n.id)
+                .bind(n.friendly_name.as_str())
+                .bind(n.agent_id)
+                .bind(n.capabilities.voice)
+                .bind(n.capabilities.sms)
+                .bind(n.capabilities.mms)
+                .bind(n.capabilities.fax)
+                .bind(n.carrier_id.as_deref())
+                .bind(n.routing.voice_url.as_ref().map(|u| u.as_str()))
+                .bind(method_text(n.routing.voice_method))
+                .bind(n.routing.sms_url.as_ref().map(|u| u.as_str()))
+                .bind(method_text(n.routing.sms_method))
+                .bind(n.routing.status_callback.as_ref().map(|u| u.as_str()))
+                .bind(n.state.as_str())
+                .bind(n.idempotency_key.as_deref())
+                .bind(n.updated_at)
+                .bind(n.released_at)
+                .bind(n.release_not_before)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        });
+        match result {
+            Ok(0) => Err(Error::not_found(format!("number record {}", number.id))),
+            Ok(_) => Ok(()),
+            Err(e) => Err(match clash(&e) {
+                Some(c) => self.clash_error(c, number).await,
+                None => self.fail(&format!("update number record {}", number.id), &e),
+            }),
+        }
+    }
+
+    /// Marks a record released; see [`NumberRepository::mark_released`].
+    async fn write_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let affected = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(RELEASE_NUMBER)
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(|e| self.fail(&format!("mark number record {id} released"), &e))?;
+        if affected == 0 {
+            return Err(Error::not_found(format!("number record {id}")));
+        }
+        Ok(())
+    }
+    /// Revokes a token; see [`TokenStore::revoke_token`].
+    async fn write_revocation(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let affected = on_pool!(self, pool, Db => {
+            sqlx::query::<Db>(REVOKE_TOKEN)
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(|e| self.fail(&format!("revoke token {id}"), &e))?;
+        if affected == 0 {
+            return Err(Error::not_found(format!("token {id}")));
+        }
+        Ok(())
+    }
     /// The core error for a write rejected by a unique index.
     async fn clash_error(&self, clash: Clash, number: &ProvisionedNumber) -> Error {
         match clash {
@@ -424,19 +612,9 @@ fn list_sql(filter: &NumberFilter, after: Option<Uuid>) -> String {
 #[async_trait]
 impl NumberRepository for SqlRepository {
     async fn insert(&self, number: &ProvisionedNumber) -> Result<()> {
-        let result = on_pool!(self, pool, Db => {
-            bind_number!(sqlx::query::<Db>(INSERT_NUMBER), number)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        });
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => Err(match clash(&e) {
-                Some(c) => self.clash_error(c, number).await,
-                None => self.fail(&format!("insert number record {}", number.id), &e),
-            }),
-        }
+        let result = self.write_insert(number).await;
+        self.forget(|cache| cache.invalidate_number(number.phone_number.as_str()));
+        result
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<ProvisionedNumber>> {
@@ -447,31 +625,18 @@ impl NumberRepository for SqlRepository {
         &self,
         phone_number: &PhoneNumber,
     ) -> Result<Option<ProvisionedNumber>> {
-        #[cfg(feature = "sqlite")]
-        if let Some(readers) = &self.shared.readers {
-            let mut slot = readers.get().await;
-            let Some(conn) = slot.as_mut() else {
-                return Err(Error::Repository {
-                    message: format!("could not look up {phone_number}: the repository is closed"),
-                    temporary: false,
-                });
-            };
-            let row = sqlx::query_as::<sqlx::Sqlite, NumberRow>(SELECT_BY_PHONE)
-                .bind(phone_number.as_str())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
-            drop(slot);
-            return row.map(ProvisionedNumber::try_from).transpose();
+        let Some(cache) = &self.shared.cache else {
+            return self.read_by_phone_number(phone_number).await;
+        };
+        if let Some(found) = cache.number(phone_number) {
+            return Ok(Some(found));
         }
-        let row = on_pool!(self, pool, Db => {
-            sqlx::query_as::<Db, NumberRow>(SELECT_BY_PHONE)
-                .bind(phone_number.as_str())
-                .fetch_optional(pool)
-                .await
-        })
-        .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
-        row.map(ProvisionedNumber::try_from).transpose()
+        let ticket = cache.ticket();
+        let found = self.read_by_phone_number(phone_number).await?;
+        if let Some(number) = &found {
+            cache.store_number(ticket, number);
+        }
+        Ok(found)
     }
 
     async fn find_by_idempotency_key(
@@ -539,55 +704,19 @@ impl NumberRepository for SqlRepository {
     }
 
     async fn update(&self, number: &ProvisionedNumber) -> Result<()> {
-        let n = number;
-        let result = on_pool!(self, pool, Db => {
-            sqlx::query::<Db>(UPDATE_NUMBER)
-                .bind(n.id)
-                .bind(n.friendly_name.as_str())
-                .bind(n.agent_id)
-                .bind(n.capabilities.voice)
-                .bind(n.capabilities.sms)
-                .bind(n.capabilities.mms)
-                .bind(n.capabilities.fax)
-                .bind(n.carrier_id.as_deref())
-                .bind(n.routing.voice_url.as_ref().map(|u| u.as_str()))
-                .bind(method_text(n.routing.voice_method))
-                .bind(n.routing.sms_url.as_ref().map(|u| u.as_str()))
-                .bind(method_text(n.routing.sms_method))
-                .bind(n.routing.status_callback.as_ref().map(|u| u.as_str()))
-                .bind(n.state.as_str())
-                .bind(n.idempotency_key.as_deref())
-                .bind(n.updated_at)
-                .bind(n.released_at)
-                .bind(n.release_not_before)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+        let result = self.write_update(number).await;
+        // By id as well: the stored phone number is the one that counts.
+        self.forget(|cache| {
+            cache.invalidate_number(number.phone_number.as_str());
+            cache.invalidate_number_id(number.id);
         });
-        match result {
-            Ok(0) => Err(Error::not_found(format!("number record {}", number.id))),
-            Ok(_) => Ok(()),
-            Err(e) => Err(match clash(&e) {
-                Some(c) => self.clash_error(c, number).await,
-                None => self.fail(&format!("update number record {}", number.id), &e),
-            }),
-        }
+        result
     }
 
     async fn mark_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let affected = on_pool!(self, pool, Db => {
-            sqlx::query::<Db>(RELEASE_NUMBER)
-                .bind(id)
-                .bind(at)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })
-        .map_err(|e| self.fail(&format!("mark number record {id} released"), &e))?;
-        if affected == 0 {
-            return Err(Error::not_found(format!("number record {id}")));
-        }
-        Ok(())
+        let result = self.write_released(id, at).await;
+        self.forget(|cache| cache.invalidate_number_id(id));
+        result
     }
 }
 
@@ -616,15 +745,18 @@ impl TokenStore for SqlRepository {
     }
 
     async fn find_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        let row = on_pool!(self, pool, Db => {
-            sqlx::query_as::<Db, TokenRow>(SELECT_TOKEN_BY_HASH)
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
-        })
-        // The hash is not the token, but it has no place in a message either.
-        .map_err(|e| self.fail("look up a token", &e))?;
-        row.map(ApiToken::try_from).transpose()
+        let Some(cache) = &self.shared.cache else {
+            return self.read_token_by_hash(token_hash).await;
+        };
+        if let Some(found) = cache.token(token_hash) {
+            return Ok(Some(found));
+        }
+        let ticket = cache.ticket();
+        let found = self.read_token_by_hash(token_hash).await?;
+        if let Some(token) = &found {
+            cache.store_token(ticket, token);
+        }
+        Ok(found)
     }
 
     async fn list_tokens(&self, account: Option<AccountId>) -> Result<Vec<ApiToken>> {
@@ -648,19 +780,9 @@ impl TokenStore for SqlRepository {
     }
 
     async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let affected = on_pool!(self, pool, Db => {
-            sqlx::query::<Db>(REVOKE_TOKEN)
-                .bind(id)
-                .bind(at)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })
-        .map_err(|e| self.fail(&format!("revoke token {id}"), &e))?;
-        if affected == 0 {
-            return Err(Error::not_found(format!("token {id}")));
-        }
-        Ok(())
+        let result = self.write_revocation(id, at).await;
+        self.forget(|cache| cache.invalidate_token_id(id));
+        result
     }
 }
 

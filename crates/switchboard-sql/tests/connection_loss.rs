@@ -1,6 +1,9 @@
 //! PostgreSQL connections that die under the repository: an operation in
 //! flight fails with a temporary error, and the pool reconnects for the next.
 //! Backends are killed with `pg_terminate_backend` from a second connection.
+//! The read cache is off here (its listener is another backend, and a
+//! cached read would not reach the database); tests/read_cache.rs kills the
+//! listener's connection on purpose.
 
 mod common;
 
@@ -19,12 +22,14 @@ fn tagged(url: &str) -> (String, String) {
     (format!("{url}{separator}application_name={tag}"), tag)
 }
 
-async fn terminate_all(admin: &mut sqlx::PgConnection, tag: &str) -> i64 {
+/// Kills the tagged backends (only those waiting for a lock, if `waiting`).
+async fn terminate(admin: &mut sqlx::PgConnection, tag: &str, waiting: bool) -> i64 {
     sqlx::query_scalar::<_, i64>(
         "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = $1) AS killed",
+         WHERE application_name = $1 AND (NOT $2 OR wait_event_type = 'Lock')) AS killed",
     )
     .bind(tag)
+    .bind(waiting)
     .fetch_one(admin)
     .await
     .expect("terminate backends")
@@ -40,9 +45,13 @@ async fn a_query_whose_connection_is_killed_fails_temporarily_and_the_next_succe
         url: url.clone(),
         name: common::fresh_schema(),
     };
-    let store = SqlRepository::connect_with(SqlOptions::new(&tagged_url).schema(&schema.name))
-        .await
-        .expect("connect");
+    let store = SqlRepository::connect_with(
+        SqlOptions::new(&tagged_url)
+            .schema(&schema.name)
+            .without_read_cache(),
+    )
+    .await
+    .expect("connect");
     let record = common::reserved(&common::random_account(), &common::random_number());
     store.insert(&record).await.expect("insert");
 
@@ -80,7 +89,10 @@ async fn a_query_whose_connection_is_killed_fails_temporarily_and_the_next_succe
         waiting, 1,
         "the repository's read never queued behind the lock"
     );
-    assert_eq!(terminate_all(&mut admin, &tag).await, 1);
+    // Only the reader's backend: the pool may hold another, idle one (the
+    // insert's connection was still being checked on release when the read
+    // asked for one), and this test is about the operation in flight.
+    assert_eq!(terminate(&mut admin, &tag, true).await, 1);
 
     let outcome = reader.await.expect("reader task");
     match &outcome {
@@ -118,14 +130,15 @@ async fn connections_killed_while_idle_are_replaced_before_use() {
         SqlOptions::new(&tagged_url)
             .schema(&schema.name)
             .max_connections(2)
-            .test_before_acquire(true),
+            .test_before_acquire(true)
+            .without_read_cache(),
     )
     .await
     .expect("connect");
     let record = common::reserved(&common::random_account(), &common::random_number());
     store.insert(&record).await.expect("insert");
     let mut admin = schema.raw().await;
-    assert!(terminate_all(&mut admin, &tag).await >= 1);
+    assert!(terminate(&mut admin, &tag, false).await >= 1);
     // With the check on, the pool tests a connection before handing it out.
     let found = store
         .find_by_phone_number(&record.phone_number)
@@ -138,7 +151,7 @@ async fn connections_killed_while_idle_are_replaced_before_use() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn by_default_one_operation_fails_temporarily_then_the_pool_recovers() {
+async fn by_default_at_most_one_operation_fails_then_the_pool_recovers() {
     let Some(url) = common::postgres_url() else {
         return;
     };
@@ -150,20 +163,24 @@ async fn by_default_one_operation_fails_temporarily_then_the_pool_recovers() {
     let store = SqlRepository::connect_with(
         SqlOptions::new(&tagged_url)
             .schema(&schema.name)
-            .max_connections(1),
+            .max_connections(1)
+            // The cache's listener would be a second backend to kill.
+            .without_read_cache(),
     )
     .await
     .expect("connect");
     let record = common::reserved(&common::random_account(), &common::random_number());
     store.insert(&record).await.expect("insert");
     let mut admin = schema.raw().await;
-    assert_eq!(terminate_all(&mut admin, &tag).await, 1);
-    // Give the server a moment to close the socket, so the failure is
-    // deterministic rather than racing the termination.
+    assert!(terminate(&mut admin, &tag, false).await >= 1);
+    // Give the server a moment to close the socket.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    match store.get(record.id).await {
-        Err(e) => assert!(e.is_temporary(), "{e:?}"),
-        Ok(found) => panic!("a killed connection answered: {found:?}"),
+    // The pool hands out the dead connection unchecked, and the operation
+    // fails temporarily; unless sqlx's own check of the connection, run
+    // when the insert gave it back, was still under way at the kill and
+    // replaced it (seen on a loaded machine): then nothing fails at all.
+    if let Err(e) = store.get(record.id).await {
+        assert!(e.is_temporary(), "{e:?}");
     }
     let found = store.get(record.id).await.expect("the pool reconnected");
     assert_eq!(found, Some(record));

@@ -1,0 +1,267 @@
+//! Watchers that keep a [`ReadCache`] honest about changes made by other
+//! connections and processes.
+//!
+//! Each one runs as a background task holding only a weak reference to the
+//! cache, so it ends when the repository is dropped; the repository also
+//! aborts it on `close`. Whatever goes wrong (a lost connection, a starved
+//! task, a runtime shut down), the cache's own rule covers it: without a
+//! fresh confirmation from its watcher it stops answering.
+
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use tokio::task::JoinHandle;
+
+use crate::cache::ReadCache;
+use crate::options::Scrubber;
+
+/// SQLite: polls `PRAGMA data_version` on a connection of its own. The value
+/// changes whenever any other connection, in this process or another,
+/// commits to the file; SQLite gives no finer signal, so a change drops the
+/// whole cache. Writes through this repository have already dropped what
+/// they touched, so this mostly matters for other processes.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite(
+    cache: &Arc<ReadCache>,
+    pool: sqlx::SqlitePool,
+    scrubber: Scrubber,
+) -> JoinHandle<()> {
+    let cache = Arc::downgrade(cache);
+    tokio::spawn(async move {
+        let Some(interval) = cache.upgrade().map(|c| c.settings().check_interval()) else {
+            return;
+        };
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut connection: Option<sqlx::SqliteConnection> = None;
+        let mut last_version: Option<i64> = None;
+        let mut failing = false;
+        loop {
+            ticker.tick().await;
+            let Some(cache) = cache.upgrade() else {
+                return;
+            };
+            let started = Instant::now();
+            match data_version(&pool, &mut connection).await {
+                Ok(version) => {
+                    if last_version.is_some_and(|last| last != version) {
+                        cache.invalidate_all();
+                        cache.note_watched_change();
+                    }
+                    last_version = Some(version);
+                    cache.confirm(started);
+                    if failing {
+                        tracing::info!("read cache: watching the SQLite file again");
+                        failing = false;
+                    }
+                }
+                Err(sqlx::Error::PoolClosed) => {
+                    cache.disarm();
+                    return;
+                }
+                Err(error) => {
+                    cache.disarm();
+                    connection = None;
+                    last_version = None;
+                    if !failing {
+                        tracing::warn!(
+                            error = %scrubber.scrub(&crate::error::describe(&error)),
+                            "read cache: cannot watch the SQLite file; reads go to the database"
+                        );
+                        failing = true;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// One `PRAGMA data_version` on the watcher's connection, opening it (a
+/// connection taken out of the pool for good) when there is none.
+#[cfg(feature = "sqlite")]
+async fn data_version(
+    pool: &sqlx::SqlitePool,
+    connection: &mut Option<sqlx::SqliteConnection>,
+) -> Result<i64, sqlx::Error> {
+    let connection = match connection {
+        Some(connection) => connection,
+        None => connection.insert(pool.acquire().await?.detach()),
+    };
+    sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+        .fetch_one(connection)
+        .await
+}
+
+/// The channel the PostgreSQL triggers (see the migrations) notify on.
+#[cfg(feature = "postgres")]
+const CHANNEL: &str = "switchboard_cache";
+
+/// PostgreSQL: `LISTEN`s for the notifications the `numbers` and
+/// `api_tokens` triggers send on every update or delete (payload `n:` and
+/// the phone number, or `t:` and the token hash), and drops those entries.
+///
+/// Notifications arrive in commit order, so a heartbeat this watcher sends
+/// through the pool proves, when it comes back, that every change
+/// committed before it was sent has been seen: that is what arms the cache.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres(
+    cache: &Arc<ReadCache>,
+    pool: sqlx::PgPool,
+    scrubber: Scrubber,
+) -> JoinHandle<()> {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    let weak = Arc::downgrade(cache);
+    let interval = cache.settings().check_interval();
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let sent: Arc<Mutex<VecDeque<(u64, Instant)>>> = Arc::default();
+    let beats = heartbeats(weak.clone(), pool.clone(), instance.clone(), sent.clone());
+    // The listener holds its connection for good: a pool of its own, so it
+    // never takes one the repository's operations are counting on.
+    let listen_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    let listen = async move {
+        let mut listener: Option<sqlx::postgres::PgListener> = None;
+        let mut failing = false;
+        loop {
+            if weak.strong_count() == 0 {
+                return;
+            }
+            let result = match listener.as_mut() {
+                Some(listener) => listener.try_recv().await,
+                None => match subscribe(&listen_pool).await {
+                    Ok(subscribed) => {
+                        listener = Some(subscribed);
+                        continue;
+                    }
+                    Err(error) => Err(error),
+                },
+            };
+            let Some(cache) = weak.upgrade() else {
+                return;
+            };
+            match result {
+                Ok(Some(notification)) => {
+                    if failing {
+                        tracing::info!("read cache: listening to PostgreSQL again");
+                        failing = false;
+                    }
+                    handle(&cache, notification.payload(), &instance, &sent);
+                }
+                // The connection was lost and made again: whatever was
+                // committed in between went unheard.
+                Ok(None) => cache.disarm(),
+                Err(sqlx::Error::PoolClosed) => {
+                    cache.disarm();
+                    return;
+                }
+                Err(error) => {
+                    cache.disarm();
+                    listener = None;
+                    if !failing {
+                        tracing::warn!(
+                            error = %scrubber.scrub(&crate::error::describe(&error)),
+                            "read cache: cannot listen to PostgreSQL; reads go to the database"
+                        );
+                        failing = true;
+                    }
+                    drop(cache);
+                    tokio::time::sleep(interval).await;
+                }
+            }
+        }
+    };
+    tokio::spawn(async move {
+        tokio::join!(beats, listen);
+    })
+}
+
+#[cfg(feature = "postgres")]
+async fn subscribe(pool: &sqlx::PgPool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Sends a numbered heartbeat every check interval, remembering when each
+/// was sent (before sending: the proof covers what committed before then).
+#[cfg(feature = "postgres")]
+async fn heartbeats(
+    cache: Weak<ReadCache>,
+    pool: sqlx::PgPool,
+    instance: String,
+    sent: Arc<std::sync::Mutex<std::collections::VecDeque<(u64, Instant)>>>,
+) {
+    let Some(interval) = cache.upgrade().map(|c| c.settings().check_interval()) else {
+        return;
+    };
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for sequence in 0u64.. {
+        ticker.tick().await;
+        if cache.strong_count() == 0 || pool.is_closed() {
+            return;
+        }
+        {
+            let mut sent = sent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Heartbeats lost with a connection are never answered.
+            while sent.len() >= 64 {
+                sent.pop_front();
+            }
+            sent.push_back((sequence, Instant::now()));
+        }
+        // A failure here only means no confirmation: the cache disarms by
+        // itself when confirmations stop.
+        let _ = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("h:{instance}:{sequence}"))
+            .execute(&pool)
+            .await;
+    }
+}
+
+/// Acts on one notification.
+#[cfg(feature = "postgres")]
+fn handle(
+    cache: &ReadCache,
+    payload: &str,
+    instance: &str,
+    sent: &std::sync::Mutex<std::collections::VecDeque<(u64, Instant)>>,
+) {
+    if let Some(phone_number) = payload.strip_prefix("n:") {
+        cache.invalidate_number(phone_number);
+        cache.note_watched_change();
+    } else if let Some(token_hash) = payload.strip_prefix("t:") {
+        cache.invalidate_token(token_hash);
+        cache.note_watched_change();
+    } else if let Some(beat) = payload.strip_prefix("h:") {
+        // Other processes' heartbeats prove nothing about this listener's.
+        let Some(sequence) = beat
+            .strip_prefix(instance)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let mut sent = sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(&(number, at)) = sent.front() {
+            if number > sequence {
+                break;
+            }
+            sent.pop_front();
+            if number == sequence {
+                cache.confirm(at);
+            }
+        }
+    } else {
+        // Not ours to understand (a newer version's trigger?): be safe.
+        cache.invalidate_all();
+        cache.note_watched_change();
+    }
+}

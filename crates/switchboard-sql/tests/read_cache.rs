@@ -1,0 +1,347 @@
+//! The read cache against a second repository on the same database (what a
+//! second process is, as far as the database can tell): what this one
+//! writes it reads back at once, what the other one writes it sees soon,
+//! and while it cannot watch the database it answers nothing from memory.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::{SubsecRound, Utc};
+use switchboard_core::{
+    ApiToken, NumberRepository, PhoneNumber, ProvisionedNumber, TokenStore, hash_token,
+};
+use switchboard_sql::{SqlOptions, SqlRepository};
+use uuid::Uuid;
+
+/// Short, so a test waits little; the deadline below is far longer, so a
+/// loaded machine does not fail the test.
+const STALENESS: Duration = Duration::from_millis(100);
+const DEADLINE: Duration = Duration::from_secs(10);
+
+async fn wait_until_armed(store: &SqlRepository) {
+    let start = Instant::now();
+    while !store.read_cache_stats().expect("cache on").armed {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the cache never armed: its watcher is not confirming"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Reads `phone` through `store` until `done` holds of the answer.
+async fn eventually(
+    store: &SqlRepository,
+    phone: &PhoneNumber,
+    what: &str,
+    done: impl Fn(&Option<ProvisionedNumber>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        let found = store.find_by_phone_number(phone).await.expect("lookup");
+        if done(&found) {
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{what}: still {found:?} after {DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Reads `record` until a read is answered from memory. A fill is dropped
+/// when any invalidation lands while it reads the database (other tests
+/// write to the same PostgreSQL and notify on the same channel), so the
+/// first repeat is not always a hit; a cache that never serves fails.
+async fn served_from_memory(store: &SqlRepository, record: &ProvisionedNumber) {
+    let before = store.read_cache_stats().unwrap().hits;
+    for _ in 0..50 {
+        assert_eq!(
+            store
+                .find_by_phone_number(&record.phone_number)
+                .await
+                .unwrap(),
+            Some(record.clone())
+        );
+        if store.read_cache_stats().unwrap().hits > before {
+            return;
+        }
+    }
+    panic!("50 reads of one number and none served from memory");
+}
+
+fn token(account: &switchboard_core::AccountId) -> (String, ApiToken) {
+    let secret = switchboard_core::generate_token();
+    let token = ApiToken {
+        id: Uuid::now_v7(),
+        account: account.clone(),
+        label: None,
+        token_hash: hash_token(&secret),
+        created_at: Utc::now().trunc_subsecs(6),
+        revoked_at: None,
+    };
+    (secret, token)
+}
+
+/// `mine` caches; `theirs` is the other process.
+async fn writes_elsewhere_are_seen(mine: &SqlRepository, theirs: &SqlRepository) {
+    wait_until_armed(mine).await;
+    let account = common::random_account();
+    let phone = common::random_number();
+    let mut record = common::reserved(&account, &phone);
+    theirs.insert(&record).await.expect("insert");
+
+    served_from_memory(mine, &record).await;
+
+    // Re-routed by the other process: seen.
+    record.agent_id = Some(Uuid::new_v4());
+    theirs.update(&record).await.expect("update");
+    let agent = record.agent_id;
+    eventually(mine, &phone, "an agent set elsewhere", |found| {
+        found.as_ref().map(|n| n.agent_id) == Some(agent)
+    })
+    .await;
+    assert!(mine.read_cache_stats().unwrap().changes_seen > 0);
+
+    // Released by the other process: gone.
+    theirs
+        .mark_released(record.id, Utc::now())
+        .await
+        .expect("release");
+    eventually(mine, &phone, "a number released elsewhere", Option::is_none).await;
+
+    // A token revoked elsewhere stops authenticating.
+    let (_, stored) = token(&account);
+    theirs.insert_token(&stored).await.expect("insert token");
+    for _ in 0..2 {
+        let found = mine.find_token_by_hash(&stored.token_hash).await.unwrap();
+        assert_eq!(found.and_then(|t| t.revoked_at), None);
+    }
+    theirs
+        .revoke_token(stored.id, Utc::now())
+        .await
+        .expect("revoke");
+    let start = Instant::now();
+    loop {
+        let found = mine.find_token_by_hash(&stored.token_hash).await.unwrap();
+        if found.is_some_and(|t| t.revoked_at.is_some()) {
+            break;
+        }
+        assert!(start.elapsed() < DEADLINE, "a revocation never seen");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// What a repository writes, its next read returns: no waiting for the
+/// watcher, even with a staleness bound far longer than the test.
+async fn own_writes_are_read_back_at_once(store: &SqlRepository) {
+    wait_until_armed(store).await;
+    let account = common::random_account();
+    let phone = common::random_number();
+    let mut record = common::reserved(&account, &phone);
+    store.insert(&record).await.unwrap();
+    served_from_memory(store, &record).await;
+
+    record.friendly_name = "renamed".into();
+    store.update(&record).await.unwrap();
+    assert_eq!(
+        store.find_by_phone_number(&phone).await.unwrap(),
+        Some(record.clone())
+    );
+    store.mark_released(record.id, Utc::now()).await.unwrap();
+    assert_eq!(store.find_by_phone_number(&phone).await.unwrap(), None);
+
+    let (_, stored) = token(&account);
+    store.insert_token(&stored).await.unwrap();
+    for _ in 0..2 {
+        assert!(
+            store
+                .find_token_by_hash(&stored.token_hash)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    store.revoke_token(stored.id, Utc::now()).await.unwrap();
+    let found = store.find_token_by_hash(&stored.token_hash).await.unwrap();
+    assert!(found.is_some_and(|t| t.revoked_at.is_some()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_sees_changes_made_through_another_connection() {
+    let dir = common::TempDir::new();
+    let url = dir.sqlite_url("cache.db");
+    let mine = SqlRepository::connect_with(SqlOptions::new(&url).read_cache(STALENESS))
+        .await
+        .unwrap();
+    let theirs = SqlRepository::connect_with(SqlOptions::new(&url).without_read_cache())
+        .await
+        .unwrap();
+    writes_elsewhere_are_seen(&mine, &theirs).await;
+    mine.close().await;
+    theirs.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reads_its_own_writes_at_once() {
+    let dir = common::TempDir::new();
+    let options = SqlOptions::new(dir.sqlite_url("own.db")).read_cache(Duration::from_secs(3600));
+    let store = SqlRepository::connect_with(options).await.unwrap();
+    own_writes_are_read_back_at_once(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_cache_can_be_turned_off_and_memory_databases_never_use_it() {
+    let dir = common::TempDir::new();
+    let off =
+        SqlRepository::connect_with(SqlOptions::new(dir.sqlite_url("off.db")).without_read_cache())
+            .await
+            .unwrap();
+    assert_eq!(off.read_cache_stats(), None);
+    let memory = SqlRepository::connect("sqlite::memory:").await.unwrap();
+    assert_eq!(memory.read_cache_stats(), None);
+    let default = SqlRepository::connect(&dir.sqlite_url("on.db"))
+        .await
+        .unwrap();
+    assert!(
+        default.read_cache_stats().is_some(),
+        "on by default for files"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_repository_answers_nothing_from_memory() {
+    let dir = common::TempDir::new();
+    let store = SqlRepository::connect_with(
+        SqlOptions::new(dir.sqlite_url("closed.db")).read_cache(Duration::from_secs(3600)),
+    )
+    .await
+    .unwrap();
+    wait_until_armed(&store).await;
+    let record = common::reserved(&common::random_account(), &common::random_number());
+    store.insert(&record).await.unwrap();
+    for _ in 0..2 {
+        store
+            .find_by_phone_number(&record.phone_number)
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    assert!(!store.read_cache_stats().unwrap().armed);
+    assert!(
+        store
+            .find_by_phone_number(&record.phone_number)
+            .await
+            .is_err(),
+        "a closed store answered from its cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sees_changes_made_by_another_pool() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let schema = common::PgSchema {
+        url: url.clone(),
+        name: common::fresh_schema(),
+    };
+    let mine = SqlRepository::connect_with(schema.options().read_cache(STALENESS))
+        .await
+        .unwrap();
+    let theirs = SqlRepository::connect_with(schema.options().without_read_cache())
+        .await
+        .unwrap();
+    writes_elsewhere_are_seen(&mine, &theirs).await;
+    mine.close().await;
+    theirs.close().await;
+    schema.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reads_its_own_writes_at_once() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let schema = common::PgSchema {
+        url: url.clone(),
+        name: common::fresh_schema(),
+    };
+    let store = SqlRepository::connect_with(schema.options().read_cache(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    own_writes_are_read_back_at_once(&store).await;
+    store.close().await;
+    schema.drop_now().await;
+}
+
+/// The listener's connection is killed: notifications sent meanwhile are
+/// lost, so the cache must forget everything and re-arm only once it
+/// listens again. A change made right after the kill is still seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_cache_survives_losing_its_listener() {
+    use sqlx::Connection;
+
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let tag = format!("sbcache_{}", Uuid::new_v4().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema = common::PgSchema {
+        url: url.clone(),
+        name: common::fresh_schema(),
+    };
+    let mine = SqlRepository::connect_with(
+        SqlOptions::new(format!("{url}{separator}application_name={tag}"))
+            .schema(&schema.name)
+            .read_cache(STALENESS),
+    )
+    .await
+    .unwrap();
+    let theirs = SqlRepository::connect_with(schema.options().without_read_cache())
+        .await
+        .unwrap();
+    wait_until_armed(&mine).await;
+    let mut record = common::reserved(&common::random_account(), &common::random_number());
+    theirs.insert(&record).await.unwrap();
+    served_from_memory(&mine, &record).await;
+
+    let mut admin = schema.raw().await;
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = $1 AND query ILIKE 'LISTEN%') AS killed",
+    )
+    .bind(&tag)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(killed, 1, "the listener's backend was not found");
+    record.agent_id = Some(Uuid::new_v4());
+    theirs.update(&record).await.unwrap();
+    let agent = record.agent_id;
+    eventually(
+        &mine,
+        &record.phone_number,
+        "a change while the listener was down",
+        |found| found.as_ref().map(|n| n.agent_id) == Some(agent),
+    )
+    .await;
+    // And it listens again: a later change is seen as well.
+    wait_until_armed(&mine).await;
+    record.agent_id = None;
+    theirs.update(&record).await.unwrap();
+    eventually(
+        &mine,
+        &record.phone_number,
+        "a change after reconnecting",
+        |found| found.as_ref().is_some_and(|n| n.agent_id.is_none()),
+    )
+    .await;
+    admin.close().await.ok();
+    mine.close().await;
+    theirs.close().await;
+    schema.drop_now().await;
+}
