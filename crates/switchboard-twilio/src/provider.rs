@@ -14,7 +14,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Error, MAX_PAGE_SIZE, Page, PageRequest,
     PhoneNumber, ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery,
@@ -184,7 +184,7 @@ impl fmt::Debug for TwilioProvider {
 }
 
 /// Reads a successful answer's JSON.
-fn parse<T: DeserializeOwned>(answer: &Answer, what: &str) -> Result<T> {
+fn parse<'a, T: Deserialize<'a>>(answer: &'a Answer, what: &str) -> Result<T> {
     serde_json::from_slice(&answer.body).map_err(|e| Error::Carrier {
         provider: PROVIDER.to_string(),
         status: Some(answer.status.as_u16()),

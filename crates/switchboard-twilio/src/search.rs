@@ -23,6 +23,8 @@
 //! the US and Canada" per Twilio's description; elsewhere they would be
 //! ignored, so they are refused outside those two countries.
 
+use std::borrow::Cow;
+
 use switchboard_core::{
     AvailableNumber, CountryCode, DigitPattern, Error, NumberType, PhoneNumber, Result, SearchQuery,
 };
@@ -153,7 +155,7 @@ pub(crate) fn parameters(query: &SearchQuery) -> Result<Vec<(&'static str, Strin
 
 /// Twilio's answer as core numbers: unreadable entries skipped, results
 /// filtered again on what Twilio matched more loosely, at most `query.limit`.
-pub(crate) fn results(query: &SearchQuery, wire: Vec<AvailableWire>) -> Vec<AvailableNumber> {
+pub(crate) fn results(query: &SearchQuery, wire: Vec<AvailableWire<'_>>) -> Vec<AvailableNumber> {
     let mut found = Vec::with_capacity(wire.len().min(query.limit as usize));
     for entry in wire {
         if found.len() >= query.limit as usize {
@@ -185,10 +187,10 @@ pub(crate) fn results(query: &SearchQuery, wire: Vec<AvailableWire>) -> Vec<Avai
             phone_number: number,
             country,
             number_type: query.number_type,
-            region: entry.region,
-            locality: entry.locality,
-            postal_code: entry.postal_code,
-            rate_center: entry.rate_center,
+            region: entry.region.map(Cow::into_owned),
+            locality: entry.locality.map(Cow::into_owned),
+            postal_code: entry.postal_code.map(Cow::into_owned),
+            rate_center: entry.rate_center.map(Cow::into_owned),
             capabilities: entry.capabilities,
             provider: PROVIDER.to_string(),
         });
@@ -305,7 +307,7 @@ mod tests {
         assert_eq!(err.field(), Some("area_code"));
     }
 
-    fn offered(number: &str) -> AvailableWire {
+    fn offered(number: &str) -> AvailableWire<'_> {
         AvailableWire {
             phone_number: Some(number.into()),
             capabilities: Capabilities::VOICE_SMS_MMS,

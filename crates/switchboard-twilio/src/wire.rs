@@ -9,6 +9,7 @@
 //! false (quirk 2). A field of an unexpected JSON type reads as absent rather
 //! than failing the whole answer.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -16,30 +17,162 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use switchboard_core::Capabilities;
 
-/// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`.
+/// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`, borrowing its text
+/// from the answer's bytes: a search answer is the one large answer, and
+/// only the numbers kept are copied out of it.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct AvailableList {
-    #[serde(default, deserialize_with = "list")]
-    pub available_phone_numbers: Vec<AvailableWire>,
+pub(crate) struct AvailableList<'a> {
+    #[serde(default, borrow, deserialize_with = "available_list")]
+    pub available_phone_numbers: Vec<AvailableWire<'a>>,
 }
 
-/// One number for sale.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct AvailableWire {
-    #[serde(default, deserialize_with = "text")]
-    pub phone_number: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub iso_country: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub locality: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub region: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub postal_code: Option<String>,
-    #[serde(default, deserialize_with = "text")]
-    pub rate_center: Option<String>,
-    #[serde(default, deserialize_with = "capabilities")]
+/// The list of numbers for sale, with `null` read as empty. Room for a full
+/// page is made up front, since JSON does not say how long an array is.
+fn available_list<'de: 'a, 'a, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<AvailableWire<'a>>, D::Error> {
+    struct V<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+        type Value = Vec<AvailableWire<'a>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of available phone numbers")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(FULL_PAGE).min(FULL_PAGE));
+            while let Some(wire) = seq.next_element()? {
+                list.push(wire);
+            }
+            Ok(list)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
+}
+
+/// How many numbers a full search page holds (live quirk 1).
+const FULL_PAGE: usize = crate::provider::MAX_SEARCH_RESULTS as usize;
+
+/// One number for sale. Text is borrowed from the answer unless it had to
+/// be unescaped or was sent as a number.
+#[derive(Debug, Default)]
+pub(crate) struct AvailableWire<'a> {
+    pub phone_number: Option<Cow<'a, str>>,
+    pub iso_country: Option<Cow<'a, str>>,
+    pub locality: Option<Cow<'a, str>>,
+    pub region: Option<Cow<'a, str>>,
+    pub postal_code: Option<Cow<'a, str>>,
+    pub rate_center: Option<Cow<'a, str>>,
     pub capabilities: Capabilities,
+}
+
+/// The fields of [`AvailableWire`]; any other key is skipped unread.
+enum AvailableField {
+    PhoneNumber,
+    IsoCountry,
+    Locality,
+    Region,
+    PostalCode,
+    RateCenter,
+    Capabilities,
+    Other,
+}
+
+impl AvailableField {
+    fn from_key(key: &[u8]) -> Self {
+        match key {
+            b"phone_number" => Self::PhoneNumber,
+            b"iso_country" => Self::IsoCountry,
+            b"locality" => Self::Locality,
+            b"region" => Self::Region,
+            b"postal_code" => Self::PostalCode,
+            b"rate_center" => Self::RateCenter,
+            b"capabilities" => Self::Capabilities,
+            _ => Self::Other,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AvailableField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AvailableField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AvailableField::from_key(v.as_bytes()))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(AvailableField::from_key(v))
+            }
+        }
+        // As bytes: a key is only compared with ASCII names, so it need
+        // not be checked as UTF-8 first (serde_json skips that for bytes).
+        d.deserialize_bytes(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AvailableWire<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = AvailableWire<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an available phone number")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut wire = AvailableWire::default();
+                while let Some(field) = map.next_key::<AvailableField>()? {
+                    let slot = match field {
+                        AvailableField::PhoneNumber => &mut wire.phone_number,
+                        AvailableField::IsoCountry => &mut wire.iso_country,
+                        AvailableField::Locality => &mut wire.locality,
+                        AvailableField::Region => &mut wire.region,
+                        AvailableField::PostalCode => &mut wire.postal_code,
+                        AvailableField::RateCenter => &mut wire.rate_center,
+                        AvailableField::Capabilities => {
+                            wire.capabilities = map.next_value::<WireCapabilities>()?.0;
+                            continue;
+                        }
+                        AvailableField::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value::<Text<'a>>()?.0;
+                }
+                Ok(wire)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// [`text_cow`] as a type, for `next_value`.
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text_cow(d).map(Text)
+    }
+}
+
+/// [`capabilities`] as a type, for `next_value`.
+struct WireCapabilities(Capabilities);
+
+impl<'de> Deserialize<'de> for WireCapabilities {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        capabilities(d).map(WireCapabilities)
+    }
 }
 
 /// `GET .../IncomingPhoneNumbers.json`.
@@ -91,36 +224,45 @@ pub(crate) struct ErrorBody {
 
 /// Text, or absent for `null`, `""`, and values that are not scalars.
 pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(text_cow(d)?.map(Cow::into_owned))
+}
+
+/// [`text`], borrowed from the input when it holds no escapes.
+pub(crate) fn text_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
     d.deserialize_any(TextVisitor)
 }
 
 struct TextVisitor;
 
 impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<String>;
+    type Value = Option<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("text, a number or null")
     }
 
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((!v.trim().is_empty()).then_some(Cow::Borrowed(v)))
+    }
+
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!v.trim().is_empty()).then(|| v.to_string()))
+        Ok((!v.trim().is_empty()).then(|| Cow::Owned(v.to_string())))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok((!v.trim().is_empty()).then_some(v))
+        Ok((!v.trim().is_empty()).then_some(Cow::Owned(v)))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(Cow::Owned(v.to_string())))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(Cow::Owned(v.to_string())))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(Cow::Owned(v.to_string())))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -152,57 +294,43 @@ impl<'de> Visitor<'de> for TextVisitor {
 
 /// A flag: `true`/`false`, their string forms, or false for anything else.
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match text_or_bool(d)? {
-        TextOrBool::Bool(b) => b,
-        TextOrBool::Text(t) => t.trim().eq_ignore_ascii_case("true"),
-        TextOrBool::Other => false,
-    })
-}
-
-enum TextOrBool {
-    Bool(bool),
-    Text(String),
-    Other,
-}
-
-fn text_or_bool<'de, D: Deserializer<'de>>(d: D) -> Result<TextOrBool, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
-        type Value = TextOrBool;
+        type Value = bool;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a boolean")
         }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Bool(v))
+            Ok(v)
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Text(v.to_string()))
+            Ok(v.trim().eq_ignore_ascii_case("true"))
         }
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_any(V)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(TextOrBool::Other)
+            Ok(false)
         }
     }
     d.deserialize_any(V)
@@ -290,11 +418,14 @@ impl<'de> Deserialize<'de> for CapabilityKey {
                 f.write_str("a capability name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                self.visit_bytes(v.as_bytes())
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
                 let known = [
-                    ("voice", Capability::Voice),
-                    ("sms", Capability::Sms),
-                    ("mms", Capability::Mms),
-                    ("fax", Capability::Fax),
+                    (&b"voice"[..], Capability::Voice),
+                    (b"sms", Capability::Sms),
+                    (b"mms", Capability::Mms),
+                    (b"fax", Capability::Fax),
                 ];
                 Ok(CapabilityKey(
                     known
@@ -304,7 +435,8 @@ impl<'de> Deserialize<'de> for CapabilityKey {
                 ))
             }
         }
-        d.deserialize_str(V)
+        // As bytes, like field names: see `AvailableField`.
+        d.deserialize_bytes(V)
     }
 }
 
@@ -385,6 +517,40 @@ mod tests {
         assert_eq!(n.postal_code.as_deref(), Some("96720"));
         assert_eq!(n.rate_center, None);
         assert!(n.capabilities.is_empty());
+    }
+
+    #[test]
+    fn search_text_is_borrowed_unless_it_had_to_be_unescaped() {
+        let body = br#"{"available_phone_numbers":[{"phone_number":"+18089251571",
+            "locality":"Hilo \u0041","region":"H\"I","postal_code":96720,
+            "rate_\u0063enter":"HILO","friendly_name":"(808) 925-1571","beta":false,
+            "capabilities":{"voice":true,"SMS":"true"}}]}"#;
+        let list: AvailableList<'_> = serde_json::from_slice(body).unwrap();
+        let n = &list.available_phone_numbers[0];
+        assert!(matches!(
+            n.phone_number,
+            Some(Cow::Borrowed("+18089251571"))
+        ));
+        assert!(matches!(&n.locality, Some(Cow::Owned(l)) if l == "Hilo A"));
+        assert_eq!(n.region.as_deref(), Some("H\"I"));
+        assert_eq!(n.postal_code.as_deref(), Some("96720"));
+        // A key written with an escape is still the same key.
+        assert_eq!(n.rate_center.as_deref(), Some("HILO"));
+        assert!(n.capabilities.voice && n.capabilities.sms && !n.capabilities.mms);
+    }
+
+    #[test]
+    fn a_search_answer_that_is_not_json_objects_fails_to_read() {
+        for body in [
+            &b"{\"available_phone_numbers\":[1]}"[..],
+            b"[",
+            b"{\"available_phone_numbers\":{}}",
+        ] {
+            assert!(serde_json::from_slice::<AvailableList<'_>>(body).is_err());
+        }
+        let l: AvailableList<'_> =
+            serde_json::from_slice(br#"{"available_phone_numbers":null}"#).unwrap();
+        assert!(l.available_phone_numbers.is_empty());
     }
 
     #[test]
