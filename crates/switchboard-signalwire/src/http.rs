@@ -163,9 +163,9 @@ impl Http {
                 .bytes()
                 .await
                 .map_err(|e| Failure::from(errors::transport(&what(), &e)))?;
-            return Ok(Answer {
-                body: bytes.to_vec(),
-            });
+            // Takes over the buffer when reqwest holds the only reference,
+            // rather than copying the answer.
+            return Ok(Answer { body: bytes.into() });
         }
         let headers = response.headers().clone();
         let bytes = response

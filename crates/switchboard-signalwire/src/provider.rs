@@ -4,7 +4,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use reqwest::{Method, Url};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Error, Page, PageRequest, PhoneNumber,
     ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery, TelephonyProvider,
@@ -33,6 +33,9 @@ const FIND_MAX_PAGES: usize = 20;
 pub struct SignalWireProvider {
     http: Http,
     list_path: String,
+    /// `{space}/api/relay/rest/phone_numbers/search`, built once: every
+    /// search starts from it.
+    search_url: Url,
 }
 
 impl fmt::Debug for SignalWireProvider {
@@ -46,9 +49,12 @@ impl fmt::Debug for SignalWireProvider {
 impl SignalWireProvider {
     /// An adapter for the space and credentials in `config`.
     pub fn new(config: SignalWireConfig) -> Result<Self> {
+        let http = Http::new(config)?;
+        let search_url = http.endpoint("phone_numbers/search");
         Ok(Self {
-            http: Http::new(config)?,
+            http,
             list_path: format!("{API_ROOT}phone_numbers"),
+            search_url,
         })
     }
 
@@ -130,7 +136,7 @@ impl TelephonyProvider for SignalWireProvider {
 
     async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>> {
         let params = search::parameters(query)?;
-        let mut url = self.http.endpoint("phone_numbers/search");
+        let mut url = self.search_url.clone();
         url.query_pairs_mut().extend_pairs(params);
         let answer = self
             .http
@@ -306,7 +312,7 @@ fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
     })
 }
 
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Carrier {
         provider: PROVIDER.into(),
         status: None,

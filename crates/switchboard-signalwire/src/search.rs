@@ -12,6 +12,8 @@
 //! that filter to the results, asking for the maximum number of results so
 //! that filtering leaves enough.
 
+use std::borrow::Cow;
+
 use switchboard_core::{
     AvailableNumber, Capabilities, CountryCode, DigitPattern, Error, MAX_SEARCH_LIMIT, NumberType,
     PhoneNumber, ProviderFeatures, Result, SearchQuery,
@@ -125,7 +127,7 @@ pub(crate) fn parameters(query: &SearchQuery) -> Result<Vec<(&'static str, Strin
 
 /// The results that match `query`, at most `query.limit` of them. A result
 /// without a readable number is skipped (and logged): it cannot be bought.
-pub(crate) fn results(query: &SearchQuery, data: Vec<AvailableWire>) -> Vec<AvailableNumber> {
+pub(crate) fn results(query: &SearchQuery, data: Vec<AvailableWire<'_>>) -> Vec<AvailableNumber> {
     let mut found = Vec::with_capacity(data.len().min(query.limit as usize));
     for item in data {
         if found.len() >= query.limit as usize {
@@ -150,10 +152,10 @@ pub(crate) fn results(query: &SearchQuery, data: Vec<AvailableWire>) -> Vec<Avai
             phone_number: number,
             country,
             number_type: query.number_type,
-            region: item.region,
-            locality: item.city,
+            region: item.region.map(Cow::into_owned),
+            locality: item.city.map(Cow::into_owned),
             postal_code: None,
-            rate_center: item.rate_center,
+            rate_center: item.rate_center.map(Cow::into_owned),
             capabilities,
             provider: PROVIDER.into(),
         });
@@ -239,7 +241,7 @@ mod tests {
         };
         let q = SearchQuery::default().capabilities(voice_fax).limit(1);
         assert_eq!(names(&q).last().unwrap(), &("max_results", "100".into()));
-        let data: Vec<AvailableWire> = serde_json::from_str(
+        let data: Vec<AvailableWire<'_>> = serde_json::from_str(
             r#"[{"e164":"+15125550001","capabilities":["voice","sms"]},
                 {"e164":"+15125550002","capabilities":["voice","fax"]},
                 {"e164":"+15125550003","capabilities":["voice","fax"]}]"#,
