@@ -17,6 +17,9 @@ use switchboard_core::Error;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db";
 /// The address `serve` listens on when none is configured.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The SQL stores' read cache bound when none is configured (the store's
+/// own default; kept here so configuration compiles without the store).
+pub const DEFAULT_READ_CACHE_STALENESS: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The carriers this build can talk to.
 pub fn compiled_providers() -> Vec<&'static str> {
@@ -58,6 +61,11 @@ pub struct Config {
     /// without anyone running `switchboard reconcile`.
     #[serde(default)]
     pub reconcile_interval_seconds: Option<u64>,
+    /// SQL stores: how stale (in milliseconds) a cached token or number
+    /// lookup may be when another process changed it (default 250; 0 turns
+    /// the cache off). Changes made by this process are seen at once.
+    #[serde(default)]
+    pub read_cache_staleness_ms: Option<u64>,
     /// Carrier sections by name.
     #[serde(default)]
     pub providers: ProvidersConfig,
@@ -236,6 +244,9 @@ impl Config {
         if let Some(v) = env.var("SWITCHBOARD_RECONCILE_INTERVAL_SECONDS") {
             self.reconcile_interval_seconds = Some(v.parse().unwrap_or(u64::MAX));
         }
+        if let Some(v) = env.var("SWITCHBOARD_READ_CACHE_STALENESS_MS") {
+            self.read_cache_staleness_ms = Some(v.parse().unwrap_or(u64::MAX));
+        }
         if let Some(v) = env.var("SWITCHBOARD_RESERVATION_GRACE_SECONDS") {
             // A malformed value is kept as an impossible one and reported by
             // `service_options`, rather than silently ignored here.
@@ -347,6 +358,19 @@ impl Config {
         Ok(options)
     }
 
+    /// The SQL stores' read cache bound; `None` when turned off, and the
+    /// store's own default when not configured.
+    pub fn read_cache(&self) -> Result<Option<std::time::Duration>, Error> {
+        match self.read_cache_staleness_ms {
+            None => Ok(Some(DEFAULT_READ_CACHE_STALENESS)),
+            Some(0) => Ok(None),
+            Some(ms) if ms <= 60_000 => Ok(Some(std::time::Duration::from_millis(ms))),
+            Some(_) => Err(Error::Configuration {
+                message: "read_cache_staleness_ms (SWITCHBOARD_READ_CACHE_STALENESS_MS) must be a whole number of milliseconds up to 60000; 0 turns the cache off".into(),
+            }),
+        }
+    }
+
     /// How often `serve` reconciles; `None` when turned off.
     pub fn reconcile_interval(&self) -> Result<Option<std::time::Duration>, Error> {
         match self.reconcile_interval_seconds {
@@ -454,6 +478,26 @@ mod tests {
             err.to_string().contains("reservation_grace_seconds"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_read_cache_bound_is_configurable_and_checked() {
+        use std::time::Duration;
+        assert_eq!(
+            Config::default().read_cache().unwrap(),
+            Some(DEFAULT_READ_CACHE_STALENESS)
+        );
+        let config = Config::from_toml("read_cache_staleness_ms = 40").unwrap();
+        assert_eq!(
+            config.read_cache().unwrap(),
+            Some(Duration::from_millis(40))
+        );
+        let mut config = Config::default();
+        config.apply_env(&env(&[("SWITCHBOARD_READ_CACHE_STALENESS_MS", "0")]));
+        assert_eq!(config.read_cache().unwrap(), None);
+        config.apply_env(&env(&[("SWITCHBOARD_READ_CACHE_STALENESS_MS", "a while")]));
+        let err = config.read_cache().unwrap_err();
+        assert!(err.to_string().contains("read_cache_staleness_ms"), "{err}");
     }
 
     #[test]

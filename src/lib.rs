@@ -31,7 +31,7 @@
 pub mod config;
 mod setup;
 
-pub use setup::{Switchboard, build_registry, open, open_store};
+pub use setup::{Switchboard, build_registry, open, open_configured_store, open_store};
 pub use switchboard_core::*;
 
 /// The HTTP API as an axum `Router` to serve or mount in an application.

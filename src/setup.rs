@@ -21,7 +21,7 @@ pub struct Switchboard {
 /// Builds the carriers, opens the store and assembles the service.
 pub async fn open(config: &Config) -> Result<Switchboard> {
     let (registry, fake) = build_providers(config)?;
-    let (repository, tokens) = open_store(config.database_url().expose()).await?;
+    let (repository, tokens) = open_configured_store(config).await?;
     if let Some(fake) = fake {
         restore_fake(&fake, repository.as_ref()).await?;
     }
@@ -214,6 +214,20 @@ fn build_signalwire(_: &Config) -> Result<Arc<dyn TelephonyProvider>> {
 /// Opens the store named by `url`: `memory`, or a SQL URL when the `sqlite`
 /// or `postgres` feature is compiled in.
 pub async fn open_store(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
+    open_store_with(url, Some(crate::config::DEFAULT_READ_CACHE_STALENESS)).await
+}
+
+/// Opens the store `config` names, with its read cache setting.
+pub async fn open_configured_store(
+    config: &Config,
+) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
+    open_store_with(config.database_url().expose(), config.read_cache()?).await
+}
+
+async fn open_store_with(
+    url: &str,
+    read_cache: Option<std::time::Duration>,
+) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
     if url == "memory" {
         return Ok((
             Arc::new(InMemoryRepository::new()),
@@ -242,17 +256,28 @@ pub async fn open_store(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn
             ),
         });
     }
-    open_sql(url).await
+    open_sql(url, read_cache).await
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-async fn open_sql(url: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
-    let store = Arc::new(switchboard_sql::SqlRepository::connect(url).await?);
+async fn open_sql(
+    url: &str,
+    read_cache: Option<std::time::Duration>,
+) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
+    let options = switchboard_sql::SqlOptions::new(url);
+    let options = match read_cache {
+        Some(max_staleness) => options.read_cache(max_staleness),
+        None => options.without_read_cache(),
+    };
+    let store = Arc::new(switchboard_sql::SqlRepository::connect_with(options).await?);
     Ok((store.clone(), store))
 }
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-async fn open_sql(_: &str) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
+async fn open_sql(
+    _: &str,
+    _: Option<std::time::Duration>,
+) -> Result<(Arc<dyn NumberRepository>, Arc<dyn TokenStore>)> {
     Err(Error::Configuration {
         message: "this build has no SQL store".into(),
     })

@@ -33,7 +33,7 @@ pub enum TokenCommand {
 }
 
 pub async fn run(config: &Config, command: TokenCommand, out: Output) -> Result<()> {
-    let (_, tokens) = switchboard::open_store(config.database_url().expose()).await?;
+    let (_, tokens) = switchboard::open_configured_store(config).await?;
     match command {
         TokenCommand::Create {
             account: name,

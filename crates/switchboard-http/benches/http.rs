@@ -10,8 +10,11 @@
 //!
 //! ```text
 //! cargo bench -p switchboard-http --bench http -- [--seconds N] [--concurrency C]
-//!     [--repo memory,sqlite,postgres] [--client reqwest,wrk] [--tokens store|memory]
+//!     [--repo memory,sqlite,postgres,sqlite-nocache,postgres-nocache]
+//!     [--client reqwest,wrk] [--tokens store|memory]
 //! ```
+//! The SQL stores run with their read cache (the default) and, as
+//! `-nocache`, without it, so the cache's share is measured too.
 //! PostgreSQL runs when `SWITCHBOARD_TEST_DATABASE_URL` is set, in a fresh
 //! schema dropped afterwards. On the SQL backends the same `SqlRepository`
 //! is also the token store, as a deployed service would have it, unless
@@ -57,7 +60,15 @@ fn settings() -> Settings {
     let mut s = Settings {
         seconds: 5,
         concurrency: 64,
-        repos: vec!["memory".into(), "sqlite".into(), "postgres".into()],
+        repos: [
+            "memory",
+            "sqlite",
+            "sqlite-nocache",
+            "postgres",
+            "postgres-nocache",
+        ]
+        .map(String::from)
+        .to_vec(),
         clients: vec!["reqwest".into(), "wrk".into()],
         tokens: "store".into(),
     };
@@ -205,6 +216,24 @@ async fn open(repo: &str, tokens: &str) -> Option<Store> {
 }
 
 async fn open_store(repo: &str) -> Option<Store> {
+    let (repo, cached) = match repo.strip_suffix("-nocache") {
+        Some(base) => (base, false),
+        None => (repo, true),
+    };
+    let cache = |options: SqlOptions| {
+        if cached {
+            options
+        } else {
+            options.without_read_cache()
+        }
+    };
+    let label = |name: &str| {
+        if cached {
+            format!("{name}, read cache")
+        } else {
+            format!("{name}, no cache")
+        }
+    };
     match repo {
         "memory" => Some(Store {
             name: "in-memory".into(),
@@ -219,9 +248,11 @@ async fn open_store(repo: &str) -> Option<Store> {
             ));
             std::fs::create_dir_all(&dir).expect("create the SQLite directory");
             let url = format!("sqlite://{}", dir.join("numbers.db").display());
-            let sql = SqlRepository::connect(&url).await.expect("open SQLite");
+            let sql = SqlRepository::connect_with(cache(SqlOptions::new(&url)))
+                .await
+                .expect("open SQLite");
             Some(Store {
-                name: "SQLite (file)".into(),
+                name: label("SQLite (file)"),
                 numbers: Arc::new(sql.clone()),
                 tokens: Arc::new(sql.clone()),
                 cleanup: Cleanup::Sqlite(sql, dir),
@@ -230,11 +261,11 @@ async fn open_store(repo: &str) -> Option<Store> {
         "postgres" => match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => {
                 let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-                let sql = SqlRepository::connect_with(SqlOptions::new(&url).schema(&schema))
+                let sql = SqlRepository::connect_with(cache(SqlOptions::new(&url).schema(&schema)))
                     .await
                     .expect("open PostgreSQL");
                 Some(Store {
-                    name: "PostgreSQL".into(),
+                    name: label("PostgreSQL"),
                     numbers: Arc::new(sql.clone()),
                     tokens: Arc::new(sql.clone()),
                     cleanup: Cleanup::Postgres(sql, url, schema),
