@@ -78,9 +78,13 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// Whether `text` is empty or only white space.
+/// Whether `text` is empty or only white space. Most values start with a
+/// visible ASCII character, which settles it without a Unicode-aware trim.
 fn blank(text: &str) -> bool {
-    text.trim().is_empty()
+    match text.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => text.trim().is_empty(),
+    }
 }
 
 /// A list that may also come as null.
