@@ -353,6 +353,15 @@ async fn bench_repo(settings: &Settings, store: Store, wrk: Option<&Path>, rows:
         )
         .await;
     }
+    if let Cleanup::Sqlite(sql, _) | Cleanup::Postgres(sql, _, _) = &store.cleanup
+        && let Some(stats) = sql.read_cache_stats()
+    {
+        // Whether the cached rows were served from memory, not assumed.
+        println!(
+            "{repo}: read cache hits {}, misses {}, changes seen {}",
+            stats.hits, stats.misses, stats.changes_seen
+        );
+    }
     close(store.cleanup).await;
 }
 
