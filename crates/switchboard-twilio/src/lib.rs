@@ -25,6 +25,7 @@
 
 mod config;
 mod errors;
+mod fast;
 mod provider;
 mod search;
 mod sid;
