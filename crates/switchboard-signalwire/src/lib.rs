@@ -26,6 +26,7 @@
 
 mod config;
 mod errors;
+mod fast;
 mod http;
 mod paging;
 mod provider;
