@@ -178,6 +178,26 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
+    /// A value serde visits rather than skips (a text field, a flag, the
+    /// capabilities): serde_json then checks a string as UTF-8 and reads a
+    /// number as one, refusing one out of `f64`'s range. Numbers here are
+    /// taken only when that cannot happen (no exponent, under 300
+    /// characters); nested arrays and objects are skipped, as serde does.
+    fn visited(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => std::str::from_utf8(self.string()?).ok().map(drop),
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                self.number()?;
+                let number = &self.b[start..self.i];
+                let in_range =
+                    number.len() < 300 && !number.iter().any(|&c| c == b'e' || c == b'E');
+                in_range.then_some(())
+            }
+            _ => self.skip(depth),
+        }
+    }
+
     /// Any value, checked and not kept.
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
@@ -302,7 +322,7 @@ impl<'a> Reader<'a> {
     fn capabilities(&mut self) -> Option<Capabilities> {
         let mut caps = Capabilities::default();
         if self.peek()? != b'{' {
-            self.skip(1)?;
+            self.visited(1)?;
             return Some(caps);
         }
         self.i += 1;
@@ -318,7 +338,7 @@ impl<'a> Reader<'a> {
                     let text = std::str::from_utf8(self.string()?).ok()?;
                     text.trim().eq_ignore_ascii_case("true")
                 }
-                _ => self.skip(2).map(|()| false)?,
+                _ => self.visited(2).map(|()| false)?,
             };
             if key.eq_ignore_ascii_case(b"voice") {
                 caps.voice = on;
@@ -439,6 +459,34 @@ mod tests {
         assert!(!agrees(deep.as_bytes()));
         let nested = format!("{{\"x\":{}{}}}", "[".repeat(40), "]".repeat(40));
         assert!(agrees(nested.as_bytes()));
+    }
+
+    #[test]
+    fn values_serde_checks_are_checked_here_too() {
+        // serde refuses these (a visited string that is not UTF-8, a
+        // number out of range), so the reader must not answer for them.
+        for body in [
+            &br#"{"available_phone_numbers":[{"capabilities":1e400}]}"#[..],
+            br#"{"available_phone_numbers":[{"capabilities":{"voice":-1e999}}]}"#,
+            b"{\"available_phone_numbers\":[{\"capabilities\":\"\xff\"}]}",
+            b"{\"available_phone_numbers\":[{\"capabilities\":{\"sms\":\"\xff\"}}]}",
+            b"{\"available_phone_numbers\":[{\"locality\":\"\xff\"}]}",
+        ] {
+            assert!(serde(body).is_none(), "{}", String::from_utf8_lossy(body));
+            assert!(
+                available_list(body).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Where serde only skips, it does not check, and neither does this.
+        for body in [
+            &b"{\"available_phone_numbers\":[{\"lata\":\"\xff\",\"beta\":1e400}]}"[..],
+            br#"{"available_phone_numbers":[{"capabilities":{"voice":[1e400]}}],"x":1e999}"#,
+            br#"{"available_phone_numbers":[{"capabilities":{"voice":12,"fax":1.5}}]}"#,
+        ] {
+            assert!(agrees(body), "{}", String::from_utf8_lossy(body));
+        }
     }
 
     #[test]
