@@ -40,34 +40,31 @@ async fn restore_fake(
     fake: &switchboard_fake::FakeProvider,
     repository: &dyn NumberRepository,
 ) -> Result<()> {
-    use switchboard_core::{NumberFilter, NumberState, PageRequest};
+    use switchboard_core::{NumberFilter, NumberState};
     let filter = NumberFilter {
         provider: Some("fake".into()),
         states: vec![NumberState::Active, NumberState::Releasing],
         ..NumberFilter::default()
     };
-    let mut page = PageRequest::first(switchboard_core::MAX_PAGE_SIZE);
-    loop {
-        let batch = repository.list(&filter, &page).await?;
-        for record in &batch.items {
-            if let Some(carrier_id) = &record.carrier_id {
-                fake.restore_owned(
-                    switchboard_core::CarrierNumber {
-                        carrier_id: carrier_id.clone(),
-                        phone_number: record.phone_number.clone(),
-                        friendly_name: Some(record.friendly_name.clone()),
-                        capabilities: record.capabilities,
-                        routing: record.routing.clone(),
-                    },
-                    record.created_at,
-                );
-            }
-        }
-        match batch.next_cursor {
-            Some(cursor) => page = PageRequest::after(cursor, switchboard_core::MAX_PAGE_SIZE),
-            None => return Ok(()),
+    let filter = &filter;
+    let records =
+        switchboard_core::collect_pages(|page| async move { repository.list(filter, &page).await })
+            .await?;
+    for record in records {
+        if let Some(carrier_id) = record.carrier_id {
+            fake.restore_owned(
+                switchboard_core::CarrierNumber {
+                    carrier_id,
+                    phone_number: record.phone_number,
+                    friendly_name: Some(record.friendly_name),
+                    capabilities: record.capabilities,
+                    routing: record.routing,
+                },
+                record.created_at,
+            );
         }
     }
+    Ok(())
 }
 
 /// Every configured carrier, with the default one set.

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard::{NumberFilter, NumberRepository, NumberState, PageRequest, ProvisionedNumber};
+use switchboard::{NumberFilter, NumberRepository, NumberState, ProvisionedNumber};
 
 /// The environment variable naming the PostgreSQL database for tests.
 pub const DATABASE_URL_VAR: &str = "SWITCHBOARD_TEST_DATABASE_URL";
@@ -47,19 +47,10 @@ pub fn with_search_path(url: &str, schema: &str) -> String {
 
 /// Every record in the repository, whatever its state.
 pub async fn all_records(repository: &dyn NumberRepository) -> Vec<ProvisionedNumber> {
-    let mut records = Vec::new();
-    let mut page = PageRequest::first(switchboard::MAX_PAGE_SIZE);
-    loop {
-        let batch = repository
-            .list(&NumberFilter::default(), &page)
-            .await
-            .expect("list records");
-        records.extend(batch.items);
-        match batch.next_cursor {
-            Some(cursor) => page = PageRequest::after(cursor, switchboard::MAX_PAGE_SIZE),
-            None => return records,
-        }
-    }
+    let filter = &NumberFilter::default();
+    switchboard::collect_pages(|page| async move { repository.list(filter, &page).await })
+        .await
+        .expect("list records")
 }
 
 /// Counts of records by state.

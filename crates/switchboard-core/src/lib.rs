@@ -38,7 +38,7 @@ pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemCl
 pub use error::{Error, Result};
 pub use memory::InMemoryRepository;
 pub use number::{AccountId, NumberResource, NumberState, ProvisionedNumber, seed_timestamp};
-pub use page::{MAX_PAGE_SIZE, Page, PageRequest};
+pub use page::{MAX_PAGE_SIZE, Page, PageRequest, collect_pages};
 pub use phone::{CountryCode, PhoneNumber, PhoneNumberError};
 pub use provider::{
     CarrierNumber, CarrierUpdate, ProviderFeatures, PurchaseRequest, TelephonyProvider,

@@ -1,6 +1,10 @@
 //! Cursor paging, shared by carriers' owned-number listings and repositories.
 
+use std::future::Future;
+
 use serde::{Deserialize, Serialize};
+
+use crate::Result;
 
 /// The largest page any listing returns.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -54,5 +58,65 @@ impl<T> Page<T> {
             items,
             next_cursor: None,
         }
+    }
+}
+
+/// Every item of a paged listing: fetches pages of [`MAX_PAGE_SIZE`] from
+/// the first until one has no next cursor. For the callers that need the
+/// whole set at once (reconcile, restoring the fake's state), so the cursor
+/// handling lives in one place.
+pub async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let mut items = Vec::new();
+    let mut page = PageRequest::first(MAX_PAGE_SIZE);
+    loop {
+        let batch = fetch(page).await?;
+        items.extend(batch.items);
+        match batch.next_cursor {
+            Some(cursor) => page = PageRequest::after(cursor, MAX_PAGE_SIZE),
+            None => return Ok(items),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn collect_pages_follows_cursors_to_the_last_page() {
+        let pages = [vec![1, 2], vec![3], vec![]];
+        let mut asked = Vec::new();
+        let all = collect_pages(|page: PageRequest| {
+            asked.push(page.cursor.clone());
+            let index: usize = page.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            let items = pages[index].clone();
+            let next = (index + 1 < pages.len()).then(|| (index + 1).to_string());
+            async move {
+                Ok(Page {
+                    items,
+                    next_cursor: next,
+                })
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, vec![1, 2, 3]);
+        assert_eq!(asked, vec![None, Some("1".into()), Some("2".into())]);
+    }
+
+    #[tokio::test]
+    async fn collect_pages_stops_at_the_first_error() {
+        let mut calls = 0;
+        let result: Result<Vec<u8>> = collect_pages(|_| {
+            calls += 1;
+            async { Err(crate::Error::not_found("page")) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::{
-    CarrierNumber, Error, NumberFilter, NumberState, PageRequest, PhoneNumber, ProvisionedNumber,
+    CarrierNumber, Error, NumberFilter, NumberState, PhoneNumber, ProvisionedNumber,
     ProvisioningService, Result, TelephonyProvider,
 };
 
@@ -255,32 +255,19 @@ impl ProvisioningService {
     }
 
     async fn all_records(&self, filter: NumberFilter) -> Result<Vec<ProvisionedNumber>> {
-        let mut records = Vec::new();
-        let mut page = PageRequest::first(crate::MAX_PAGE_SIZE);
-        loop {
-            let batch = self.repository.list(&filter, &page).await?;
-            records.extend(batch.items);
-            match batch.next_cursor {
-                Some(cursor) => page = PageRequest::after(cursor, crate::MAX_PAGE_SIZE),
-                None => return Ok(records),
-            }
-        }
+        let repository = &self.repository;
+        let filter = &filter;
+        crate::collect_pages(|page| async move { repository.list(filter, &page).await }).await
     }
 }
 
 async fn owned_numbers(
     provider: &dyn TelephonyProvider,
 ) -> Result<HashMap<PhoneNumber, CarrierNumber>> {
-    let mut owned = HashMap::new();
-    let mut page = PageRequest::first(crate::MAX_PAGE_SIZE);
-    loop {
-        let batch = provider.list_owned(&page).await?;
-        for number in batch.items {
-            owned.insert(number.phone_number.clone(), number);
-        }
-        match batch.next_cursor {
-            Some(cursor) => page = PageRequest::after(cursor, crate::MAX_PAGE_SIZE),
-            None => return Ok(owned),
-        }
-    }
+    let owned =
+        crate::collect_pages(|page| async move { provider.list_owned(&page).await }).await?;
+    Ok(owned
+        .into_iter()
+        .map(|number| (number.phone_number.clone(), number))
+        .collect())
 }
