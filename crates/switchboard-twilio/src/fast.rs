@@ -66,6 +66,7 @@ pub(crate) fn available_list(body: &[u8]) -> Option<AvailableList<'_>> {
 /// Where the first `"`, `\\` or control character of `bytes` is, eight
 /// bytes at a time (the same bit trick serde_json uses): most of the answer
 /// is strings.
+#[inline(always)]
 fn string_end(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::MAX / 255;
     const HIGH: u64 = ONES << 7;
@@ -98,28 +99,33 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> bool {
         let here = self.peek() == Some(byte);
         self.i += usize::from(here);
         here
     }
 
+    #[inline(always)]
     fn expect(&mut self, byte: u8) -> Option<()> {
         self.eat(byte).then_some(())
     }
 
     /// A string without escapes or control characters, as raw bytes; the
     /// opening quote is next.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a [u8]> {
         self.expect(b'"')?;
         let start = self.i;
@@ -133,6 +139,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `"key"` and the colon after it, with white space around.
+    #[inline(always)]
     fn key(&mut self) -> Option<&'a [u8]> {
         let key = self.string()?;
         self.ws();
