@@ -25,16 +25,22 @@ const MAX_DEPTH: usize = 64;
 
 /// The answer read directly, or `None` to read it with serde instead.
 pub(crate) fn search_response(body: &[u8]) -> Option<SearchResponse<'_>> {
-    let mut r = Reader { b: body, i: 0 };
+    // One check of the whole body instead of one per string kept: a body
+    // that is not UTF-8 throughout is left to serde, which checks only the
+    // strings it reads.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut r = Reader {
+        s: text,
+        b: body,
+        i: 0,
+    };
     let mut data = None;
     r.ws();
     r.expect(b'{')?;
     r.ws();
     if !r.eat(b'}') {
         loop {
-            // serde reads these names as text, so they must be UTF-8.
-            let key = std::str::from_utf8(r.key()?).ok()?;
-            if key == "data" {
+            if r.key()? == b"data" {
                 if data.is_some() {
                     return None; // serde refuses a duplicate field
                 }
@@ -90,6 +96,9 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
 }
 
 struct Reader<'a> {
+    /// The body, known to be UTF-8.
+    s: &'a str,
+    /// The same, as bytes.
     b: &'a [u8],
     i: usize,
 }
@@ -132,6 +141,15 @@ impl<'a> Reader<'a> {
         }
         self.i = start + len + 1;
         Some(&rest[..len])
+    }
+
+    /// A string as text: [`Self::string`] cut from the UTF-8 body (quotes
+    /// are ASCII, so the cut is on character boundaries).
+    #[inline(always)]
+    fn text_value(&mut self) -> Option<&'a str> {
+        let start = self.i + 1;
+        let raw = self.string()?;
+        self.s.get(start..start + raw.len())
     }
 
     /// `"key"` and the colon after it, with white space around.
@@ -182,13 +200,14 @@ impl<'a> Reader<'a> {
     }
 
     /// A value serde visits rather than skips (a text field, a flag, the
-    /// capabilities): serde_json then checks a string as UTF-8 and reads a
-    /// number as one, refusing one out of `f64`'s range. Numbers here are
+    /// capabilities): serde_json then reads a number as one, refusing one
+    /// out of `f64`'s range (strings it checks as UTF-8, which the whole
+    /// body already is here). Numbers here are
     /// taken only when that cannot happen (no exponent, under 300
     /// characters); nested arrays and objects are skipped, as serde does.
     fn visited(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'"' => std::str::from_utf8(self.string()?).ok().map(drop),
+            b'"' => self.string().map(drop),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 self.number()?;
@@ -311,7 +330,7 @@ impl<'a> Reader<'a> {
     /// absent.
     fn text(&mut self) -> Option<Option<Cow<'a, str>>> {
         if self.peek()? == b'"' {
-            let text = std::str::from_utf8(self.string()?).ok()?;
+            let text = self.text_value()?;
             return Some((!blank(text)).then_some(Cow::Borrowed(text)));
         }
         self.visited(1).map(|()| None)
@@ -319,7 +338,7 @@ impl<'a> Reader<'a> {
 
     /// A capability name as serde reads it: text must be UTF-8.
     fn name(&mut self) -> Option<CapabilityName> {
-        let name = std::str::from_utf8(self.string()?).ok()?;
+        let name = self.text_value()?;
         Some(CapabilityName::from_text(name))
     }
 
@@ -494,14 +513,19 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
-        // Where serde only skips, it does not check, and neither does this.
+        // Where serde only skips, it does not check, and neither does this
+        // for numbers.
         for body in [
-            &b"{\"data\":[{\"national_number_formatted\":\"\xff\",\"x\":1e400}]}"[..],
-            br#"{"data":[{"capabilities":[[1e400]]}],"links":{"next":-1e999}}"#,
+            &br#"{"data":[{"capabilities":[[1e400]]}],"links":{"next":-1e999}}"#[..],
             br#"{"data":[{"region":12,"capabilities":{"voice":1.5}}]}"#,
         ] {
             assert!(agrees(body), "{}", String::from_utf8_lossy(body));
         }
+        // A body that is not UTF-8 throughout is left to serde, which reads
+        // it when the bad bytes are only in what it skips.
+        let body = b"{\"data\":[{\"national_number_formatted\":\"\xff\",\"x\":1e400}]}";
+        assert!(search_response(body).is_none());
+        assert!(serde(body).is_some());
     }
 
     #[test]

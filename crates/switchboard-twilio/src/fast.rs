@@ -29,16 +29,22 @@ const FULL_PAGE: usize = crate::provider::MAX_SEARCH_RESULTS as usize;
 
 /// The answer read directly, or `None` to read it with serde instead.
 pub(crate) fn available_list(body: &[u8]) -> Option<AvailableList<'_>> {
-    let mut r = Reader { b: body, i: 0 };
+    // One check of the whole body instead of one per string kept: a body
+    // that is not UTF-8 throughout is left to serde, which checks only the
+    // strings it reads.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut r = Reader {
+        s: text,
+        b: body,
+        i: 0,
+    };
     let mut list = None;
     r.ws();
     r.expect(b'{')?;
     r.ws();
     if !r.eat(b'}') {
         loop {
-            // serde reads these names as text, so they must be UTF-8.
-            let key = std::str::from_utf8(r.key()?).ok()?;
-            if key == "available_phone_numbers" {
+            if r.key()? == b"available_phone_numbers" {
                 if list.is_some() {
                     return None; // serde refuses a duplicate field
                 }
@@ -94,6 +100,9 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
 }
 
 struct Reader<'a> {
+    /// The body, known to be UTF-8.
+    s: &'a str,
+    /// The same, as bytes.
     b: &'a [u8],
     i: usize,
 }
@@ -136,6 +145,15 @@ impl<'a> Reader<'a> {
         }
         self.i = start + len + 1;
         Some(&rest[..len])
+    }
+
+    /// A string as text: [`Self::string`] cut from the UTF-8 body (quotes
+    /// are ASCII, so the cut is on character boundaries).
+    #[inline(always)]
+    fn text_value(&mut self) -> Option<&'a str> {
+        let start = self.i + 1;
+        let raw = self.string()?;
+        self.s.get(start..start + raw.len())
     }
 
     /// `"key"` and the colon after it, with white space around.
@@ -186,13 +204,14 @@ impl<'a> Reader<'a> {
     }
 
     /// A value serde visits rather than skips (a text field, a flag, the
-    /// capabilities): serde_json then checks a string as UTF-8 and reads a
-    /// number as one, refusing one out of `f64`'s range. Numbers here are
+    /// capabilities): serde_json then reads a number as one, refusing one
+    /// out of `f64`'s range (strings it checks as UTF-8, which the whole
+    /// body already is here). Numbers here are
     /// taken only when that cannot happen (no exponent, under 300
     /// characters); nested arrays and objects are skipped, as serde does.
     fn visited(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'"' => std::str::from_utf8(self.string()?).ok().map(drop),
+            b'"' => self.string().map(drop),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 self.number()?;
@@ -317,7 +336,7 @@ impl<'a> Reader<'a> {
     fn text(&mut self) -> Option<Option<Cow<'a, str>>> {
         match self.peek()? {
             b'"' => {
-                let text = std::str::from_utf8(self.string()?).ok()?;
+                let text = self.text_value()?;
                 Some((!crate::wire::blank(text)).then_some(Cow::Borrowed(text)))
             }
             b't' | b'f' | b'n' | b'[' | b'{' => self.skip(1).map(|()| None),
@@ -342,7 +361,7 @@ impl<'a> Reader<'a> {
             let on = match self.peek()? {
                 b't' => self.literal(b"true").map(|()| true)?,
                 b'"' => {
-                    let text = std::str::from_utf8(self.string()?).ok()?;
+                    let text = self.text_value()?;
                     text.trim().eq_ignore_ascii_case("true")
                 }
                 _ => self.visited(2).map(|()| false)?,
@@ -486,14 +505,19 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
-        // Where serde only skips, it does not check, and neither does this.
+        // Where serde only skips, it does not check, and neither does this
+        // for numbers.
         for body in [
-            &b"{\"available_phone_numbers\":[{\"lata\":\"\xff\",\"beta\":1e400}]}"[..],
-            br#"{"available_phone_numbers":[{"capabilities":{"voice":[1e400]}}],"x":1e999}"#,
+            &br#"{"available_phone_numbers":[{"capabilities":{"voice":[1e400]}}],"x":1e999}"#[..],
             br#"{"available_phone_numbers":[{"capabilities":{"voice":12,"fax":1.5}}]}"#,
         ] {
             assert!(agrees(body), "{}", String::from_utf8_lossy(body));
         }
+        // A body that is not UTF-8 throughout is left to serde, which reads
+        // it when the bad bytes are only in what it skips.
+        let body = b"{\"available_phone_numbers\":[{\"lata\":\"\xff\",\"beta\":1e400}]}";
+        assert!(available_list(body).is_none());
+        assert!(serde(body).is_some());
     }
 
     #[test]
