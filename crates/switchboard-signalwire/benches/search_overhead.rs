@@ -6,10 +6,13 @@
 //! building, lenient decoding, mapping to core types, the retry wrapper).
 //!
 //! The machine is shared and its load drifts, so after criterion's separate
-//! timings the binary also runs the two interleaved: rounds of a block of
-//! bare requests and a block of adapter searches (alternating which goes
-//! first), and prints the median of the per-round ratios, which drift
-//! affects far less than two timings taken minutes apart.
+//! timings the binary also runs the variants interleaved: rounds of a block
+//! of each (rotating which goes first), and prints the median of the
+//! per-round ratios, which drift affects far less than timings taken minutes
+//! apart. Interleaved, there are two more bare variants that read the body
+//! without parsing it: one from the plain client, and one from a client set
+//! up as the adapter's (timeouts, no redirects, user agent), which tells
+//! what those reqwest settings cost apart from what the adapter adds.
 //!
 //! cargo bench -p switchboard-signalwire --bench search_overhead
 
@@ -52,6 +55,9 @@ struct Setup {
     adapter: SignalWireProvider,
     query: SearchQuery,
     bare: reqwest::Client,
+    /// A client set up as the adapter's is (timeouts, no redirects, user
+    /// agent), to tell what those settings cost from what the adapter adds.
+    bare_configured: reqwest::Client,
     url: reqwest::Url,
 }
 
@@ -89,6 +95,13 @@ fn setup() -> Setup {
         adapter,
         query,
         bare: reqwest::Client::new(),
+        bare_configured: reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("switchboard-signalwire/bench")
+            .build()
+            .expect("a client"),
         url,
     };
     // Both must work before they are timed.
@@ -145,6 +158,7 @@ fn search_overhead(c: &mut Criterion) {
         query,
         bare,
         url,
+        ..
     } = setup();
     let mut group = c.benchmark_group("search");
     group.sample_size(60);
@@ -164,7 +178,8 @@ fn interleaved() {
     const ROUNDS: usize = 31;
     const BLOCK: u32 = 200;
     let setup = setup();
-    // 0: bare + JSON parse, 1: bare, body unparsed, 2: adapter.
+    // 0: bare + JSON parse, 1: bare, body unparsed, 2: adapter,
+    // 3: bare, body unparsed, from a client set up as the adapter's.
     let time_block = |which: usize| {
         setup.runtime.block_on(async {
             let start = Instant::now();
@@ -172,19 +187,20 @@ fn interleaved() {
                 match which {
                     0 => bare_search(&setup.bare, &setup.url).await,
                     1 => bare_bytes(&setup.bare, &setup.url).await,
-                    _ => adapter_search(&setup.adapter, &setup.query).await,
+                    2 => adapter_search(&setup.adapter, &setup.query).await,
+                    _ => bare_bytes(&setup.bare_configured, &setup.url).await,
                 }
             }
             start.elapsed() / BLOCK
         })
     };
-    let mut times: [Vec<Duration>; 3] = Default::default();
-    let mut ratios: [Vec<f64>; 2] = Default::default();
+    let mut times: [Vec<Duration>; 4] = Default::default();
+    let mut ratios: [Vec<f64>; 3] = Default::default();
     for round in 0..ROUNDS {
-        let mut this = [Duration::ZERO; 3];
+        let mut this = [Duration::ZERO; 4];
         // Rotate the order so that no variant always runs first.
-        for k in 0..3 {
-            let which = (round + k) % 3;
+        for k in 0..4 {
+            let which = (round + k) % 4;
             this[which] = time_block(which);
         }
         for (which, t) in this.iter().enumerate() {
@@ -192,6 +208,7 @@ fn interleaved() {
         }
         ratios[0].push(this[2].as_secs_f64() / this[0].as_secs_f64());
         ratios[1].push(this[2].as_secs_f64() / this[1].as_secs_f64());
+        ratios[2].push(this[2].as_secs_f64() / this[3].as_secs_f64());
     }
     for v in &mut times {
         v.sort();
@@ -201,14 +218,20 @@ fn interleaved() {
     }
     println!(
         "interleaved ({ROUNDS} rounds x {BLOCK} searches per variant), medians: \
-         bare_reqwest+json {:?}, bare_reqwest_bytes_only {:?}, adapter {:?}",
+         bare_reqwest+json {:?}, bare_reqwest_bytes_only {:?}, adapter {:?}, \
+         bare_reqwest_bytes_only_adapter_client {:?}",
         times[0][ROUNDS / 2],
         times[1][ROUNDS / 2],
-        times[2][ROUNDS / 2]
+        times[2][ROUNDS / 2],
+        times[3][ROUNDS / 2]
     );
-    for (name, r) in ["bare_reqwest+json", "bare_reqwest_bytes_only"]
-        .iter()
-        .zip(&ratios)
+    for (name, r) in [
+        "bare_reqwest+json",
+        "bare_reqwest_bytes_only",
+        "bare_reqwest_bytes_only_adapter_client",
+    ]
+    .iter()
+    .zip(&ratios)
     {
         println!(
             "adapter / {name}: median {:.3} (min {:.3}, max {:.3})",

@@ -2,7 +2,10 @@
 //! rounds so that load from other processes (this machine is shared) hits
 //! every side alike: each round runs a batch of each kind in rotating order;
 //! the report gives per-request medians over rounds and the median of the
-//! per-round ratios.
+//! per-round ratios. Besides the two bare baselines (body as bytes, body
+//! parsed), a third reads the body as bytes from a client set up as the
+//! adapter's (timeouts, user agent), which tells what those reqwest settings
+//! cost apart from what the adapter adds.
 //!
 //! Run: `cargo bench -p switchboard-twilio --bench overhead_interleaved`
 
@@ -27,17 +30,18 @@ fn main() {
             setup.search().await;
         }
     });
-    let mut micros = [Vec::new(), Vec::new(), Vec::new()];
+    let mut micros = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for round in 0..ROUNDS {
-        for k in 0..3 {
-            let which = (round + k) % 3;
+        for k in 0..4 {
+            let which = (round + k) % 4;
             let start = Instant::now();
             setup.rt.block_on(async {
                 for _ in 0..BATCH {
                     match which {
                         0 => drop(setup.bare().await),
                         1 => drop(setup.bare_parsed().await),
-                        _ => drop(setup.search().await),
+                        2 => drop(setup.search().await),
+                        _ => drop(setup.bare_configured().await),
                     }
                 }
             });
@@ -46,7 +50,8 @@ fn main() {
     }
     let mut vs_bytes: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[0][r]).collect();
     let mut vs_parsed: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[1][r]).collect();
-    let [mut bytes, mut parsed, mut adapter] = micros;
+    let mut vs_configured: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[3][r]).collect();
+    let [mut bytes, mut parsed, mut adapter, mut configured] = micros;
     println!("rounds: {ROUNDS} x {BATCH} requests per kind");
     println!(
         "bare reqwest, body as bytes:        median {:.1} us/request",
@@ -61,11 +66,19 @@ fn main() {
         median(&mut adapter)
     );
     println!(
+        "bare, adapter's client settings:    median {:.1} us/request",
+        median(&mut configured)
+    );
+    println!(
         "adapter / bare bytes:  median ratio {:.3}",
         median(&mut vs_bytes)
     );
     println!(
         "adapter / bare parsed: median ratio {:.3}",
         median(&mut vs_parsed)
+    );
+    println!(
+        "adapter / bare bytes, adapter's client settings: median ratio {:.3}",
+        median(&mut vs_configured)
     );
 }

@@ -65,6 +65,9 @@ pub struct Setup {
     provider: TwilioProvider,
     query: SearchQuery,
     client: reqwest::Client,
+    /// A client set up as the adapter's is (timeouts, user agent), to tell
+    /// what those settings cost from what the adapter adds.
+    configured: reqwest::Client,
     url: String,
 }
 
@@ -98,12 +101,19 @@ impl Setup {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
+        let configured = reqwest::Client::builder()
+            .timeout(switchboard_twilio::DEFAULT_TIMEOUT)
+            .connect_timeout(switchboard_twilio::DEFAULT_CONNECT_TIMEOUT)
+            .user_agent("switchboard-twilio/bench")
+            .build()
+            .unwrap();
         let url = format!("{base}/2010-04-01/Accounts/{AC}/AvailablePhoneNumbers/US/Local.json");
         let setup = Self {
             rt,
             provider,
             query,
             client,
+            configured,
             url,
         };
         let found = setup.rt.block_on(setup.search());
@@ -113,7 +123,16 @@ impl Setup {
 
     /// A request of the adapter's shape, body read as bytes.
     pub async fn bare(&self) -> bytes::Bytes {
-        self.client
+        self.bare_from(&self.client).await
+    }
+
+    /// The same, from a client set up as the adapter's.
+    pub async fn bare_configured(&self) -> bytes::Bytes {
+        self.bare_from(&self.configured).await
+    }
+
+    async fn bare_from(&self, client: &reqwest::Client) -> bytes::Bytes {
+        client
             .get(&self.url)
             .query(&PARAMS)
             .basic_auth(AC, Some(TOKEN))
