@@ -2,6 +2,10 @@
 //! single inserts per second, lookups by phone number per second with 1 and
 //! 4 concurrent tasks, and the size on disk.
 //!
+//! Every store here is opened `without_read_cache()`: these figures are
+//! the database path itself, which the cache falls back to on every miss
+//! and whenever its watcher cannot vouch for it.
+//!
 //! A plain binary (`harness = false`) rather than criterion: the figures
 //! wanted are rates under concurrency over a fixed time, not per-call
 //! latency distributions.
@@ -10,6 +14,9 @@
 //! cargo bench -p switchboard-sql --bench lookups            # both backends
 //! SWITCHBOARD_BENCH_ROWS=100000 cargo bench -p switchboard-sql --bench lookups -- sqlite
 //! ```
+//! `SWITCHBOARD_BENCH_SQLITE_FILE=path` keeps the SQLite file: a later run
+//! with the same row count finds it and measures only the lookups.
+//!
 //! PostgreSQL runs when `SWITCHBOARD_TEST_DATABASE_URL` is set (see README);
 //! each run uses a fresh schema and drops it afterwards.
 
@@ -80,7 +87,27 @@ impl Rng {
     }
 }
 
-async fn lookups_per_second(store: &SqlRepository, rows: usize, tasks: usize, seconds: u64) -> f64 {
+/// This process's user + system CPU time so far, from `/proc/self/stat`
+/// (Linux; `None` elsewhere). CPU time per lookup moves much less than the
+/// rate when other work shares the cores, so A/B comparisons use both.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields overall, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Lookups per second, and CPU microseconds (all threads) per lookup.
+async fn lookups_per_second(
+    store: &SqlRepository,
+    rows: usize,
+    tasks: usize,
+    seconds: u64,
+) -> (f64, Option<f64>) {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let handles: Vec<_> = (0..tasks)
@@ -102,15 +129,80 @@ async fn lookups_per_second(store: &SqlRepository, rows: usize, tasks: usize, se
     // Warm up (statement caches, connections), then measure.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let start_count = done.load(Ordering::Relaxed);
+    let start_cpu = cpu_seconds();
     let start = Instant::now();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let counted = done.load(Ordering::Relaxed) - start_count;
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = start_cpu
+        .zip(cpu_seconds())
+        .map(|(a, b)| (b - a) * 1e6 / counted.max(1) as f64);
     stop.store(true, Ordering::Relaxed);
     for handle in handles {
         handle.await.expect("lookup task");
     }
-    counted as f64 / elapsed
+    (counted as f64 / elapsed, cpu)
+}
+
+fn rate_line(rate: f64, cpu: Option<f64>) -> String {
+    match cpu {
+        Some(cpu) => format!("{rate:.0} lookups/s ({cpu:.1} µs CPU each)"),
+        None => format!("{rate:.0} lookups/s"),
+    }
+}
+
+/// `SWITCHBOARD_BENCH_READERS=1,2,4`: compare these numbers of lookup
+/// connections instead of the usual lookups.
+fn reader_counts() -> Option<Vec<u32>> {
+    let list = std::env::var("SWITCHBOARD_BENCH_READERS").ok()?;
+    Some(
+        list.split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect(),
+    )
+}
+
+/// 4-task lookups on one repository per reader count, measured in turns of
+/// one second each so that other load on the machine falls on every
+/// variant alike; reports each variant's median turn.
+async fn compare_readers(report: &mut Report, url: &str, counts: &[u32], rows: usize, turns: u64) {
+    let mut stores = Vec::new();
+    for &n in counts {
+        let store = SqlRepository::connect_with(
+            SqlOptions::new(url).max_connections(n).without_read_cache(),
+        )
+        .await
+        .expect("open SQLite");
+        // Map and cache the pages this store's connections will read.
+        lookups_per_second(&store, rows, 4, 1).await;
+        stores.push(store);
+    }
+    let mut rates = vec![Vec::new(); counts.len()];
+    let mut cpus = vec![Vec::new(); counts.len()];
+    for _ in 0..turns.max(1) {
+        for (k, store) in stores.iter().enumerate() {
+            let (rate, cpu) = lookups_per_second(store, rows, 4, 1).await;
+            rates[k].push(rate);
+            cpus[k].extend(cpu);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    for (k, &n) in counts.iter().enumerate() {
+        let rate = median(&mut rates[k]).unwrap_or(0.0);
+        let cpu = median(&mut cpus[k]);
+        report.line(
+            &format!(
+                "find_by_phone_number, 4 tasks, {n} lookup connection(s), median of {turns} turns"
+            ),
+            rate_line(rate, cpu),
+        );
+    }
+    for store in stores {
+        store.close().await;
+    }
 }
 
 struct Report {
@@ -127,6 +219,12 @@ impl Report {
 }
 
 async fn run(report: &mut Report, store: &SqlRepository, rows: usize, seconds: u64) {
+    fill(report, store, rows).await;
+    measure_lookups(report, store, rows, seconds).await;
+}
+
+/// Stores `rows` numbers in bulk, then 2,000 more one commit each.
+async fn fill(report: &mut Report, store: &SqlRepository, rows: usize) {
     let accounts: Vec<AccountId> = (0..100)
         .map(|a| AccountId::parse(&format!("bench-{a}")).expect("account"))
         .collect();
@@ -161,12 +259,14 @@ async fn run(report: &mut Report, store: &SqlRepository, rows: usize, seconds: u
         "single inserts, one commit each, 1 task",
         format!("{:.0} rows/s", singles as f64 / secs),
     );
+}
 
+async fn measure_lookups(report: &mut Report, store: &SqlRepository, rows: usize, seconds: u64) {
     for tasks in [1, 4] {
-        let rate = lookups_per_second(store, rows, tasks, seconds).await;
+        let (rate, cpu) = lookups_per_second(store, rows, tasks, seconds).await;
         report.line(
             &format!("find_by_phone_number, {tasks} task(s)"),
-            format!("{rate:.0} lookups/s"),
+            rate_line(rate, cpu),
         );
     }
 }
@@ -188,17 +288,37 @@ fn main() {
     let mut all = Vec::new();
 
     if wants("sqlite") {
+        // A kept file (filled by an earlier run with the same row count)
+        // skips the 30 s fill when only the lookups are being compared.
+        let kept = std::env::var_os("SWITCHBOARD_BENCH_SQLITE_FILE").map(std::path::PathBuf::from);
+        let reuse = kept.as_ref().is_some_and(|p| p.exists());
         let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("bench dir");
-        let path = dir.join("numbers.db");
+        let path = match &kept {
+            Some(path) => path.clone(),
+            None => {
+                std::fs::create_dir_all(&dir).expect("bench dir");
+                dir.join("numbers.db")
+            }
+        };
         let url = format!("sqlite://{}", path.display());
         runtime.block_on(async {
-            let store = SqlRepository::connect(&url).await.expect("open SQLite");
+            let store = SqlRepository::connect_with(SqlOptions::new(&url).without_read_cache())
+                .await
+                .expect("open SQLite");
             let mut report = Report {
                 backend: "SQLite (pool 4)".into(),
                 lines: Vec::new(),
             };
-            run(&mut report, &store, rows, seconds).await;
+            if let Some(counts) = reader_counts() {
+                if !reuse {
+                    fill(&mut report, &store, rows).await;
+                }
+                compare_readers(&mut report, &url, &counts, rows, seconds).await;
+            } else if reuse {
+                measure_lookups(&mut report, &store, rows, seconds).await;
+            } else {
+                run(&mut report, &store, rows, seconds).await;
+            }
             store.close().await;
             // Fold the WAL into the main file so its size is the data's.
             use sqlx::Connection;
@@ -225,9 +345,11 @@ fn main() {
         match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => runtime.block_on(async {
                 let schema = format!("bench_{}", Uuid::new_v4().simple());
-                let store = SqlRepository::connect_with(SqlOptions::new(&url).schema(&schema))
-                    .await
-                    .expect("open PostgreSQL");
+                let store = SqlRepository::connect_with(
+                    SqlOptions::new(&url).schema(&schema).without_read_cache(),
+                )
+                .await
+                .expect("open PostgreSQL");
                 let mut report = Report {
                     backend: "PostgreSQL (pool 10)".into(),
                     lines: Vec::new(),
@@ -240,17 +362,18 @@ fn main() {
                 let unchecked = SqlRepository::connect_with(
                     SqlOptions::new(&url)
                         .schema(&schema)
-                        .test_before_acquire(true),
+                        .test_before_acquire(true)
+                        .without_read_cache(),
                 )
                 .await
                 .expect("open PostgreSQL");
                 for tasks in [1, 4] {
-                    let rate = lookups_per_second(&unchecked, rows, tasks, seconds).await;
+                    let (rate, cpu) = lookups_per_second(&unchecked, rows, tasks, seconds).await;
                     report.line(
                         &format!(
                             "find_by_phone_number, {tasks} task(s), test_before_acquire(true)"
                         ),
-                        format!("{rate:.0} lookups/s"),
+                        rate_line(rate, cpu),
                     );
                 }
                 unchecked.close().await;
