@@ -61,6 +61,17 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/s
 #[cfg(feature = "postgres")]
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Settings of every connection to a SQLite file, the pool's and the
+/// lookup connections' alike.
+///
+/// SQLite's default page cache is 2 MiB per connection; a million numbers
+/// with their indexes take ~430 MiB, and index pages evicted on every
+/// lookup or insert cost a read each. Mapping the file lets lookups read
+/// pages without a system call.
+#[cfg(feature = "sqlite")]
+const SQLITE_READ_PRAGMAS: [(&str, &str); 2] =
+    [("cache_size", "-65536"), ("mmap_size", "1073741824")];
+
 /// Opens a SQLite file (created if missing) in WAL mode, or a private
 /// in-memory database, and applies the migrations.
 #[cfg(feature = "sqlite")]
@@ -88,13 +99,10 @@ pub(crate) async fn sqlite(
         connect = connect
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            // SQLite's default page cache is 2 MiB per connection; a million
-            // numbers with their indexes take ~430 MiB, and index pages
-            // evicted on every lookup or insert cost a read each. Mapping the
-            // file lets lookups read pages without a system call.
-            .pragma("cache_size", "-65536")
-            .pragma("mmap_size", "1073741824");
+            .synchronous(SqliteSynchronous::Full);
+        for (name, value) in SQLITE_READ_PRAGMAS {
+            connect = connect.pragma(name, value);
+        }
     }
     let mut pool = SqlitePoolOptions::new()
         .acquire_timeout(options.acquire_timeout)
@@ -148,10 +156,30 @@ pub(crate) async fn sqlite(
         None
     } else {
         let count = options.max_connections.unwrap_or(4) as usize;
+        // What the pool's connections get, minus what only matters to a
+        // writer (journal mode is the file's, synchronous is for commits).
+        // Foreign keys only check writes; set anyway so that every
+        // connection to the file has the same settings.
+        let mut pragmas = vec![("foreign_keys", "ON")];
+        pragmas.extend(SQLITE_READ_PRAGMAS);
+        let settings = crate::readers::ReaderSettings {
+            busy_timeout: options.busy_timeout,
+            pragmas,
+        };
         Some(
-            crate::readers::Readers::open(&connect, count)
+            crate::readers::Readers::open(connect.get_filename(), &settings, count)
                 .await
-                .map_err(|e| fail("could not open SQLite database", &e))?,
+                .map_err(|e| {
+                    let message = format!(
+                        "could not open SQLite database {}: {}",
+                        options.redacted_url(),
+                        crate::error::describe_sqlite(&e)
+                    );
+                    Error::Repository {
+                        message: scrubber.scrub(&message),
+                        temporary: crate::error::is_temporary_sqlite(&e),
+                    }
+                })?,
         )
     };
     Ok((pool, readers))

@@ -108,6 +108,43 @@ pub(crate) fn describe(err: &sqlx::Error) -> String {
     }
 }
 
+/// [`is_temporary`] for the lookup connections' `rusqlite` errors: the same
+/// SQLite codes are temporary (BUSY and LOCKED, with their extended codes).
+#[cfg(feature = "sqlite")]
+pub(crate) fn is_temporary_sqlite(err: &rusqlite::Error) -> bool {
+    match err {
+        rusqlite::Error::SqliteFailure(failure, _) => {
+            is_temporary_sqlite_code(&failure.extended_code.to_string())
+        }
+        _ => false,
+    }
+}
+
+/// [`describe`] for `rusqlite` errors: SQLite's message and extended code,
+/// as sqlx shows them.
+#[cfg(feature = "sqlite")]
+pub(crate) fn describe_sqlite(err: &rusqlite::Error) -> String {
+    match err {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            let code = failure.extended_code;
+            match message {
+                Some(message) => format!("{message} (code {code})"),
+                None => format!("{failure} (code {code})"),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// [`repository`] for `rusqlite` errors.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_repository(scrubber: &Scrubber, action: &str, err: &rusqlite::Error) -> Error {
+    Error::Repository {
+        message: scrubber.scrub(&format!("could not {action}: {}", describe_sqlite(err))),
+        temporary: is_temporary_sqlite(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +170,54 @@ mod tests {
         assert!(is_temporary(Flavor::Sqlite, &sqlx::Error::PoolTimedOut));
         assert!(!is_temporary(Flavor::Sqlite, &sqlx::Error::RowNotFound));
         assert!(!is_temporary(Flavor::Postgres, &sqlx::Error::PoolClosed));
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn sqlite_failure(code: std::ffi::c_int, message: &str) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.to_string()))
+    }
+
+    /// The lookup connections' errors follow the pool's rules.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_lookup_errors_are_temporary_by_the_same_codes() {
+        use rusqlite::ffi;
+        for code in [
+            ffi::SQLITE_BUSY,
+            ffi::SQLITE_BUSY_SNAPSHOT,
+            ffi::SQLITE_BUSY_RECOVERY,
+            ffi::SQLITE_LOCKED,
+            ffi::SQLITE_LOCKED_SHAREDCACHE,
+        ] {
+            assert!(is_temporary_sqlite(&sqlite_failure(code, "busy")), "{code}");
+        }
+        for code in [
+            ffi::SQLITE_CORRUPT,
+            ffi::SQLITE_IOERR_READ,
+            ffi::SQLITE_CANTOPEN,
+            ffi::SQLITE_READONLY,
+            ffi::SQLITE_CONSTRAINT_UNIQUE,
+        ] {
+            assert!(!is_temporary_sqlite(&sqlite_failure(code, "no")), "{code}");
+        }
+        assert!(!is_temporary_sqlite(&rusqlite::Error::InvalidQuery));
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_lookup_errors_say_what_failed_with_the_code_and_no_secret() {
+        let options = crate::options::SqlOptions::new("postgres://app:s3cret@db/numbers");
+        let scrubber = Scrubber::new(&options);
+        let err = sqlite_failure(rusqlite::ffi::SQLITE_BUSY, "database is locked by s3cret");
+        match sqlite_repository(&scrubber, "look up +16045551234", &err) {
+            Error::Repository { message, temporary } => {
+                assert_eq!(
+                    message,
+                    "could not look up +16045551234: database is locked by *** (code 5)"
+                );
+                assert!(temporary);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

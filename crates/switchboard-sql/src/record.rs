@@ -16,6 +16,44 @@ pub(crate) const NUMBER_COLUMNS: &str = "id, account, phone_number, friendly_nam
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before";
 
+/// The position of `name` in [`NUMBER_COLUMNS`], worked out at compile
+/// time (a name not in the list fails the build), so that the positional
+/// reader of the SQLite lookup path and the list the queries select share
+/// one definition.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+const fn column_index(name: &str) -> usize {
+    let list = NUMBER_COLUMNS.as_bytes();
+    let name = name.as_bytes();
+    let mut index = 0;
+    let mut start = 0;
+    let mut end = 0;
+    while end <= list.len() {
+        if end == list.len() || list[end] == b',' {
+            let mut first = start;
+            while first < end && list[first] == b' ' {
+                first += 1;
+            }
+            let mut last = end;
+            while last > first && list[last - 1] == b' ' {
+                last -= 1;
+            }
+            if last - first == name.len() {
+                let mut k = 0;
+                while k < name.len() && list[first + k] == name[k] {
+                    k += 1;
+                }
+                if k == name.len() {
+                    return index;
+                }
+            }
+            index += 1;
+            start = end + 1;
+        }
+        end += 1;
+    }
+    panic!("not a column of NUMBER_COLUMNS");
+}
+
 /// One row of `numbers`.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct NumberRow {
@@ -41,6 +79,219 @@ pub(crate) struct NumberRow {
     updated_at: DateTime<Utc>,
     released_at: Option<DateTime<Utc>>,
     release_not_before: Option<DateTime<Utc>>,
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    //! Decoding a row of the SQLite lookup connections (`rusqlite`) into the
+    //! same [`NumberRow`] sqlx produces, by sqlx 0.9's own rules for each
+    //! type, so that both paths accept exactly the same stored values:
+    //!
+    //! - uuids: a 16-byte BLOB, or a TEXT of 16 bytes taken as raw bytes
+    //!   (sqlx reads a uuid through `sqlite3_value_blob`, which gives a
+    //!   TEXT's bytes),
+    //! - booleans: an INTEGER, true unless 0,
+    //! - text: TEXT only, valid UTF-8,
+    //! - timestamps: TEXT in RFC 3339 (what sqlx writes:
+    //!   `2026-11-27T16:03:00.123456+00:00`) or one of SQLite's date-time
+    //!   layouts (`2026-11-27 16:03:00`, with or without seconds,
+    //!   fraction, `T`, `Z` or an offset; no offset means UTC), an INTEGER
+    //!   of Unix seconds, or a REAL Julian day number.
+    //!
+    //! One difference: sqlx turns a NULL in a non-null field into an
+    //! empty text, `false` or an error, whichever its decoder happens to
+    //! give; here it is always a `corrupt` error. The schema's NOT NULL
+    //! constraints keep such rows from existing.
+
+    use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Utc};
+    use rusqlite::types::ValueRef;
+    use switchboard_core::Error;
+    use uuid::Uuid;
+
+    use super::{NumberRow, column_index, corrupt};
+
+    /// Why a value was refused, for [`corrupt`].
+    type Refusal = String;
+
+    fn kind(value: ValueRef<'_>) -> &'static str {
+        match value {
+            ValueRef::Null => "NULL",
+            ValueRef::Integer(_) => "INTEGER",
+            ValueRef::Real(_) => "REAL",
+            ValueRef::Text(_) => "TEXT",
+            ValueRef::Blob(_) => "BLOB",
+        }
+    }
+
+    pub(super) fn uuid(value: ValueRef<'_>) -> Result<Option<Uuid>, Refusal> {
+        match value {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(bytes) | ValueRef::Text(bytes) => {
+                Uuid::from_slice(bytes).map(Some).map_err(|e| e.to_string())
+            }
+            other => Err(format!("{} where a uuid was expected", kind(other))),
+        }
+    }
+
+    pub(super) fn text(value: ValueRef<'_>) -> Result<Option<String>, Refusal> {
+        match value {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map(|s| Some(s.to_owned()))
+                .map_err(|e| e.to_string()),
+            other => Err(format!("{} where TEXT was expected", kind(other))),
+        }
+    }
+
+    pub(super) fn boolean(value: ValueRef<'_>) -> Result<Option<bool>, Refusal> {
+        match value {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(i) => Ok(Some(i != 0)),
+            other => Err(format!("{} where a boolean was expected", kind(other))),
+        }
+    }
+
+    pub(super) fn timestamp(value: ValueRef<'_>) -> Result<Option<DateTime<Utc>>, Refusal> {
+        let parsed = match value {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Text(bytes) => {
+                let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+                timestamp_from_text(text).ok_or_else(|| format!("invalid datetime: {text:?}"))
+            }
+            ValueRef::Integer(seconds) => Utc
+                .fix()
+                .timestamp_opt(seconds, 0)
+                .single()
+                .ok_or_else(|| format!("invalid datetime: {seconds} seconds")),
+            ValueRef::Real(day) => timestamp_from_julian_day(day)
+                .ok_or_else(|| format!("invalid datetime: Julian day {day}")),
+            other => Err(format!("{} where a datetime was expected", kind(other))),
+        }?;
+        Ok(Some(parsed.with_timezone(&Utc)))
+    }
+
+    /// The layouts sqlx 0.9 tries after RFC 3339, in its order; each is
+    /// tried with an offset, then as UTC without one.
+    const LAYOUTS: [&str; 12] = [
+        "%F %T%.f",
+        "%F %R",
+        "%F %RZ",
+        "%F %R%:z",
+        "%F %T%.fZ",
+        "%F %T%.f%:z",
+        "%FT%R",
+        "%FT%RZ",
+        "%FT%R%:z",
+        "%FT%T%.f",
+        "%FT%T%.fZ",
+        "%FT%T%.f%:z",
+    ];
+
+    fn timestamp_from_text(text: &str) -> Option<DateTime<FixedOffset>> {
+        if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
+            return Some(parsed);
+        }
+        LAYOUTS.iter().find_map(|layout| {
+            DateTime::parse_from_str(text, layout).ok().or_else(|| {
+                NaiveDateTime::parse_from_str(text, layout)
+                    .ok()
+                    .map(|naive| Utc.fix().from_utc_datetime(&naive))
+            })
+        })
+    }
+
+    /// sqlx's conversion, kept exactly (including its rounding toward zero
+    /// of the fraction) so both paths give the same instant.
+    fn timestamp_from_julian_day(day: f64) -> Option<DateTime<FixedOffset>> {
+        const UNIX_EPOCH_JULIAN_DAY: f64 = 2_440_587.5;
+        let seconds = (day - UNIX_EPOCH_JULIAN_DAY) * 86_400.0;
+        if !seconds.is_finite() {
+            return None;
+        }
+        // Out-of-range floats saturate; `timestamp_opt` then refuses them.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let (whole, nanos) = (seconds.trunc() as i64, (seconds.fract() * 1e9).abs() as u32);
+        Utc.fix().timestamp_opt(whole, nanos).single()
+    }
+
+    /// A row of `SELECT {NUMBER_COLUMNS} ...`, read by position.
+    struct Columns<'a, 'r> {
+        row: &'a rusqlite::Row<'r>,
+        id: Uuid,
+    }
+
+    impl Columns<'_, '_> {
+        fn read<T>(
+            &self,
+            index: usize,
+            name: &str,
+            decode: fn(ValueRef<'_>) -> Result<Option<T>, Refusal>,
+        ) -> Result<Option<T>, Error> {
+            let value = self
+                .row
+                .get_ref(index)
+                .map_err(|e| corrupt("numbers", self.id, name, e))?;
+            decode(value).map_err(|reason| corrupt("numbers", self.id, name, reason))
+        }
+
+        fn required<T>(
+            &self,
+            index: usize,
+            name: &str,
+            decode: fn(ValueRef<'_>) -> Result<Option<T>, Refusal>,
+        ) -> Result<T, Error> {
+            self.read(index, name, decode)?
+                .ok_or_else(|| corrupt("numbers", self.id, name, "NULL in a NOT NULL column"))
+        }
+    }
+
+    /// Reads `name` at its position in `NUMBER_COLUMNS`, known at compile time.
+    macro_rules! get {
+        ($columns:expr, $how:ident, $decode:ident, $name:literal) => {
+            $columns.$how(const { column_index($name) }, $name, $decode)
+        };
+    }
+
+    impl NumberRow {
+        /// A row selected with [`super::NUMBER_COLUMNS`] on a lookup
+        /// connection. Errors are `corrupt` errors naming the column.
+        pub(crate) fn from_sqlite(row: &rusqlite::Row<'_>) -> Result<Self, Error> {
+            let id = row
+                .get_ref(const { column_index("id") })
+                .map_err(|e| e.to_string())
+                .and_then(uuid)
+                .and_then(|id| id.ok_or_else(|| "NULL in a NOT NULL column".to_string()))
+                .map_err(|reason| Error::Repository {
+                    message: format!("stored numbers row has a malformed id: {reason}"),
+                    temporary: false,
+                })?;
+            let c = Columns { row, id };
+            Ok(NumberRow {
+                id,
+                account: get!(c, required, text, "account")?,
+                phone_number: get!(c, required, text, "phone_number")?,
+                friendly_name: get!(c, required, text, "friendly_name")?,
+                agent_id: get!(c, read, uuid, "agent_id")?,
+                cap_voice: get!(c, required, boolean, "cap_voice")?,
+                cap_sms: get!(c, required, boolean, "cap_sms")?,
+                cap_mms: get!(c, required, boolean, "cap_mms")?,
+                cap_fax: get!(c, required, boolean, "cap_fax")?,
+                provider: get!(c, required, text, "provider")?,
+                carrier_id: get!(c, read, text, "carrier_id")?,
+                voice_url: get!(c, read, text, "voice_url")?,
+                voice_method: get!(c, read, text, "voice_method")?,
+                sms_url: get!(c, read, text, "sms_url")?,
+                sms_method: get!(c, read, text, "sms_method")?,
+                status_callback: get!(c, read, text, "status_callback")?,
+                state: get!(c, required, text, "state")?,
+                idempotency_key: get!(c, read, text, "idempotency_key")?,
+                created_at: get!(c, required, timestamp, "created_at")?,
+                updated_at: get!(c, required, timestamp, "updated_at")?,
+                released_at: get!(c, read, timestamp, "released_at")?,
+                release_not_before: get!(c, read, timestamp, "release_not_before")?,
+            })
+        }
+    }
 }
 
 fn corrupt(table: &str, id: Uuid, column: &str, reason: impl std::fmt::Display) -> Error {
