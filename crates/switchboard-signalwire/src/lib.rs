@@ -26,7 +26,6 @@
 
 mod config;
 mod errors;
-mod fast;
 mod http;
 mod paging;
 mod provider;

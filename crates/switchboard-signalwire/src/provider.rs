@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use crate::config::SignalWireConfig;
 use crate::errors::{Operation, PROVIDER};
-use crate::fast;
 use crate::http::{API_ROOT, Http, Repeat};
 use crate::paging;
 use crate::search;
@@ -143,12 +142,7 @@ impl TelephonyProvider for SignalWireProvider {
             .http
             .call(Operation::Search, Method::GET, &url, None, Repeat::Safe)
             .await?;
-        // The direct reader takes the plain form of the answer; serde
-        // takes everything else.
-        let found = match fast::search_response(&answer.body) {
-            Some(found) => found,
-            None => decode::<SearchResponse>(&answer.body)?,
-        };
+        let found: SearchResponse = decode(&answer.body)?;
         Ok(search::results(query, found.data))
     }
 

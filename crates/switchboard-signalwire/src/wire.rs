@@ -80,7 +80,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 
 /// Whether `text` is empty or only white space. Most values start with a
 /// visible ASCII character, which settles it without a Unicode-aware trim.
-pub(crate) fn blank(text: &str) -> bool {
+fn blank(text: &str) -> bool {
     match text.as_bytes().first() {
         Some(b) if b.is_ascii_graphic() => false,
         _ => text.trim().is_empty(),
@@ -159,7 +159,7 @@ impl<'de> Deserialize<'de> for WireCapabilities {
 /// One capability's name, known or not; a non-string in a list of names is
 /// an unknown name.
 #[derive(Clone, Copy)]
-pub(crate) enum CapabilityName {
+enum CapabilityName {
     Voice,
     Sms,
     Mms,
@@ -183,13 +183,13 @@ impl CapabilityName {
         }
     }
 
-    pub(crate) fn from_text(name: &str) -> Self {
+    fn from_str(name: &str) -> Self {
         // Only ASCII names are known; trimming Unicode space first keeps the
         // reading of a name padded with it.
         Self::from_bytes(name.trim().as_bytes())
     }
 
-    pub(crate) fn set(self, caps: &mut Capabilities) {
+    fn set(self, caps: &mut Capabilities) {
         match self {
             Self::Voice => caps.voice = true,
             Self::Sms => caps.sms = true,
@@ -209,7 +209,7 @@ impl<'de> Deserialize<'de> for CapabilityName {
                 f.write_str("a capability name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CapabilityName::from_text(v))
+                Ok(CapabilityName::from_str(v))
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
                 Ok(CapabilityName::Unknown)
@@ -288,14 +288,14 @@ impl<'de> Deserialize<'de> for IsTrue {
 }
 
 /// `GET /phone_numbers/search` answer, its text borrowed from the body.
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub(crate) struct SearchResponse<'a> {
     #[serde(default, borrow, deserialize_with = "list")]
     pub(crate) data: Vec<AvailableWire<'a>>,
 }
 
 /// One search result, in either documented shape.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct AvailableWire<'a> {
     /// Live and legacy-description spelling.
     pub(crate) e164: Option<Cow<'a, str>>,

@@ -25,7 +25,6 @@
 
 mod config;
 mod errors;
-mod fast;
 mod provider;
 mod search;
 mod sid;

@@ -26,7 +26,7 @@ use crate::errors::Subject;
 use crate::sid::{Sid, SidKind};
 use crate::transport::{Answer, Call, Transport};
 use crate::wire::{AvailableList, IncomingList, IncomingWire};
-use crate::{PROVIDER, fast, search};
+use crate::{PROVIDER, search};
 
 /// The most numbers one Twilio search returns (live quirk 1: about 30, and
 /// no usable next page).
@@ -305,12 +305,7 @@ impl TelephonyProvider for TwilioProvider {
                 },
             })
             .await?;
-        // The direct reader takes the plain form of the answer; serde
-        // takes everything else.
-        let list = match fast::available_list(&answer.body) {
-            Some(list) => list,
-            None => parse::<AvailableList>(&answer, "search")?,
-        };
+        let list: AvailableList = parse(&answer, "search")?;
         Ok(search::results(query, list.available_phone_numbers))
     }
 

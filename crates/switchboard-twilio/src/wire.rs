@@ -20,7 +20,7 @@ use switchboard_core::Capabilities;
 /// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`, borrowing its text
 /// from the answer's bytes: a search answer is the one large answer, and
 /// only the numbers kept are copied out of it.
-#[derive(Debug, Default, PartialEq, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct AvailableList<'a> {
     #[serde(default, borrow, deserialize_with = "available_list")]
     pub available_phone_numbers: Vec<AvailableWire<'a>>,
@@ -62,7 +62,7 @@ const FULL_PAGE: usize = crate::provider::MAX_SEARCH_RESULTS as usize;
 
 /// One number for sale. Text is borrowed from the answer unless it had to
 /// be unescaped or was sent as a number.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct AvailableWire<'a> {
     pub phone_number: Option<Cow<'a, str>>,
     pub iso_country: Option<Cow<'a, str>>,
@@ -294,7 +294,7 @@ impl<'de> Visitor<'de> for TextVisitor {
 
 /// Whether `text` is empty or only white space. Most values start with a
 /// visible ASCII character, which settles it without a Unicode-aware trim.
-pub(crate) fn blank(text: &str) -> bool {
+fn blank(text: &str) -> bool {
     match text.as_bytes().first() {
         Some(b) if b.is_ascii_graphic() => false,
         _ => text.trim().is_empty(),
