@@ -387,3 +387,328 @@ impl TryFrom<TokenRow> for ApiToken {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_positions_follow_the_column_list() {
+        for (position, name) in NUMBER_COLUMNS.split(',').map(str::trim).enumerate() {
+            assert_eq!(column_index(name), position, "{name}");
+        }
+        assert_eq!(column_index("id"), 0);
+        assert_eq!(column_index("release_not_before"), 21);
+    }
+
+    #[test]
+    #[should_panic(expected = "not a column")]
+    fn a_name_not_in_the_list_has_no_position() {
+        // In a `const` this fails the build; at run time it panics.
+        column_index("created");
+    }
+}
+
+/// The lookup path's decoder against sqlx's, on rows made up in SQL: every
+/// value is written as an expression, so a row can hold what the schema
+/// would refuse (NULLs, wrong types) and what it cannot store at all
+/// (timestamps as numbers in a TEXT column).
+#[cfg(all(test, feature = "sqlite"))]
+mod sqlite_tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// A well-formed row, as SQL expressions in [`NUMBER_COLUMNS`] order.
+    const GOOD: [&str; 22] = [
+        "x'0190f3a0b1c27d3e8f90a1b2c3d4e5f6'",
+        "'acme'",
+        "'+16045551234'",
+        "'Front desk'",
+        "x'00112233445566778899aabbccddeeff'",
+        "1",
+        "0",
+        "1",
+        "0",
+        "'twilio'",
+        "'PN01'",
+        "'https://hooks.example.com/voice'",
+        "'GET'",
+        "'https://hooks.example.com/sms'",
+        "'POST'",
+        "'https://hooks.example.com/status'",
+        "'releasing'",
+        "'key-1'",
+        "'2026-11-27T16:03:09.123456789+00:00'",
+        "'2026-11-27T16:03:10+00:00'",
+        "'2026-11-27T16:03:11.5+00:00'",
+        "'2026-12-27T16:03:09+00:00'",
+    ];
+
+    /// `SELECT <GOOD with overrides> AS <column>, ...`
+    fn select(overrides: &[(&str, &str)]) -> String {
+        let columns: Vec<String> = NUMBER_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .zip(GOOD)
+            .map(|(name, good)| {
+                let value = overrides
+                    .iter()
+                    .find(|(column, _)| *column == name)
+                    .map_or(good, |(_, value)| *value);
+                format!("{value} AS {name}")
+            })
+            .collect();
+        format!("SELECT {}", columns.join(", "))
+    }
+
+    /// Decoded through the pool's path: sqlx's `FromRow`, then the checks.
+    async fn through_sqlx(sql: &str) -> std::result::Result<ProvisionedNumber, String> {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("sqlx in-memory connection");
+        let row = sqlx::query_as::<sqlx::Sqlite, NumberRow>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        ProvisionedNumber::try_from(row).map_err(|e| e.to_string())
+    }
+
+    /// Decoded through the lookup path's decoder.
+    fn through_rusqlite(sql: &str) -> std::result::Result<ProvisionedNumber, Error> {
+        let conn = rusqlite::Connection::open_in_memory().expect("rusqlite in-memory connection");
+        let mut statement = conn.prepare(sql).expect("prepare");
+        let mut rows = statement.query([]).expect("query");
+        let row = rows.next().expect("step").expect("one row");
+        ProvisionedNumber::try_from(NumberRow::from_sqlite(row)?)
+    }
+
+    fn malformed(err: &Error) -> String {
+        match err {
+            Error::Repository {
+                message,
+                temporary: false,
+            } => message.clone(),
+            other => panic!("not a permanent repository error: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_well_formed_row_decodes_the_same_both_ways() {
+        let sql = select(&[]);
+        let expected = through_sqlx(&sql).await.expect("sqlx");
+        assert_eq!(through_rusqlite(&sql).expect("rusqlite"), expected);
+        // Not trivially so: the row has every field set.
+        assert!(expected.agent_id.is_some() && expected.release_not_before.is_some());
+        assert_eq!(
+            expected.created_at.to_rfc3339(),
+            "2026-11-27T16:03:09.123456789+00:00"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_of_nulls_decodes_the_same_both_ways() {
+        let nulls: Vec<(&str, &str)> = [
+            "agent_id",
+            "carrier_id",
+            "voice_url",
+            "voice_method",
+            "sms_url",
+            "sms_method",
+            "status_callback",
+            "idempotency_key",
+            "released_at",
+            "release_not_before",
+        ]
+        .into_iter()
+        .map(|column| (column, "NULL"))
+        .collect();
+        let sql = select(&nulls);
+        let expected = through_sqlx(&sql).await.expect("sqlx");
+        assert_eq!(through_rusqlite(&sql).expect("rusqlite"), expected);
+        assert_eq!(expected.agent_id, None);
+        assert_eq!(expected.routing, Routing::default());
+        assert_eq!(expected.released_at, None);
+    }
+
+    /// Every representation sqlx 0.9 turns into a timestamp, in each of
+    /// the four timestamp columns: TEXT in RFC 3339 or one of SQLite's
+    /// layouts, INTEGER Unix seconds, REAL Julian days.
+    #[tokio::test]
+    async fn every_timestamp_sqlx_reads_is_read_the_same() {
+        let values = [
+            "'2026-11-27T16:03:09.123456789+00:00'",
+            "'2026-11-27T16:03:09Z'",
+            "'2026-11-27T16:03:09.5-08:00'",
+            "'2026-11-27 16:03:09'",
+            "'2026-11-27 16:03:09.250'",
+            "'2026-11-27 16:03'",
+            "'2026-11-27 16:03Z'",
+            "'2026-11-27 16:03+02:00'",
+            "'2026-11-27 16:03:09.5Z'",
+            "'2026-11-27 16:03:09.5+02:00'",
+            "'2026-11-27T16:03'",
+            "'2026-11-27T16:03Z'",
+            "'2026-11-27T16:03+02:00'",
+            "'2026-11-27T16:03:09.5'",
+            "'2026-11-27T16:03:09.5Z'",
+            "'2026-11-27T16:03:09.5+02:00'",
+            // An offset beyond ±24 h: chrono's layouts take it.
+            "'2026-11-27T16:03:09+25:00'",
+            "1764259389",
+            "0",
+            "-86400",
+            "2461007.1689",
+            "2440587.5",
+            "2440587.25",
+            "2461007.123456789",
+        ];
+        for column in [
+            "created_at",
+            "updated_at",
+            "released_at",
+            "release_not_before",
+        ] {
+            for value in values {
+                let sql = select(&[(column, value)]);
+                let expected = through_sqlx(&sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("sqlx {column} = {value}: {e}"));
+                let decoded = through_rusqlite(&sql)
+                    .unwrap_or_else(|e| panic!("rusqlite {column} = {value}: {e}"));
+                assert_eq!(decoded, expected, "{column} = {value}");
+            }
+        }
+        // And the instants are the ones meant, not merely equal.
+        let read = |value: &str| through_rusqlite(&select(&[("created_at", value)]));
+        let instant = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .expect("test instant")
+                .with_timezone(&Utc)
+        };
+        for (value, meant) in [
+            ("1764259389", "2025-11-27T16:03:09Z"),
+            ("2440587.5", "1970-01-01T00:00:00Z"),
+            ("2440588.25", "1970-01-01T18:00:00Z"),
+            ("'2026-11-27 16:03+02:00'", "2026-11-27T14:03:00Z"),
+            ("'2026-11-27 16:03:09.250'", "2026-11-27T16:03:09.25Z"),
+        ] {
+            assert_eq!(
+                read(value).expect(value).created_at,
+                instant(meant),
+                "{value}"
+            );
+        }
+    }
+
+    /// For each decoded column, values sqlx refuses (or that its checks
+    /// refuse): the lookup decoder refuses them too, naming the column.
+    #[tokio::test]
+    async fn corrupt_values_are_refused_the_same_and_name_the_column() {
+        let cases = [
+            ("account", "'not an account!'"),
+            ("account", "7"),
+            ("phone_number", "'6045551234'"),
+            ("phone_number", "x'2b31'"),
+            ("friendly_name", "x'00'"),
+            ("friendly_name", "CAST(x'ff' AS TEXT)"),
+            ("agent_id", "x'0102'"),
+            ("agent_id", "1.5"),
+            ("cap_voice", "'yes'"),
+            ("cap_sms", "0.5"),
+            ("cap_mms", "x'01'"),
+            ("cap_fax", "'1'"),
+            ("provider", "3"),
+            ("carrier_id", "x'00'"),
+            ("voice_url", "'not a url'"),
+            ("voice_method", "'PUT'"),
+            ("sms_url", "'https://'"),
+            ("sms_method", "'get'"),
+            ("status_callback", "'ftp ://x'"),
+            ("state", "'bogus'"),
+            ("state", "x'616374697665'"),
+            ("idempotency_key", "2.5"),
+            ("created_at", "'yesterday'"),
+            ("created_at", "x'00'"),
+            ("updated_at", "'2026-11-27'"),
+            ("updated_at", "9223372036854775807"),
+            ("released_at", "1e999"),
+            ("release_not_before", "'2026-11-27T25:03:09Z'"),
+        ];
+        for (column, value) in cases {
+            let sql = select(&[(column, value)]);
+            assert!(
+                through_sqlx(&sql).await.is_err(),
+                "sqlx accepts {column} = {value}"
+            );
+            let err = through_rusqlite(&sql).expect_err(&format!("{column} = {value}"));
+            let message = malformed(&err);
+            assert!(
+                message.starts_with(
+                    "stored numbers row 0190f3a0-b1c2-7d3e-8f90-a1b2c3d4e5f6 has a malformed "
+                ) && message.contains(&format!("malformed {column}: ")),
+                "{column} = {value}: {message}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_null_in_a_not_null_column_is_refused_naming_the_column() {
+        for column in [
+            "account",
+            "phone_number",
+            "friendly_name",
+            "cap_voice",
+            "cap_sms",
+            "cap_mms",
+            "cap_fax",
+            "provider",
+            "state",
+            "created_at",
+            "updated_at",
+        ] {
+            let err = through_rusqlite(&select(&[(column, "NULL")]))
+                .expect_err(&format!("{column} = NULL"));
+            assert!(
+                malformed(&err).contains(&format!("malformed {column}: NULL")),
+                "{column}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn ids_are_read_as_sqlx_reads_them() {
+        // 16 bytes, as a BLOB or (sqlx reads the bytes of a TEXT) as text.
+        for value in ["x'000102030405060708090a0b0c0d0e0f'", "'abcdefghijklmnop'"] {
+            let sql = select(&[("id", value)]);
+            let expected = through_sqlx(&sql).await.expect(value);
+            assert_eq!(through_rusqlite(&sql).expect(value), expected, "{value}");
+        }
+        for value in ["x'0102'", "'abc'", "42", "NULL", "x''"] {
+            let sql = select(&[("id", value)]);
+            let err = through_rusqlite(&sql).expect_err(value);
+            assert!(
+                malformed(&err).starts_with("stored numbers row has a malformed id: "),
+                "{value}: {err}"
+            );
+            if value != "NULL" {
+                assert!(through_sqlx(&sql).await.is_err(), "sqlx accepts id {value}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_lookup_statement_selects_the_column_list() {
+        let conn = rusqlite::Connection::open_in_memory().expect("connection");
+        conn.execute_batch(include_str!(
+            "../migrations/sqlite/20261127000001_numbers_and_tokens.sql"
+        ))
+        .expect("schema");
+        let statement = conn
+            .prepare(crate::repository::SELECT_BY_PHONE)
+            .expect("prepare");
+        let names: Vec<&str> = NUMBER_COLUMNS.split(',').map(str::trim).collect();
+        assert_eq!(statement.column_names(), names);
+        assert_eq!(statement.parameter_count(), 1);
+    }
+}

@@ -138,7 +138,7 @@ const RELEASE_NUMBER: &str = "UPDATE numbers SET state = 'released', released_at
 
 // The WHERE clause repeats the partial index's predicate word for word:
 // SQLite uses a partial index only when the query visibly implies it.
-const SELECT_BY_PHONE: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
+pub(crate) const SELECT_BY_PHONE: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before \
