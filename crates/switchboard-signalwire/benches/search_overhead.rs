@@ -145,6 +145,69 @@ async fn bare_bytes(client: &reqwest::Client, url: &reqwest::Url) {
     assert!(!body.is_empty());
 }
 
+/// The same request, the body decoded by serde into typed records of the
+/// fields the adapter keeps (borrowed text, this answer's shape only): the
+/// least a client that uses the answer does.
+async fn bare_typed(client: &reqwest::Client, url: &reqwest::Url) {
+    #[derive(serde::Deserialize)]
+    struct Answer<'a> {
+        #[serde(borrow)]
+        data: Vec<Entry<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Entry<'a> {
+        e164: &'a str,
+        rate_center: Option<&'a str>,
+        region: Option<&'a str>,
+        country_code: Option<&'a str>,
+        #[serde(borrow)]
+        capabilities: Vec<&'a str>,
+    }
+    let body = client
+        .get(url.clone())
+        .header("authorization", AUTHORIZATION)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    let answer: Answer<'_> = serde_json::from_slice(&body).expect("json");
+    assert_eq!(answer.data.len(), RESULTS as usize);
+}
+
+/// The same request as an idiomatic client writes it when it needs the
+/// answer's data: reqwest's `.json::<T>()` into records of the fields the
+/// adapter keeps, owned (as `.json` requires), as the adapter's are.
+async fn bare_json_owned(client: &reqwest::Client, url: &reqwest::Url) {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        data: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Entry {
+        e164: String,
+        rate_center: Option<String>,
+        region: Option<String>,
+        country_code: Option<String>,
+        capabilities: Vec<String>,
+    }
+    let answer: Answer = client
+        .get(url.clone())
+        .header("authorization", AUTHORIZATION)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer.data.len(), RESULTS as usize);
+}
+
 async fn adapter_search(adapter: &SignalWireProvider, query: &SearchQuery) {
     let found = adapter.search(query).await.expect("search");
     assert_eq!(found.len(), RESULTS as usize);
@@ -179,7 +242,9 @@ fn interleaved() {
     const BLOCK: u32 = 200;
     let setup = setup();
     // 0: bare + JSON parse, 1: bare, body unparsed, 2: adapter,
-    // 3: bare, body unparsed, from a client set up as the adapter's.
+    // 3: bare, body unparsed, from a client set up as the adapter's,
+    // 4: bare, body decoded by serde into typed records,
+    // 5: bare, `.json::<T>()` into owned records.
     let time_block = |which: usize| {
         setup.runtime.block_on(async {
             let start = Instant::now();
@@ -188,19 +253,21 @@ fn interleaved() {
                     0 => bare_search(&setup.bare, &setup.url).await,
                     1 => bare_bytes(&setup.bare, &setup.url).await,
                     2 => adapter_search(&setup.adapter, &setup.query).await,
-                    _ => bare_bytes(&setup.bare_configured, &setup.url).await,
+                    3 => bare_bytes(&setup.bare_configured, &setup.url).await,
+                    4 => bare_typed(&setup.bare, &setup.url).await,
+                    _ => bare_json_owned(&setup.bare, &setup.url).await,
                 }
             }
             start.elapsed() / BLOCK
         })
     };
-    let mut times: [Vec<Duration>; 4] = Default::default();
-    let mut ratios: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<Duration>; 6] = Default::default();
+    let mut ratios: [Vec<f64>; 5] = Default::default();
     for round in 0..ROUNDS {
-        let mut this = [Duration::ZERO; 4];
+        let mut this = [Duration::ZERO; 6];
         // Rotate the order so that no variant always runs first.
-        for k in 0..4 {
-            let which = (round + k) % 4;
+        for k in 0..6 {
+            let which = (round + k) % 6;
             this[which] = time_block(which);
         }
         for (which, t) in this.iter().enumerate() {
@@ -209,6 +276,8 @@ fn interleaved() {
         ratios[0].push(this[2].as_secs_f64() / this[0].as_secs_f64());
         ratios[1].push(this[2].as_secs_f64() / this[1].as_secs_f64());
         ratios[2].push(this[2].as_secs_f64() / this[3].as_secs_f64());
+        ratios[3].push(this[2].as_secs_f64() / this[4].as_secs_f64());
+        ratios[4].push(this[2].as_secs_f64() / this[5].as_secs_f64());
     }
     for v in &mut times {
         v.sort();
@@ -219,16 +288,20 @@ fn interleaved() {
     println!(
         "interleaved ({ROUNDS} rounds x {BLOCK} searches per variant), medians: \
          bare_reqwest+json {:?}, bare_reqwest_bytes_only {:?}, adapter {:?}, \
-         bare_reqwest_bytes_only_adapter_client {:?}",
+         bare_reqwest_bytes_only_adapter_client {:?}, bare_reqwest+typed {:?}, bare_reqwest.json_owned {:?}",
         times[0][ROUNDS / 2],
         times[1][ROUNDS / 2],
         times[2][ROUNDS / 2],
-        times[3][ROUNDS / 2]
+        times[3][ROUNDS / 2],
+        times[4][ROUNDS / 2],
+        times[5][ROUNDS / 2]
     );
     for (name, r) in [
         "bare_reqwest+json",
         "bare_reqwest_bytes_only",
         "bare_reqwest_bytes_only_adapter_client",
+        "bare_reqwest+typed",
+        "bare_reqwest.json_owned",
     ]
     .iter()
     .zip(&ratios)

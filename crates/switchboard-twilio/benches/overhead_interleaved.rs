@@ -30,10 +30,17 @@ fn main() {
             setup.search().await;
         }
     });
-    let mut micros = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let mut micros = [
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    ];
     for round in 0..ROUNDS {
-        for k in 0..4 {
-            let which = (round + k) % 4;
+        for k in 0..6 {
+            let which = (round + k) % 6;
             let start = Instant::now();
             setup.rt.block_on(async {
                 for _ in 0..BATCH {
@@ -41,7 +48,9 @@ fn main() {
                         0 => drop(setup.bare().await),
                         1 => drop(setup.bare_parsed().await),
                         2 => drop(setup.search().await),
-                        _ => drop(setup.bare_configured().await),
+                        3 => drop(setup.bare_configured().await),
+                        4 => drop(setup.bare_typed().await),
+                        _ => drop(setup.bare_json_owned().await),
                     }
                 }
             });
@@ -51,7 +60,16 @@ fn main() {
     let mut vs_bytes: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[0][r]).collect();
     let mut vs_parsed: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[1][r]).collect();
     let mut vs_configured: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[3][r]).collect();
-    let [mut bytes, mut parsed, mut adapter, mut configured] = micros;
+    let mut vs_typed: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[4][r]).collect();
+    let mut vs_owned: Vec<f64> = (0..ROUNDS).map(|r| micros[2][r] / micros[5][r]).collect();
+    let [
+        mut bytes,
+        mut parsed,
+        mut adapter,
+        mut configured,
+        mut typed,
+        mut owned,
+    ] = micros;
     println!("rounds: {ROUNDS} x {BATCH} requests per kind");
     println!(
         "bare reqwest, body as bytes:        median {:.1} us/request",
@@ -68,6 +86,22 @@ fn main() {
     println!(
         "bare, adapter's client settings:    median {:.1} us/request",
         median(&mut configured)
+    );
+    println!(
+        "bare, body decoded by serde (typed): median {:.1} us/request",
+        median(&mut typed)
+    );
+    println!(
+        "bare, .json::<T>() into owned records: median {:.1} us/request",
+        median(&mut owned)
+    );
+    println!(
+        "adapter / bare .json owned: median ratio {:.3}",
+        median(&mut vs_owned)
+    );
+    println!(
+        "adapter / bare typed:  median ratio {:.3}",
+        median(&mut vs_typed)
     );
     println!(
         "adapter / bare bytes:  median ratio {:.3}",

@@ -145,6 +145,89 @@ impl Setup {
             .unwrap()
     }
 
+    /// The same, with the body decoded by serde into typed records of the
+    /// fields the adapter keeps (borrowed text, the example's spelling only): the
+    /// least a client that uses the answer does.
+    pub async fn bare_typed(&self) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Answer<'a> {
+            #[serde(borrow)]
+            available_phone_numbers: Vec<Entry<'a>>,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Entry<'a> {
+            phone_number: &'a str,
+            iso_country: Option<&'a str>,
+            locality: Option<&'a str>,
+            region: Option<&'a str>,
+            postal_code: Option<&'a str>,
+            rate_center: Option<&'a str>,
+            capabilities: Caps,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Caps {
+            #[serde(default)]
+            voice: bool,
+            #[serde(default)]
+            sms: bool,
+            #[serde(default)]
+            mms: bool,
+            #[serde(default)]
+            fax: bool,
+        }
+        let body = self.bare().await;
+        let answer: Answer<'_> = serde_json::from_slice(&body).unwrap();
+        answer.available_phone_numbers.len()
+    }
+
+    /// The same request as an idiomatic client writes it when it needs the
+    /// answer's data: reqwest's `.json::<T>()` into records of the fields
+    /// the adapter keeps, owned (as `.json` requires), as the adapter's are.
+    pub async fn bare_json_owned(&self) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            available_phone_numbers: Vec<Entry>,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Entry {
+            phone_number: String,
+            iso_country: Option<String>,
+            locality: Option<String>,
+            region: Option<String>,
+            postal_code: Option<String>,
+            rate_center: Option<String>,
+            capabilities: Caps,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Caps {
+            #[serde(default)]
+            voice: bool,
+            #[serde(default)]
+            sms: bool,
+            #[serde(default)]
+            mms: bool,
+            #[serde(default)]
+            fax: bool,
+        }
+        let answer: Answer = self
+            .client
+            .get(&self.url)
+            .query(&PARAMS)
+            .basic_auth(AC, Some(TOKEN))
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer.available_phone_numbers.len()
+    }
+
     /// The same, with the body parsed into a JSON value.
     pub async fn bare_parsed(&self) -> Value {
         serde_json::from_slice(&self.bare().await).unwrap()
