@@ -139,3 +139,66 @@ impl Readers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings reach each connection, and the connections cannot write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lookup_connections_get_the_settings_and_cannot_write() {
+        let path =
+            std::env::temp_dir().join(format!("switchboard-readers-{}.db", uuid::Uuid::new_v4()));
+        let setup = rusqlite::Connection::open(&path).expect("create");
+        setup
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('a');",
+            )
+            .expect("setup");
+        let settings = ReaderSettings {
+            busy_timeout: Duration::from_millis(1234),
+            pragmas: vec![
+                ("foreign_keys", "ON"),
+                ("cache_size", "-4096"),
+                ("mmap_size", "1048576"),
+            ],
+        };
+        let readers = Readers::open(&path, &settings, 2).await.expect("open");
+        assert_eq!(readers.connections.len(), 2);
+        for _ in 0..2 {
+            let mut slot = readers.get().await;
+            let reader = slot.as_mut().expect("open");
+            let pragma = |name: &str| -> i64 {
+                reader
+                    .conn
+                    .pragma_query_value(None, name, |row| row.get(0))
+                    .expect(name)
+            };
+            assert_eq!(pragma("busy_timeout"), 1234);
+            assert_eq!(pragma("foreign_keys"), 1);
+            assert_eq!(pragma("cache_size"), -4096);
+            assert_eq!(pragma("mmap_size"), 1_048_576);
+            let found = reader
+                .query_one("SELECT x FROM t WHERE x = $1", "a", |row| {
+                    row.get::<_, String>(0)
+                })
+                .expect("query");
+            assert_eq!(found.transpose().expect("decode").as_deref(), Some("a"));
+            let err = reader
+                .conn
+                .execute("INSERT INTO t VALUES ('b')", [])
+                .expect_err("a lookup connection wrote");
+            assert_eq!(
+                err.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly),
+                "{err}"
+            );
+        }
+        readers.close().await;
+        assert!(readers.get().await.is_none());
+        drop(setup);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
