@@ -64,12 +64,16 @@ pub enum Error {
         message: String,
     },
     /// Too many requests; wait `retry_after` when given.
-    #[error("{provider} is rate limiting requests{}", retry_suffix(.retry_after))]
+    #[error("{provider} is rate limiting requests{}{}", carrier_suffix(.code, .message), retry_suffix(.retry_after))]
     RateLimited {
         /// Who is limiting.
         provider: String,
         /// How long the carrier asked us to wait.
         retry_after: Option<Duration>,
+        /// The carrier's own error code (Twilio's 20429), when it gave one.
+        code: Option<String>,
+        /// The carrier's own message.
+        message: Option<String>,
     },
     /// The carrier refused for now and said when to come back (SignalWire's
     /// release cooldown is the example).
@@ -173,6 +177,27 @@ impl Error {
         Error::NotFound { what: what.into() }
     }
 
+    /// An [`Error::RateLimited`] without a carrier code or message.
+    pub fn rate_limited(provider: impl Into<String>, retry_after: Option<Duration>) -> Self {
+        Error::RateLimited {
+            provider: provider.into(),
+            retry_after,
+            code: None,
+            message: None,
+        }
+    }
+
+    /// The carrier's own error code, on the errors that keep one.
+    pub fn carrier_code(&self) -> Option<&str> {
+        match self {
+            Error::NumberUnavailable { code, .. }
+            | Error::RateLimited { code, .. }
+            | Error::RequirementMissing { code, .. }
+            | Error::Carrier { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the same call may succeed if made again later, unchanged.
     pub fn is_temporary(&self) -> bool {
         match self {
@@ -248,9 +273,16 @@ mod tests {
     #[test]
     fn temporariness_follows_meaning() {
         let limited = Error::RateLimited {
-            provider: "x".into(),
+            provider: "twilio".into(),
             retry_after: Some(Duration::from_secs(2)),
+            code: Some("20429".into()),
+            message: Some("Too Many Requests".into()),
         };
+        assert_eq!(
+            limited.to_string(),
+            "twilio is rate limiting requests (code 20429: Too Many Requests); retry after 2000 ms"
+        );
+        assert_eq!(limited.carrier_code(), Some("20429"));
         assert!(limited.is_temporary());
         assert_eq!(limited.retry_after(), Some(Duration::from_secs(2)));
         let server = Error::Carrier {

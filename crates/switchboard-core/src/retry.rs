@@ -116,10 +116,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_within_bounds() {
         let policy = RetryPolicy::default();
-        let limited = |secs| Error::RateLimited {
-            provider: "x".into(),
-            retry_after: Some(Duration::from_secs(secs)),
-        };
+        let limited = |secs| Error::rate_limited("x", Some(Duration::from_secs(secs)));
         assert_eq!(policy.delay(1, &limited(3)), Some(Duration::from_secs(3)));
         assert_eq!(policy.delay(1, &limited(3600)), None);
     }

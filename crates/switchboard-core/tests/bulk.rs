@@ -86,10 +86,7 @@ impl CapCarrier {
         if self.cap.is_some_and(|cap| accepted > cap) {
             self.accepted.fetch_sub(1, Ordering::SeqCst);
             self.calls().refused += 1;
-            return Err(Error::RateLimited {
-                provider: "cap".into(),
-                retry_after: Some(self.retry_after),
-            });
+            return Err(Error::rate_limited("cap", Some(self.retry_after)));
         }
         let guard = InFlight(self);
         {
@@ -563,12 +560,7 @@ async fn a_rate_limited_purchase_left_unsettled_is_settled_then_retried() {
         .expect_purchase()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_| {
-            Err(Error::RateLimited {
-                provider: "mock".into(),
-                retry_after: Some(Duration::from_secs(2)),
-            })
-        });
+        .returning(|_| Err(Error::rate_limited("mock", Some(Duration::from_secs(2)))));
     // The service could not ask, so its reservation stays ...
     provider
         .expect_find_owned()

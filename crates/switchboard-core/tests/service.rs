@@ -142,12 +142,7 @@ async fn a_rate_limited_purchase_is_retried_only_after_the_carrier_says_it_did_n
         .expect_purchase()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_| {
-            Err(Error::RateLimited {
-                provider: "mock".into(),
-                retry_after: Some(Duration::from_millis(1)),
-            })
-        });
+        .returning(|_| Err(Error::rate_limited("mock", Some(Duration::from_millis(1)))));
     provider
         .expect_find_owned()
         .times(1)

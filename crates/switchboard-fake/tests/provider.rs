@@ -256,10 +256,7 @@ async fn a_scripted_error_fails_the_call_and_changes_nothing() {
     let number = first_offer(&fake).await;
     fake.script(
         Operation::Purchase,
-        Fault::Fail(Error::RateLimited {
-            provider: "fake".into(),
-            retry_after: Some(Duration::from_secs(1)),
-        }),
+        Fault::Fail(Error::rate_limited("fake", Some(Duration::from_secs(1)))),
         Times::Once,
     );
     let err = fake.purchase(&buy(&number)).await.unwrap_err();

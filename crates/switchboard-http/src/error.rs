@@ -250,10 +250,7 @@ mod tests {
         assert_eq!(whole_seconds(Duration::from_millis(1500)), 2);
         assert_eq!(whole_seconds(Duration::from_secs(3)), 3);
         assert_eq!(whole_seconds(Duration::ZERO), 1);
-        let api = ApiError::from(Error::RateLimited {
-            provider: "fake".into(),
-            retry_after: None,
-        });
+        let api = ApiError::from(Error::rate_limited("fake", None));
         assert_eq!(api.retry_after, Some(1));
     }
 

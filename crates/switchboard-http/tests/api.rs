@@ -910,10 +910,7 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
             "carrier_unreachable",
         ),
         (
-            Error::RateLimited {
-                provider: "fake".into(),
-                retry_after: Some(Duration::from_secs(7)),
-            },
+            Error::rate_limited("fake", Some(Duration::from_secs(7))),
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
         ),
@@ -959,10 +956,7 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
     // Search: rate limiting and an unsupported filter.
     server.fake.script(
         Operation::Search,
-        Fault::Fail(Error::RateLimited {
-            provider: "fake".into(),
-            retry_after: None,
-        }),
+        Fault::Fail(Error::rate_limited("fake", None)),
         Times::Once,
     );
     let answer = server.get(SEARCH, Some(ACME)).await;

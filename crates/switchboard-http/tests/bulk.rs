@@ -113,10 +113,7 @@ async fn rate_limits_and_taken_numbers_do_not_fail_positions() {
     );
     server.fake.script(
         Operation::Purchase,
-        Fault::Fail(Error::RateLimited {
-            provider: "fake".into(),
-            retry_after: Some(Duration::from_millis(20)),
-        }),
+        Fault::Fail(Error::rate_limited("fake", Some(Duration::from_millis(20)))),
         Times::N(3),
     );
     let answer = server

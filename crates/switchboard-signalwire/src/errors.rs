@@ -81,6 +81,8 @@ pub(crate) fn from_status(
         429 => Error::RateLimited {
             provider: PROVIDER.into(),
             retry_after,
+            code: body.code.clone(),
+            message: body.message(),
         },
         422 => match op {
             Operation::Purchase { phone_number } => Error::NumberUnavailable {

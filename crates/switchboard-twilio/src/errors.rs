@@ -66,6 +66,8 @@ pub(crate) fn from_answer(
             return Error::RateLimited {
                 provider: PROVIDER.to_string(),
                 retry_after: retry_after(headers),
+                code,
+                message,
             };
         }
         Some("21631") => return requirement("AddressSid", code, message),
@@ -89,6 +91,8 @@ pub(crate) fn from_answer(
         StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
             provider: PROVIDER.to_string(),
             retry_after: retry_after(headers),
+            code,
+            message,
         },
         _ => Error::Carrier {
             provider: PROVIDER.to_string(),
@@ -245,6 +249,9 @@ mod tests {
         );
         assert!(e.is_temporary());
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        // The carrier's code and message stay on the error.
+        assert_eq!(e.carrier_code(), Some("20429"));
+        assert!(e.to_string().contains("Too Many Requests"), "{e}");
         // 20429 means "never processed" even when the status says otherwise.
         let e = map(503, r#"{"code":20429}"#);
         assert!(matches!(
