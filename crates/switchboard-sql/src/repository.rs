@@ -426,9 +426,10 @@ impl SqlRepository {
     /// (`readers.rs`), instead of being handed to sqlx's worker thread and
     /// awaited. That hand-off cost more than the query: two thread wake-ups
     /// per lookup, half of all CPU. Blocking a runtime thread is acceptable
-    /// here because this is one primary-key-sized index probe plus one row
-    /// (~7 µs of CPU with the file's pages mapped), less than the hand-off
-    /// it replaces, and a task switch would cost about as much.
+    /// here because the query is two B-tree probes (the live-number index,
+    /// then the row by its key) and one row to decode: 7 to 10 µs of CPU
+    /// with the file's pages mapped, less than the hand-off it replaces
+    /// cost, and about what any await on another thread would.
     ///
     /// The risk is a page that is neither in SQLite's page cache nor in the
     /// OS page cache: the read then waits for the disk with the thread

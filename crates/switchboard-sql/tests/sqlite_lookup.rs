@@ -2,6 +2,7 @@
 //! synchronous lookup connections) against the sqlx path (`get`, through
 //! the pool) on the same rows: what one reads, the other reads; what one
 //! refuses, the other refuses, and the lookup's refusal names the column.
+#![cfg(feature = "sqlite")]
 
 mod common;
 
