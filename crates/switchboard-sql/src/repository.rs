@@ -844,6 +844,8 @@ mod tests {
     #[tokio::test]
     async fn sqlite_looks_numbers_up_through_the_live_index() {
         let store = SqlRepository::connect("sqlite::memory:").await.unwrap();
+        // Irrefutable when SQLite is the only backend compiled in.
+        #[allow(irrefutable_let_patterns)]
         let Backend::Sqlite(pool) = &store.backend else {
             panic!("not SQLite");
         };
@@ -881,6 +883,7 @@ mod tests {
         let store = SqlRepository::connect_with(SqlOptions::new(&url).schema(&schema))
             .await
             .unwrap();
+        #[allow(irrefutable_let_patterns)]
         let Backend::Postgres(pool) = &store.backend else {
             panic!("not PostgreSQL");
         };

@@ -7,7 +7,7 @@
 //! task, a runtime shut down), the cache's own rule covers it: without a
 //! fresh confirmation from its watcher it stops answering.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
@@ -189,7 +189,7 @@ async fn subscribe(pool: &sqlx::PgPool) -> Result<sqlx::postgres::PgListener, sq
 /// was sent (before sending: the proof covers what committed before then).
 #[cfg(feature = "postgres")]
 async fn heartbeats(
-    cache: Weak<ReadCache>,
+    cache: std::sync::Weak<ReadCache>,
     pool: sqlx::PgPool,
     instance: String,
     sent: Arc<std::sync::Mutex<std::collections::VecDeque<(u64, Instant)>>>,
