@@ -405,7 +405,7 @@ impl ProvisioningService {
         // One carrier, and no purchase retries inside `provision`: the bulk
         // waits out rate limits itself, without holding a slot.
         let mut service = self.clone();
-        service.providers = ProviderRegistry::new(provider.clone());
+        service.providers = Arc::new(ProviderRegistry::new(provider.clone()));
         service.options.purchase_retry = RetryPolicy::NONE;
 
         let run = Run {

@@ -42,7 +42,9 @@ impl Default for ServiceOptions {
 /// Cheap to clone: the parts are shared.
 #[derive(Debug, Clone)]
 pub struct ProvisioningService {
-    pub(crate) providers: ProviderRegistry,
+    // Behind an Arc so that a clone (one per HTTP request, through the
+    // router's state) copies no map of carriers.
+    pub(crate) providers: Arc<ProviderRegistry>,
     pub(crate) repository: Arc<dyn NumberRepository>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdSource>,
@@ -64,7 +66,7 @@ impl ProvisioningService {
     /// time-ordered random ids.
     pub fn new(providers: ProviderRegistry, repository: Arc<dyn NumberRepository>) -> Self {
         Self {
-            providers,
+            providers: Arc::new(providers),
             repository,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
