@@ -11,8 +11,12 @@
 //! ```text
 //! cargo bench -p switchboard-http --bench http -- [--seconds N] [--concurrency C]
 //!     [--repo memory,sqlite,postgres,sqlite-nocache,postgres-nocache]
-//!     [--client reqwest,wrk] [--tokens store|memory]
+//!     [--client reqwest,wrk] [--tokens store|memory] [--rounds N]
 //! ```
+//! The trivial handler and the lookup run in alternating slices of
+//! `--seconds` each, `--rounds` times (first one, then the other, swapping
+//! each round); "vs trivial" for the lookup is the median of the per-round
+//! ratios, the other columns cover all rounds.
 //! The SQL stores run with their read cache (the default) and, as
 //! `-nocache`, without it, so the cache's share is measured too.
 //! PostgreSQL runs when `SWITCHBOARD_TEST_DATABASE_URL` is set, in a fresh
@@ -54,6 +58,10 @@ struct Settings {
     /// `store`: the SQL repository is the token store too; `memory`: tokens
     /// in memory whatever the repository, to separate the two costs.
     tokens: String,
+    /// The trivial handler and the lookup take turns this many times, so
+    /// that drift in the machine's load hits both alike; the ratio reported
+    /// is the median of the per-round ratios.
+    rounds: usize,
 }
 
 fn settings() -> Settings {
@@ -71,6 +79,7 @@ fn settings() -> Settings {
         .to_vec(),
         clients: vec!["reqwest".into(), "wrk".into()],
         tokens: "store".into(),
+        rounds: 5,
     };
     let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
     let args: Vec<String> = std::env::args().collect();
@@ -81,6 +90,7 @@ fn settings() -> Settings {
             "--repo" => s.repos = list(&pair[1]),
             "--client" => s.clients = list(&pair[1]),
             "--tokens" => s.tokens = pair[1].clone(),
+            "--rounds" => s.rounds = pair[1].parse().unwrap_or(s.rounds).max(1),
             _ => {}
         }
     }
@@ -97,6 +107,65 @@ struct Row {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// The median per-round ratio to the trivial handler, where measured
+    /// in alternating rounds.
+    ratio: Option<(f64, f64, f64)>,
+}
+
+/// The median, lowest and highest of `ratios`.
+fn spread(mut ratios: Vec<f64>) -> Option<(f64, f64, f64)> {
+    ratios.sort_by(f64::total_cmp);
+    let median = *ratios.get(ratios.len() / 2)?;
+    Some((median, ratios[0], ratios[ratios.len() - 1]))
+}
+
+/// One row from the rows of several rounds: requests and errors summed,
+/// req/s averaged, latencies the median of the rounds'.
+fn combine(rounds: &[Row]) -> Option<Row> {
+    let first = rounds.first()?;
+    let mut p50: Vec<f64> = rounds.iter().map(|r| r.p50_ms).collect();
+    let mut p99: Vec<f64> = rounds.iter().map(|r| r.p99_ms).collect();
+    p50.sort_by(f64::total_cmp);
+    p99.sort_by(f64::total_cmp);
+    Some(Row {
+        repo: first.repo.clone(),
+        client: first.client,
+        what: first.what,
+        requests: rounds.iter().map(|r| r.requests).sum(),
+        errors: rounds.iter().map(|r| r.errors).sum(),
+        rps: rounds.iter().map(|r| r.rps).sum::<f64>() / rounds.len() as f64,
+        p50_ms: p50[p50.len() / 2],
+        p99_ms: p99[p99.len() / 2],
+        ratio: None,
+    })
+}
+
+/// Pushes the trivial and lookup rows of alternating rounds, the lookup's
+/// with the median per-round ratio, and prints the spread.
+fn push_rounds(trivial: &[Row], lookup: &[Row], rows: &mut Vec<Row>) {
+    let ratios: Vec<f64> = trivial
+        .iter()
+        .zip(lookup)
+        .filter(|(t, _)| t.rps > 0.0)
+        .map(|(t, l)| l.rps / t.rps)
+        .collect();
+    let (Some(t), Some(mut l)) = (combine(trivial), combine(lookup)) else {
+        return;
+    };
+    l.ratio = spread(ratios.clone());
+    if let Some((median, low, high)) = l.ratio {
+        println!(
+            "  {}, {}: lookup / trivial per round {:?}: median {median:.2} (min {low:.2}, max {high:.2})",
+            l.repo,
+            l.client,
+            ratios
+                .iter()
+                .map(|r| (r * 100.0).round() / 100.0)
+                .collect::<Vec<_>>()
+        );
+    }
+    rows.push(t);
+    rows.push(l);
 }
 
 struct Run {
@@ -125,6 +194,7 @@ impl Run {
             rps: self.requests as f64 / self.elapsed.as_secs_f64(),
             p50_ms: self.percentile_ms(0.50),
             p99_ms: self.percentile_ms(0.99),
+            ratio: None,
         }
     }
 }
@@ -398,17 +468,26 @@ async fn bench_reqwest(
         measure(settings, 1, usize::MAX, move |_| c.get(&t)).await;
     }
 
-    let c = client.clone();
-    let t = format!("{trivial}/");
-    let run = measure(settings, settings.seconds, usize::MAX, move |_| c.get(&t)).await;
-    rows.push(run.row(repo, "trivial axum handler (GET /)"));
-    let c = client.clone();
-    let l = lookups.clone();
-    let run = measure(settings, settings.seconds, usize::MAX, move |i| {
-        c.get(&l[i % l.len()]).bearer_auth(TOKEN)
-    })
-    .await;
-    rows.push(run.row(repo, "GET get-phone-number (lookup)"));
+    let (mut trivial_rounds, mut lookup_rounds) = (Vec::new(), Vec::new());
+    for round in 0..settings.rounds {
+        for k in 0..2 {
+            if (round + k) % 2 == 0 {
+                let c = client.clone();
+                let t = format!("{trivial}/");
+                let run = measure(settings, settings.seconds, usize::MAX, move |_| c.get(&t)).await;
+                trivial_rounds.push(run.row(repo, "trivial axum handler (GET /)"));
+            } else {
+                let c = client.clone();
+                let l = lookups.clone();
+                let run = measure(settings, settings.seconds, usize::MAX, move |i| {
+                    c.get(&l[i % l.len()]).bearer_auth(TOKEN)
+                })
+                .await;
+                lookup_rounds.push(run.row(repo, "GET get-phone-number (lookup)"));
+            }
+        }
+    }
+    push_rounds(&trivial_rounds, &lookup_rounds, rows);
     let c = client.clone();
     let p = purchases.clone();
     let url = format!("{api}{PROVISION_PATH}");
@@ -483,6 +562,7 @@ fn parse_wrk(out: &str, repo: &str, what: &'static str) -> Option<Row> {
         rps: 0.0,
         p50_ms: 0.0,
         p99_ms: 0.0,
+        ratio: None,
     };
     let mut seen_rps = false;
     for line in out.lines() {
@@ -582,23 +662,38 @@ async fn bench_wrk(
     };
     let _ = run_wrk(&warm, wrk, format!("{trivial}/"), None, repo, "warm-up").await;
 
-    let jobs = [
-        (format!("{trivial}/"), None, "trivial axum handler (GET /)"),
-        (
-            format!("{api}/"),
-            Some(lookup_lua),
-            "GET get-phone-number (lookup)",
-        ),
-        (
-            format!("{api}/"),
-            Some(provision_lua),
-            "POST provision-phone-number (fake)",
-        ),
-    ];
-    for (url, script, what) in jobs {
-        if let Some(row) = run_wrk(settings, wrk, url, script, repo, what).await {
-            rows.push(row);
+    let (mut trivial_rounds, mut lookup_rounds) = (Vec::new(), Vec::new());
+    for round in 0..settings.rounds {
+        for k in 0..2 {
+            if (round + k) % 2 == 0 {
+                let url = format!("{trivial}/");
+                let what = "trivial axum handler (GET /)";
+                if let Some(row) = run_wrk(settings, wrk, url, None, repo, what).await {
+                    trivial_rounds.push(row);
+                }
+            } else {
+                let url = format!("{api}/");
+                let script = Some(lookup_lua.clone());
+                let what = "GET get-phone-number (lookup)";
+                if let Some(row) = run_wrk(settings, wrk, url, script, repo, what).await {
+                    lookup_rounds.push(row);
+                }
+            }
         }
+    }
+    push_rounds(&trivial_rounds, &lookup_rounds, rows);
+    let what = "POST provision-phone-number (fake)";
+    if let Some(row) = run_wrk(
+        settings,
+        wrk,
+        format!("{api}/"),
+        Some(provision_lua),
+        repo,
+        what,
+    )
+    .await
+    {
+        rows.push(row);
     }
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -629,9 +724,10 @@ async fn run(settings: Settings) {
     }
 
     println!(
-        "\nloopback, {} connections, {} s per row; reqwest: client in the server's process \
-         and runtime; wrk: -t1, a separate process\n",
-        settings.concurrency, settings.seconds
+        "\nloopback, {} connections; trivial and lookup: {} rounds of {} s each, alternating, \
+         vs trivial = median per-round ratio; provision: one run of {} s; reqwest: client in \
+         the server's process and runtime; wrk: -t1, a separate process\n",
+        settings.concurrency, settings.rounds, settings.seconds, settings.seconds
     );
     println!(
         "| repository | client | what | requests | errors | req/s | p50 ms | p99 ms | vs trivial |"
@@ -652,7 +748,9 @@ async fn run(settings: Settings) {
             r.rps,
             r.p50_ms,
             r.p99_ms,
-            if base > 0.0 { r.rps / base } else { 0.0 }
+            r.ratio
+                .map(|(median, _, _)| median)
+                .unwrap_or(if base > 0.0 { r.rps / base } else { 0.0 })
         );
     }
 }
