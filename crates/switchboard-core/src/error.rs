@@ -29,6 +29,9 @@ pub enum Error {
     NotFound {
         /// What was looked for, e.g. `phone number 5c0e...`.
         what: String,
+        /// The carrier's own error code (Twilio's 20404) when a carrier
+        /// said so; its message is part of `what`.
+        code: Option<String>,
     },
     /// The carrier no longer offers this number (someone else bought it).
     #[error("{phone_number} is not available at {provider}{}", carrier_suffix(.code, .message))]
@@ -62,6 +65,8 @@ pub enum Error {
         provider: String,
         /// Why, without the credentials themselves.
         message: String,
+        /// The carrier's own error code (Twilio's 20003), when it gave one.
+        code: Option<String>,
     },
     /// Too many requests; wait `retry_after` when given.
     #[error("{provider} is rate limiting requests{}{}", carrier_suffix(.code, .message), retry_suffix(.retry_after))]
@@ -174,7 +179,10 @@ impl Error {
 
     /// An [`Error::NotFound`].
     pub fn not_found(what: impl Into<String>) -> Self {
-        Error::NotFound { what: what.into() }
+        Error::NotFound {
+            what: what.into(),
+            code: None,
+        }
     }
 
     /// An [`Error::RateLimited`] without a carrier code or message.
@@ -190,7 +198,9 @@ impl Error {
     /// The carrier's own error code, on the errors that keep one.
     pub fn carrier_code(&self) -> Option<&str> {
         match self {
-            Error::NumberUnavailable { code, .. }
+            Error::NotFound { code, .. }
+            | Error::Unauthenticated { code, .. }
+            | Error::NumberUnavailable { code, .. }
             | Error::RateLimited { code, .. }
             | Error::RequirementMissing { code, .. }
             | Error::Carrier { code, .. } => code.as_deref(),

@@ -524,6 +524,7 @@ async fn refused_credentials_stop_the_bulk_after_one_purchase() {
         Err(Error::Unauthenticated {
             provider: "mock".into(),
             message: "bad token".into(),
+            code: None,
         })
     });
     let service = ProvisioningService::new(

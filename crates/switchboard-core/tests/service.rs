@@ -413,6 +413,7 @@ async fn a_release_refused_for_good_restores_the_number() {
         Err(Error::Unauthenticated {
             provider: "mock".into(),
             message: "bad credentials".into(),
+            code: None,
         })
     });
     let repo = Arc::new(InMemoryRepository::new());

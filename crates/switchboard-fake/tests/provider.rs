@@ -279,7 +279,7 @@ async fn each_operation_can_be_scripted() {
         );
     }
     let failed = |r: Result<(), Error>, what: &str| match r {
-        Err(Error::NotFound { what: w }) => assert_eq!(w, format!("scripted {what}")),
+        Err(Error::NotFound { what: w, .. }) => assert_eq!(w, format!("scripted {what}")),
         other => panic!("{what}: {other:?}"),
     };
     failed(

@@ -226,6 +226,7 @@ mod tests {
                 Error::Unauthenticated {
                     provider: "twilio".into(),
                     message: "bad key".into(),
+                    code: None,
                 },
                 StatusCode::BAD_GATEWAY,
             ),

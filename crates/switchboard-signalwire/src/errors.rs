@@ -76,8 +76,12 @@ pub(crate) fn from_status(
                 ),
                 &body,
             ),
+            code: body.code.clone(),
         },
-        404 => Error::NotFound { what: op.subject() },
+        404 => Error::NotFound {
+            what: op.subject(),
+            code: body.code.clone(),
+        },
         429 => Error::RateLimited {
             provider: PROVIDER.into(),
             retry_after,

@@ -686,7 +686,9 @@ async fn unauthorized_answers_of_any_shape_say_the_scope_may_be_missing() {
             .mount(&server)
             .await;
         match provider(&server).search(&SearchQuery::default()).await {
-            Err(Error::Unauthenticated { provider, message }) => {
+            Err(Error::Unauthenticated {
+                provider, message, ..
+            }) => {
                 assert_eq!(provider, "signalwire");
                 assert!(message.contains("Numbers scope"), "{message}");
             }

@@ -55,11 +55,13 @@ pub(crate) fn from_answer(
             return Error::Unauthenticated {
                 provider: PROVIDER.to_string(),
                 message: carrier_text(),
+                code,
             };
         }
         Some("20404") => {
             return Error::NotFound {
                 what: format!("{} ({})", subject.what, carrier_text()),
+                code,
             };
         }
         Some("20429") => {
@@ -84,9 +86,11 @@ pub(crate) fn from_answer(
         StatusCode::UNAUTHORIZED => Error::Unauthenticated {
             provider: PROVIDER.to_string(),
             message: carrier_text(),
+            code,
         },
         StatusCode::NOT_FOUND => Error::NotFound {
             what: format!("{} ({})", subject.what, carrier_text()),
+            code,
         },
         StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
             provider: PROVIDER.to_string(),
@@ -225,6 +229,11 @@ mod tests {
             matches!(map(401, r#"{"code":20003,"message":"Authenticate","detail":"x"}"#),
             Error::Unauthenticated { message, .. } if message.contains("20003"))
         );
+        assert_eq!(
+            map(401, r#"{"code":20003,"message":"Authenticate"}"#).carrier_code(),
+            Some("20003")
+        );
+        assert_eq!(map(404, r#"{"code":20404}"#).carrier_code(), Some("20404"));
         assert!(
             matches!(map(400, r#"{"code":21631,"message":"needs address"}"#),
             Error::RequirementMissing { requirement, code, .. }
