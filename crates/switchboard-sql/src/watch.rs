@@ -97,8 +97,9 @@ async fn data_version(
 const CHANNEL: &str = "switchboard_cache";
 
 /// PostgreSQL: `LISTEN`s for the notifications the `numbers` and
-/// `api_tokens` triggers send on every update or delete (payload `n:` and
-/// the phone number, or `t:` and the token hash), and drops those entries.
+/// `api_tokens` triggers send on every update or delete (payload `n:` or
+/// `t:`, the table's schema, `:`, and the phone number or token hash), and
+/// drops those entries when the schema is this repository's.
 ///
 /// Notifications arrive in commit order, so a heartbeat this watcher sends
 /// through the pool proves, when it comes back, that every change
@@ -125,6 +126,10 @@ pub(crate) fn postgres(
     let listen = async move {
         let mut listener: Option<sqlx::postgres::PgListener> = None;
         let mut failing = false;
+        // The schema this repository's tables live in: notifications about
+        // other schemas' tables (another deployment sharing the database)
+        // are not ours. Unknown (the query failed): act on every one.
+        let mut schema: Option<String> = None;
         loop {
             if weak.strong_count() == 0 {
                 return;
@@ -134,6 +139,12 @@ pub(crate) fn postgres(
                 None => match subscribe(&listen_pool).await {
                     Ok(subscribed) => {
                         listener = Some(subscribed);
+                        if schema.is_none() {
+                            schema = sqlx::query_scalar::<_, String>("SELECT current_schema()")
+                                .fetch_one(&pool)
+                                .await
+                                .ok();
+                        }
                         continue;
                     }
                     Err(error) => Err(error),
@@ -148,7 +159,11 @@ pub(crate) fn postgres(
                         tracing::info!("read cache: listening to PostgreSQL again");
                         failing = false;
                     }
-                    handle(&cache, notification.payload(), &instance, &sent);
+                    let ours = Ours {
+                        instance: &instance,
+                        schema: schema.as_deref(),
+                    };
+                    handle(&cache, notification.payload(), &ours, &sent);
                 }
                 // The connection was lost and made again: whatever was
                 // committed in between went unheard.
@@ -224,24 +239,49 @@ async fn heartbeats(
     }
 }
 
+/// What tells this watcher's notifications from others'.
+#[cfg(feature = "postgres")]
+struct Ours<'a> {
+    /// This watcher's heartbeat name.
+    instance: &'a str,
+    /// The schema of this repository's tables, when known.
+    schema: Option<&'a str>,
+}
+
+/// The key a change notification names (`<schema>:<key>`), or `None` when
+/// it is about another schema's tables. A payload without a schema (from
+/// the first version of the triggers) counts as ours.
+#[cfg(feature = "postgres")]
+fn changed_key<'a>(rest: &'a str, ours: &Ours<'_>) -> Option<&'a str> {
+    match (rest.rsplit_once(':'), ours.schema) {
+        (Some((schema, _)), Some(own)) if schema != own => None,
+        (Some((_, key)), _) => Some(key),
+        (None, _) => Some(rest),
+    }
+}
+
 /// Acts on one notification.
 #[cfg(feature = "postgres")]
 fn handle(
     cache: &ReadCache,
     payload: &str,
-    instance: &str,
+    ours: &Ours<'_>,
     sent: &std::sync::Mutex<std::collections::VecDeque<(u64, Instant)>>,
 ) {
-    if let Some(phone_number) = payload.strip_prefix("n:") {
-        cache.invalidate_number(phone_number);
-        cache.note_watched_change();
-    } else if let Some(token_hash) = payload.strip_prefix("t:") {
-        cache.invalidate_token(token_hash);
-        cache.note_watched_change();
+    if let Some(rest) = payload.strip_prefix("n:") {
+        if let Some(phone_number) = changed_key(rest, ours) {
+            cache.invalidate_number(phone_number);
+            cache.note_watched_change();
+        }
+    } else if let Some(rest) = payload.strip_prefix("t:") {
+        if let Some(token_hash) = changed_key(rest, ours) {
+            cache.invalidate_token(token_hash);
+            cache.note_watched_change();
+        }
     } else if let Some(beat) = payload.strip_prefix("h:") {
         // Other processes' heartbeats prove nothing about this listener's.
         let Some(sequence) = beat
-            .strip_prefix(instance)
+            .strip_prefix(ours.instance)
             .and_then(|rest| rest.strip_prefix(':'))
             .and_then(|n| n.parse::<u64>().ok())
         else {
@@ -263,5 +303,30 @@ fn handle(
         // Not ours to understand (a newer version's trigger?): be safe.
         cache.invalidate_all();
         cache.note_watched_change();
+    }
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_to_other_schemas_are_not_ours() {
+        let ours = Ours {
+            instance: "i",
+            schema: Some("tenant_a"),
+        };
+        assert_eq!(
+            changed_key("tenant_a:+16045551234", &ours),
+            Some("+16045551234")
+        );
+        assert_eq!(changed_key("tenant_b:+16045551234", &ours), None);
+        // The first triggers named no schema: taken as ours.
+        assert_eq!(changed_key("+16045551234", &ours), Some("+16045551234"));
+        let unknown = Ours {
+            instance: "i",
+            schema: None,
+        };
+        assert_eq!(changed_key("tenant_b:abc", &unknown), Some("abc"));
     }
 }
