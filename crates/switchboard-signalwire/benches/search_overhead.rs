@@ -112,18 +112,44 @@ fn setup() -> Setup {
     setup
 }
 
-async fn bare_search(client: &reqwest::Client, url: &reqwest::Url) {
-    let body = client
+/// The request every bare baseline sends: the adapter's URL and query,
+/// Authorization and Accept headers.
+async fn send(client: &reqwest::Client, url: &reqwest::Url) -> reqwest::Response {
+    client
         .get(url.clone())
         .header("authorization", AUTHORIZATION)
         .header("accept", "application/json")
         .send()
         .await
         .expect("send")
-        .bytes()
-        .await
-        .expect("body");
-    let value: Value = serde_json::from_slice(&body).expect("json");
+}
+
+/// The same request, the body read as bytes.
+async fn read_body(client: &reqwest::Client, url: &reqwest::Url) -> impl AsRef<[u8]> {
+    send(client, url).await.bytes().await.expect("body")
+}
+
+/// The search answer as a typed bare client reads it: text as `T` (`&str`
+/// borrowed from the body, or `String`).
+#[derive(serde::Deserialize)]
+struct Answer<T> {
+    data: Vec<Entry<T>>,
+}
+
+/// The fields the adapter keeps of one number (this answer's shape only).
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Entry<T> {
+    e164: T,
+    rate_center: Option<T>,
+    region: Option<T>,
+    country_code: Option<T>,
+    capabilities: Vec<T>,
+}
+
+async fn bare_search(client: &reqwest::Client, url: &reqwest::Url) {
+    let body = read_body(client, url).await;
+    let value: Value = serde_json::from_slice(body.as_ref()).expect("json");
     assert_eq!(
         value["data"].as_array().map(Vec::len),
         Some(RESULTS as usize)
@@ -132,49 +158,15 @@ async fn bare_search(client: &reqwest::Client, url: &reqwest::Url) {
 
 /// The strictest floor: the same request, the body read but not parsed.
 async fn bare_bytes(client: &reqwest::Client, url: &reqwest::Url) {
-    let body = client
-        .get(url.clone())
-        .header("authorization", AUTHORIZATION)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("send")
-        .bytes()
-        .await
-        .expect("body");
-    assert!(!body.is_empty());
+    assert!(!read_body(client, url).await.as_ref().is_empty());
 }
 
 /// The same request, the body decoded by serde into typed records of the
-/// fields the adapter keeps (borrowed text, this answer's shape only): the
-/// least a client that uses the answer does.
+/// fields the adapter keeps (borrowed text): the least a client that uses
+/// the answer does.
 async fn bare_typed(client: &reqwest::Client, url: &reqwest::Url) {
-    #[derive(serde::Deserialize)]
-    struct Answer<'a> {
-        #[serde(borrow)]
-        data: Vec<Entry<'a>>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Entry<'a> {
-        e164: &'a str,
-        rate_center: Option<&'a str>,
-        region: Option<&'a str>,
-        country_code: Option<&'a str>,
-        #[serde(borrow)]
-        capabilities: Vec<&'a str>,
-    }
-    let body = client
-        .get(url.clone())
-        .header("authorization", AUTHORIZATION)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("send")
-        .bytes()
-        .await
-        .expect("body");
-    let answer: Answer<'_> = serde_json::from_slice(&body).expect("json");
+    let body = read_body(client, url).await;
+    let answer: Answer<&str> = serde_json::from_slice(body.as_ref()).expect("json");
     assert_eq!(answer.data.len(), RESULTS as usize);
 }
 
@@ -182,29 +174,7 @@ async fn bare_typed(client: &reqwest::Client, url: &reqwest::Url) {
 /// answer's data: reqwest's `.json::<T>()` into records of the fields the
 /// adapter keeps, owned (as `.json` requires), as the adapter's are.
 async fn bare_json_owned(client: &reqwest::Client, url: &reqwest::Url) {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        data: Vec<Entry>,
-    }
-    #[derive(serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Entry {
-        e164: String,
-        rate_center: Option<String>,
-        region: Option<String>,
-        country_code: Option<String>,
-        capabilities: Vec<String>,
-    }
-    let answer: Answer = client
-        .get(url.clone())
-        .header("authorization", AUTHORIZATION)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let answer: Answer<String> = send(client, url).await.json().await.expect("json");
     assert_eq!(answer.data.len(), RESULTS as usize);
 }
 

@@ -59,6 +59,39 @@ fn start_server(body: Vec<u8>) -> SocketAddr {
     rx.recv().unwrap()
 }
 
+/// The search answer as a typed bare client reads it: text as `T`
+/// (`&str` borrowed from the body, or `String`).
+#[derive(serde::Deserialize)]
+struct Answer<T> {
+    available_phone_numbers: Vec<Entry<T>>,
+}
+
+/// The fields the adapter keeps of one number.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Entry<T> {
+    phone_number: T,
+    iso_country: Option<T>,
+    locality: Option<T>,
+    region: Option<T>,
+    postal_code: Option<T>,
+    rate_center: Option<T>,
+    capabilities: Caps,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Caps {
+    #[serde(default)]
+    voice: bool,
+    #[serde(default)]
+    sms: bool,
+    #[serde(default)]
+    mms: bool,
+    #[serde(default)]
+    fax: bool,
+}
+
 /// The two clients, pointed at one server.
 pub struct Setup {
     pub rt: tokio::runtime::Runtime,
@@ -131,54 +164,27 @@ impl Setup {
         self.bare_from(&self.configured).await
     }
 
-    async fn bare_from(&self, client: &reqwest::Client) -> bytes::Bytes {
+    /// The request every bare baseline sends: the adapter's path, query,
+    /// Basic auth and Accept header.
+    fn request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
         client
             .get(&self.url)
             .query(&PARAMS)
             .basic_auth(AC, Some(TOKEN))
             .header(header::ACCEPT, "application/json")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
+    }
+
+    async fn bare_from(&self, client: &reqwest::Client) -> bytes::Bytes {
+        let response = self.request(client).send().await.unwrap();
+        response.bytes().await.unwrap()
     }
 
     /// The same, with the body decoded by serde into typed records of the
-    /// fields the adapter keeps (borrowed text, the example's spelling only): the
-    /// least a client that uses the answer does.
+    /// fields the adapter keeps (borrowed text, the example's spelling
+    /// only): the least a client that uses the answer does.
     pub async fn bare_typed(&self) -> usize {
-        #[derive(serde::Deserialize)]
-        struct Answer<'a> {
-            #[serde(borrow)]
-            available_phone_numbers: Vec<Entry<'a>>,
-        }
-        #[derive(serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Entry<'a> {
-            phone_number: &'a str,
-            iso_country: Option<&'a str>,
-            locality: Option<&'a str>,
-            region: Option<&'a str>,
-            postal_code: Option<&'a str>,
-            rate_center: Option<&'a str>,
-            capabilities: Caps,
-        }
-        #[derive(serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Caps {
-            #[serde(default)]
-            voice: bool,
-            #[serde(default)]
-            sms: bool,
-            #[serde(default)]
-            mms: bool,
-            #[serde(default)]
-            fax: bool,
-        }
         let body = self.bare().await;
-        let answer: Answer<'_> = serde_json::from_slice(&body).unwrap();
+        let answer: Answer<&str> = serde_json::from_slice(&body).unwrap();
         answer.available_phone_numbers.len()
     }
 
@@ -186,45 +192,8 @@ impl Setup {
     /// answer's data: reqwest's `.json::<T>()` into records of the fields
     /// the adapter keeps, owned (as `.json` requires), as the adapter's are.
     pub async fn bare_json_owned(&self) -> usize {
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            available_phone_numbers: Vec<Entry>,
-        }
-        #[derive(serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Entry {
-            phone_number: String,
-            iso_country: Option<String>,
-            locality: Option<String>,
-            region: Option<String>,
-            postal_code: Option<String>,
-            rate_center: Option<String>,
-            capabilities: Caps,
-        }
-        #[derive(serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Caps {
-            #[serde(default)]
-            voice: bool,
-            #[serde(default)]
-            sms: bool,
-            #[serde(default)]
-            mms: bool,
-            #[serde(default)]
-            fax: bool,
-        }
-        let answer: Answer = self
-            .client
-            .get(&self.url)
-            .query(&PARAMS)
-            .basic_auth(AC, Some(TOKEN))
-            .header(header::ACCEPT, "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let response = self.request(&self.client).send().await.unwrap();
+        let answer: Answer<String> = response.json().await.unwrap();
         answer.available_phone_numbers.len()
     }
 
