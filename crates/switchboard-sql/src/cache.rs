@@ -212,42 +212,48 @@ impl ReadCache {
             .insert(token.token_hash.clone(), token.clone());
     }
 
-    pub(crate) fn invalidate_number(&self, phone_number: &str) {
+    /// Drops entries under the write lock, bumping the epoch in the same
+    /// critical section so no read that started before can store after.
+    fn invalidate(&self, drop_entries: impl FnOnce(&mut Entries)) {
         let mut entries = self.write();
         entries.epoch += 1;
-        if let Some(removed) = entries.numbers.remove(phone_number) {
-            entries.number_ids.remove(&removed.id);
-        }
+        drop_entries(&mut entries);
+    }
+
+    pub(crate) fn invalidate_number(&self, phone_number: &str) {
+        self.invalidate(|entries| {
+            if let Some(removed) = entries.numbers.remove(phone_number) {
+                entries.number_ids.remove(&removed.id);
+            }
+        });
     }
 
     pub(crate) fn invalidate_number_id(&self, id: Uuid) {
-        let mut entries = self.write();
-        entries.epoch += 1;
-        if let Some(phone_number) = entries.number_ids.remove(&id) {
-            entries.numbers.remove(&phone_number);
-        }
+        self.invalidate(|entries| {
+            if let Some(phone_number) = entries.number_ids.remove(&id) {
+                entries.numbers.remove(&phone_number);
+            }
+        });
     }
 
     // Only the PostgreSQL watcher learns which token changed.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn invalidate_token(&self, token_hash: &str) {
-        let mut entries = self.write();
-        entries.epoch += 1;
-        entries.tokens.remove(token_hash);
+        self.invalidate(|entries| {
+            entries.tokens.remove(token_hash);
+        });
     }
 
     pub(crate) fn invalidate_token_id(&self, id: Uuid) {
-        let mut entries = self.write();
-        entries.epoch += 1;
-        entries.tokens.retain(|_, token| token.id != id);
+        self.invalidate(|entries| entries.tokens.retain(|_, token| token.id != id));
     }
 
     pub(crate) fn invalidate_all(&self) {
-        let mut entries = self.write();
-        entries.epoch += 1;
-        entries.numbers.clear();
-        entries.number_ids.clear();
-        entries.tokens.clear();
+        self.invalidate(|entries| {
+            entries.numbers.clear();
+            entries.number_ids.clear();
+            entries.tokens.clear();
+        });
     }
 
     /// Counts a change seen by the watcher (made outside this repository,
