@@ -11,10 +11,14 @@ use reqwest::Method;
 use serde_json::Value;
 use switchboard_emulator::{Carriers, Emulator, Faults, Mode, Operation, accepted_surface};
 
-const TWILIO_DOC: &str = include_str!("../openapi/twilio/api_v2010_phone_numbers.openapi.json");
-const SIGNALWIRE_DOC: &str = include_str!("../openapi/signalwire/rest_phone_numbers.openapi.yaml");
+// The one copy of each description, shared with the adapters' tests
+// (spec/carriers/*/README.md says where they come from).
+const TWILIO_DOC: &str =
+    include_str!("../../../spec/carriers/twilio/api_v2010_phone_numbers.openapi.json");
+const SIGNALWIRE_DOC: &str =
+    include_str!("../../../spec/carriers/signalwire/rest_phone_numbers.openapi.yaml");
 const SIGNALWIRE_LEGACY_DOC: &str =
-    include_str!("../openapi/signalwire/rest_phone_numbers.legacy.openapi.yaml");
+    include_str!("../../../spec/carriers/signalwire/rest_phone_numbers.legacy.openapi.yaml");
 
 /// Checks `body` against the declared schema; returns whether one was
 /// declared (undeclared error statuses are counted, not silently passed).

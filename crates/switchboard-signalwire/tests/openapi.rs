@@ -21,13 +21,13 @@ use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn description(file: &str) -> Value {
-    // shared/ sits beside the checkout, here and in CI.
+    // The repository's one copy (spec/carriers/signalwire/), also read by
+    // the emulator's conformance tests.
     let path: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
         "..",
         "..",
-        "..",
-        "shared",
+        "spec",
         "carriers",
         "signalwire",
         file,

@@ -30,10 +30,11 @@ pub fn available(country: &str, kind: &str) -> String {
     format!("/2010-04-01/Accounts/{AC}/AvailablePhoneNumbers/{country}/{kind}.json")
 }
 
-/// Path of the shared carrier documents: `shared/` sits beside the checkout.
+/// Path of Twilio's document in the repository (`spec/carriers/twilio/`,
+/// the one copy every crate reads), so a clone needs nothing beside it.
 pub fn spec_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/carriers/twilio/api_v2010_phone_numbers.openapi.json")
+        .join("../../spec/carriers/twilio/api_v2010_phone_numbers.openapi.json")
 }
 
 /// Twilio's OpenAPI document for the phone-number paths.
