@@ -54,8 +54,8 @@ impl std::str::FromStr for Carriers {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
-    /// Answer the way the live services are reported to (the carriers'
-    /// READMEs): Twilio's upper-case `SMS`/`MMS` keys, string coordinates,
+    /// Answer the way the live services are reported to
+    /// (docs/carriers/twilio.md, docs/carriers/signalwire.md): Twilio's upper-case `SMS`/`MMS` keys, string coordinates,
     /// `""` for unset fields, short searches; SignalWire's `e164` search shape
     /// and `""` strings. Adapters meet this in production.
     #[default]

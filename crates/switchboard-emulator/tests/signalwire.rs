@@ -127,8 +127,13 @@ async fn purchase_list_get_update_release() {
         assert_eq!(bought["name"], Value::Null);
         assert_eq!(bought["number_type"], "longcode");
         if mode == Mode::Live {
-            assert_eq!(bought["call_request_method"], Value::Null, "live quirk 3");
-            assert_eq!(bought["call_video_room_id"], "", "live quirk 2");
+            // Live behaviours 3 and 2 in docs/carriers/signalwire.md.
+            assert_eq!(
+                bought["call_request_method"],
+                Value::Null,
+                "live behaviour 3"
+            );
+            assert_eq!(bought["call_video_room_id"], "", "live behaviour 2");
         } else {
             assert_eq!(bought["call_video_room_id"], Value::Null);
         }

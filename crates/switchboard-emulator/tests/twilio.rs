@@ -195,7 +195,8 @@ async fn purchase_list_fetch_update_release() {
         .await;
         assert_eq!(body["available_phone_numbers"].as_array().unwrap().len(), 0);
 
-        // Buying it again answers 201 with the same number (live quirk 6).
+        // Buying it again answers 201 with the same number (live behaviour 6
+        // in docs/carriers/twilio.md).
         let (status, again) = send(
             twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json")
                 .form(&[("PhoneNumber", number.as_str())]),

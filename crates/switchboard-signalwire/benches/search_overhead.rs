@@ -31,7 +31,8 @@ const AUTHORIZATION: &str =
     "Basic YjJjM2Q0ZTUtN2Y4MC00YTFiLTljMmQtM2U0ZjVhNmI3YzhkOlBUMDEyMzQ1Njc4OWFiY2RlZi1zZWNyZXQ=";
 const RESULTS: u32 = 20;
 
-/// A live-shaped answer (README fact 1) with `RESULTS` numbers.
+/// A live-shaped answer (live behaviour 1 in docs/carriers/signalwire.md)
+/// with `RESULTS` numbers.
 fn answer() -> Value {
     let data: Vec<Value> = (0..RESULTS)
         .map(|i| {

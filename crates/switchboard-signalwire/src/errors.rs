@@ -1,6 +1,7 @@
 //! SignalWire's error answers turned into core errors, with the meaning the
-//! README's live observations give them (a 422 on purchase is a number someone
-//! else bought; a 422 on release is the purchase cooldown).
+//! live observations give them (docs/carriers/signalwire.md, "Errors": a 422
+//! on purchase is a number someone else bought; a 422 on release is the
+//! purchase cooldown).
 
 use std::time::Duration;
 

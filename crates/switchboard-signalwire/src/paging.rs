@@ -1,6 +1,7 @@
 //! SignalWire's `links.next` as core's opaque page cursor.
 //!
-//! `links.next` may be a path on the space or an absolute URL (README). The
+//! `links.next` may be a path on the space or an absolute URL
+//! (docs/carriers/signalwire.md, "Operations"). The
 //! cursor handed to callers is the link resolved and reduced to path and
 //! query, so that it does not depend on which spelling SignalWire used. Both
 //! directions are checked: a link to another host is not followed (the

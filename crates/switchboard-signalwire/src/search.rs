@@ -61,7 +61,7 @@ pub(crate) fn parameters(query: &SearchQuery) -> Result<Vec<(&'static str, Strin
         )));
     }
     let toll_free = query.number_type == NumberType::TollFree;
-    // SignalWire answers 422 to these (README, "Errors").
+    // SignalWire answers 422 to these (docs/carriers/signalwire.md, "Errors").
     if toll_free && (query.region.is_some() || query.locality.is_some()) {
         return Err(unsupported(
             "search by region or locality for toll-free numbers",

@@ -1,7 +1,7 @@
 //! SignalWire's JSON, read leniently and written exactly.
 //!
-//! Reading follows the live behaviour in the carrier README rather than the
-//! description alone: search results come as `e164` (live) or `number` (the
+//! Reading follows the live behaviour in docs/carriers/signalwire.md rather
+//! than the description alone: search results come as `e164` (live) or `number` (the
 //! current description); capabilities as an array of names or a map of
 //! booleans; `""` stands for "none" in any string field, UUID-typed ones too;
 //! `*_method` may be null; fields SignalWire adds later are ignored. A field

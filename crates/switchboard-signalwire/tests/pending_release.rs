@@ -51,7 +51,8 @@ async fn the_cooldown_leaves_a_pending_release_that_reconcile_completes() {
         .mount(&server)
         .await;
 
-    // Bought two weeks before the cooldown ends (README: about two weeks).
+    // Bought two weeks before the cooldown ends (docs/carriers/signalwire.md,
+    // "Errors": about two weeks).
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2025, 6, 4, 5, 49, 47).unwrap());
     let repository = Arc::new(InMemoryRepository::new());
     let service = ProvisioningService::new(

@@ -1,7 +1,7 @@
 //! Request-level tests: each operation against a local server that answers
 //! only the exact request SignalWire expects (method, path, query or JSON
 //! body, Authorization header), with answers taken from SignalWire's
-//! descriptions and the README's live observations.
+//! descriptions and the live observations in docs/carriers/signalwire.md.
 
 mod common;
 
@@ -154,7 +154,7 @@ async fn queries_signalwire_cannot_answer_are_refused_without_a_request() {
     let not_supported = [
         SearchQuery::default().number_type(NumberType::Mobile),
         SearchQuery::default().postal_code("78701"),
-        // SignalWire answers 422 to these (README).
+        // SignalWire answers 422 to these (docs/carriers/signalwire.md).
         SearchQuery::default()
             .number_type(NumberType::TollFree)
             .region("TX"),

@@ -3,7 +3,7 @@
 //! (`AvailablePhoneNumbers` and `IncomingPhoneNumbers`).
 //!
 //! The adapter follows the live service where it differs from Twilio's
-//! specification (see `shared/carriers/twilio/README.md`): responses are read
+//! specification (see `docs/carriers/twilio.md`): responses are read
 //! tolerantly ([`wire`](crate) module), searches make one request because
 //! Twilio's search has no usable next page, purchases are never retried
 //! because a repeated purchase answers 201 too, and owned numbers are found by

@@ -4,11 +4,12 @@
 //! Idempotent calls (search, find, list, update, release) go through the
 //! configured [`switchboard_core::RetryPolicy`]; purchase is sent exactly
 //! once, because Twilio answers 201 even when the account already owned the
-//! number (live quirk 6), so a repeated purchase proves nothing. A purchase
+//! number (live behaviour 6 in docs/carriers/twilio.md), so a repeated
+//! purchase proves nothing. A purchase
 //! whose answer is lost is reported as [`Error::Transport`] and settled by
 //! [`TelephonyProvider::find_owned`], which lists with `PhoneNumber=` rather
 //! than fetching by SID, because a fetch right after a purchase has been seen
-//! to answer 20404 (quirk 7).
+//! to answer 20404 (live behaviour 7).
 
 use std::fmt;
 
@@ -28,8 +29,8 @@ use crate::transport::{Answer, Call, Transport};
 use crate::wire::{AvailableList, IncomingList, IncomingWire};
 use crate::{PROVIDER, search};
 
-/// The most numbers one Twilio search returns (live quirk 1: about 30, and
-/// no usable next page).
+/// The most numbers one Twilio search returns (live behaviour 1 in
+/// docs/carriers/twilio.md: about 30, and no usable next page).
 pub const MAX_SEARCH_RESULTS: u32 = 30;
 
 /// How many pages `find_owned` follows before giving up; a filter on one
@@ -111,8 +112,9 @@ impl TwilioProvider {
     /// Sets the configured emergency address on a number just bought.
     ///
     /// Twilio has been seen to ignore `EmergencyAddressSid` on purchase (live
-    /// quirk 8), so it is sent as an update; and since a number just bought
-    /// may answer 20404 for a moment (quirk 7), not-found is retried here
+    /// behaviour 8 in docs/carriers/twilio.md), so it is sent as an update;
+    /// and since a number just bought may answer 20404 for a moment (live
+    /// behaviour 7), not-found is retried here
     /// like a temporary failure. If it still fails, the purchase stands (the
     /// number is bought and must be recorded) and the failure is logged.
     async fn attach_emergency_address(
@@ -292,7 +294,8 @@ impl TelephonyProvider for TwilioProvider {
             search::type_segment(query.number_type)
         );
         let what = format!("twilio {} numbers in {}", query.number_type, query.country);
-        // One page only: Twilio's search has no usable next page (quirk 1).
+        // One page only: Twilio's search has no usable next page (live
+        // behaviour 1 in docs/carriers/twilio.md).
         let answer = self
             .send_idempotent(|| Call {
                 method: Method::GET,
@@ -369,7 +372,8 @@ impl TelephonyProvider for TwilioProvider {
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
-        // By listing with a filter, never by fetching a SID (quirk 7); the
+        // By listing with a filter, never by fetching a SID (live behaviour
+        // 7 in docs/carriers/twilio.md); the
         // filter may match more than the exact number, so compare exactly.
         let mut url = self.incoming_url();
         let mut params = vec![("PhoneNumber", phone_number.as_str().to_string())];
@@ -478,7 +482,8 @@ impl TelephonyProvider for TwilioProvider {
     }
 
     async fn release(&self, carrier_id: &str) -> Result<()> {
-        // Release is immediate and irreversible (quirk 9): only a checked PN
+        // Release is immediate and irreversible (live behaviour 9 in
+        // docs/carriers/twilio.md): only a checked PN
         // SID is ever deleted, never a number looked up by value. A retry
         // after a lost answer sees 20404, which callers treat as done.
         let sid = number_sid(carrier_id)?;

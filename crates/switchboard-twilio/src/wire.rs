@@ -1,12 +1,12 @@
 //! Twilio's JSON answers, read as the live service sends them rather than as
 //! the specification promises.
 //!
-//! Every field is optional and unknown fields are ignored (live quirk 5);
-//! text fields accept `""`, `null`, strings and numbers, so a URL or SID that
-//! comes back as `""` or `null` is simply absent (quirk 4), and a latitude
-//! sent as a string or a number is never a parse failure (quirk 3);
-//! capability keys are matched without regard to case and a missing one is
-//! false (quirk 2). A field of an unexpected JSON type reads as absent rather
+//! The numbers below are the live behaviours of docs/carriers/twilio.md.
+//! Every field is optional and unknown fields are ignored (live behaviour
+//! 5); text fields accept `""`, `null`, strings and numbers, so a URL or SID
+//! that comes back as `""` or `null` is simply absent (4), and a latitude
+//! sent as a string or a number is never a parse failure (3); capability
+//! keys are matched without regard to case and a missing one is false (2). A field of an unexpected JSON type reads as absent rather
 //! than failing the whole answer.
 
 use std::borrow::Cow;
@@ -57,7 +57,8 @@ fn available_list<'de: 'a, 'a, D: Deserializer<'de>>(
     d.deserialize_option(V(std::marker::PhantomData))
 }
 
-/// How many numbers a full search page holds (live quirk 1).
+/// How many numbers a full search page holds (live behaviour 1 in
+/// docs/carriers/twilio.md).
 const FULL_PAGE: usize = crate::provider::MAX_SEARCH_RESULTS as usize;
 
 /// One number for sale. Text is borrowed from the answer unless it had to

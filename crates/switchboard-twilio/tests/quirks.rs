@@ -1,7 +1,7 @@
 //! The nine ways the live service differs from its specification
-//! (shared/carriers/twilio/README.md, "Live behaviour that differs from the
-//! spec"), one test each, built from the facts written there on top of
-//! Twilio's own examples.
+//! (docs/carriers/twilio.md, "Live behaviour that differs from the
+//! description"), one test each, built from the facts written there on top
+//! of Twilio's own examples. "Quirk N" below is live behaviour N there.
 
 mod common;
 

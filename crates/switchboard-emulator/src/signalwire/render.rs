@@ -138,7 +138,8 @@ const STRING_FIELDS: &[&str] = &[
     "message_relay_topic",
     "message_request_url",
 ];
-/// UUID-typed fields: live sends `""` for them too (quirk 2).
+/// UUID-typed fields: live sends `""` for them too (live behaviour 2 in
+/// docs/carriers/signalwire.md).
 const UUID_FIELDS: &[&str] = &[
     "call_sip_endpoint_id",
     "call_video_room_id",
@@ -172,7 +173,8 @@ pub(super) fn phone_number(record: &NumberRecord, mode: Mode) -> Value {
         );
     }
     for key in METHOD_FIELDS {
-        // Live: null right after the purchase (quirk 3), POST once updated.
+        // Live: null right after the purchase (live behaviour 3 in
+        // docs/carriers/signalwire.md), POST once updated.
         let default = match mode {
             Mode::Live if !record.updated => Value::Null,
             _ => Value::from("POST"),

@@ -473,7 +473,8 @@ async fn purchase(
         updated: false,
         fields: Default::default(),
     };
-    // Live: an EmergencyAddressSid sent with the purchase is ignored (quirk 8).
+    // Live: an EmergencyAddressSid sent with the purchase is ignored (live
+    // behaviour 8 in docs/carriers/twilio.md).
     let skip: &[&str] = match mode {
         Mode::Live => &["EmergencyAddressSid"],
         Mode::Strict => &[],

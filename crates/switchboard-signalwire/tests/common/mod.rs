@@ -1,6 +1,7 @@
 //! Shared fixtures. Every JSON body here is taken from SignalWire's own
-//! descriptions in shared/carriers/signalwire (example values, field lists)
-//! and the README's live observations; `openapi.rs` checks that the
+//! descriptions in spec/carriers/signalwire (example values, field lists)
+//! and the live observations in docs/carriers/signalwire.md; `openapi.rs`
+//! checks that the
 //! described-shape fixtures use only fields the current description defines.
 #![allow(dead_code)]
 
@@ -53,7 +54,8 @@ pub fn provider(server: &MockServer) -> SignalWireProvider {
     SignalWireProvider::new(config(server)).expect("the adapter builds")
 }
 
-/// A search answer as live traffic has it (README fact 1; the legacy
+/// A search answer as live traffic has it (live behaviour 1 in
+/// docs/carriers/signalwire.md; the legacy
 /// description's field names and examples): `e164`, formatted numbers,
 /// capabilities as names, and `links: {}`.
 pub fn search_live() -> Value {
@@ -104,9 +106,10 @@ pub fn search_described() -> Value {
 }
 
 /// The PhoneNumber object right after a purchase: every field the current
-/// description requires, `name` null (README), `*_method` null (fact 3), `""`
-/// for "none" even in UUID-typed fields (fact 2), and `e911_status`, which the
-/// legacy description lacks (fact 4: fields are added over time).
+/// description requires, `name` null ("Operations"), `*_method` null (live
+/// behaviour 3), `""` for "none" even in UUID-typed fields (2), and
+/// `e911_status`, which the legacy description lacks (4: fields are added
+/// over time); all in docs/carriers/signalwire.md.
 pub fn phone_number_purchased() -> Value {
     json!({
         "id": NUMBER_ID,
@@ -153,7 +156,7 @@ pub fn phone_number_purchased() -> Value {
     })
 }
 
-/// The same number after the README's webhook update
+/// The same number after the webhook update of docs/carriers/signalwire.md
 /// (`call_handler: laml_webhooks`, ...), named with the description's example.
 pub fn phone_number_routed() -> Value {
     let mut number = phone_number_purchased();
@@ -198,6 +201,7 @@ pub fn validation_error(detail: Option<&str>) -> Value {
     json!({"errors": [{"detail": detail, "status": "422", "title": "Invalid Attribute", "code": "422"}]})
 }
 
-/// The release-cooldown detail seen live (README, "Errors").
+/// The release-cooldown detail seen live (docs/carriers/signalwire.md,
+/// "Errors"), verbatim because the adapter reads the time out of it.
 pub const COOLDOWN: &str = "Number was purchased too recently to release. Please wait until \
     2025-06-18 05:49:47 UTC to release this number, or contact Support for assistance.";
