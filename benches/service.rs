@@ -80,6 +80,10 @@ fn lookup(c: &mut Criterion) {
                 updated_at: now,
                 released_at: None,
                 release_not_before: None,
+                version: 1,
+                lease_until: None,
+                purchased_at: None,
+                request_fingerprint: None,
             };
             repository.insert(&record).await.expect("insert");
         }

@@ -51,11 +51,17 @@ pub struct Config {
     /// Address for `serve`.
     #[serde(default)]
     pub listen: Option<String>,
-    /// How long a reservation is taken to be a purchase in flight, which
-    /// `reconcile` leaves alone (default 120 s). A process that crashed
-    /// mid-purchase leaves reservations that reconcile settles after this.
+    /// How long `reconcile` leaves fresh records alone (default 120 s): a
+    /// number bought this recently is not judged missing from a carrier's
+    /// listing, which may lag the purchase. Must be above 0.
     #[serde(default)]
     pub reservation_grace_seconds: Option<u64>,
+    /// How long a reservation is vouched for by its request (default 60 s),
+    /// which renews it every third of that while the carrier works.
+    /// `reconcile` settles a reservation only once its lease has lapsed (a
+    /// process that crashed mid-purchase). Must be above 0.
+    #[serde(default)]
+    pub reservation_lease_seconds: Option<u64>,
     /// How often `serve` runs `reconcile` in the background (default 300 s;
     /// 0 turns it off), so pending releases and unsettled purchases complete
     /// without anyone running `switchboard reconcile`.
@@ -252,6 +258,9 @@ impl Config {
             // `service_options`, rather than silently ignored here.
             self.reservation_grace_seconds = Some(v.parse().unwrap_or(u64::MAX));
         }
+        if let Some(v) = env.var("SWITCHBOARD_RESERVATION_LEASE_SECONDS") {
+            self.reservation_lease_seconds = Some(v.parse().unwrap_or(u64::MAX));
+        }
         let twilio_vars = [
             "TWILIO_ACCOUNT_SID",
             "TWILIO_AUTH_TOKEN",
@@ -344,17 +353,37 @@ impl Config {
             .unwrap_or_else(|| Secret(DEFAULT_DATABASE_URL.to_string()))
     }
 
-    /// The service's options: the defaults, with the configured grace.
+    /// The service's options: the defaults, with the configured grace and
+    /// lease. Zero is refused for both: either would let `reconcile` take
+    /// work that is still in flight.
     pub fn service_options(&self) -> Result<switchboard_core::ServiceOptions, Error> {
         let mut options = switchboard_core::ServiceOptions::default();
-        if let Some(seconds) = self.reservation_grace_seconds {
-            if seconds > 7 * 24 * 3600 {
-                return Err(Error::Configuration {
-                    message: "reservation_grace_seconds (SWITCHBOARD_RESERVATION_GRACE_SECONDS) must be a whole number of seconds up to a week".into(),
-                });
+        let seconds = |value: Option<u64>, key: &str, var: &str| match value {
+            None => Ok(None),
+            Some(s) if (1..=7 * 24 * 3600).contains(&s) => {
+                Ok(Some(std::time::Duration::from_secs(s)))
             }
-            options.reservation_grace = std::time::Duration::from_secs(seconds);
+            Some(_) => Err(Error::Configuration {
+                message: format!(
+                    "{key} ({var}) must be a whole number of seconds from 1 up to a week"
+                ),
+            }),
+        };
+        if let Some(grace) = seconds(
+            self.reservation_grace_seconds,
+            "reservation_grace_seconds",
+            "SWITCHBOARD_RESERVATION_GRACE_SECONDS",
+        )? {
+            options.fresh_record_grace = grace;
         }
+        if let Some(lease) = seconds(
+            self.reservation_lease_seconds,
+            "reservation_lease_seconds",
+            "SWITCHBOARD_RESERVATION_LEASE_SECONDS",
+        )? {
+            options.reservation_lease = lease;
+        }
+        options.validate()?;
         Ok(options)
     }
 
@@ -466,11 +495,26 @@ mod tests {
 
     #[test]
     fn the_reservation_grace_is_configurable_and_checked() {
-        let config = Config::from_toml("reservation_grace_seconds = 5").unwrap();
+        let config =
+            Config::from_toml("reservation_grace_seconds = 5\nreservation_lease_seconds = 9")
+                .unwrap();
+        let options = config.service_options().unwrap();
         assert_eq!(
-            config.service_options().unwrap().reservation_grace,
+            options.fresh_record_grace,
             std::time::Duration::from_secs(5)
         );
+        assert_eq!(options.reservation_lease, std::time::Duration::from_secs(9));
+        for zero in [
+            "reservation_grace_seconds = 0",
+            "reservation_lease_seconds = 0",
+        ] {
+            let err = Config::from_toml(zero)
+                .unwrap()
+                .service_options()
+                .unwrap_err();
+            let key = zero.split(' ').next().unwrap();
+            assert!(err.to_string().contains(key), "{err}");
+        }
         let mut config = Config::default();
         config.apply_env(&env(&[("SWITCHBOARD_RESERVATION_GRACE_SECONDS", "soon")]));
         let err = config.service_options().unwrap_err();

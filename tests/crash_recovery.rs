@@ -132,12 +132,14 @@ async fn crash_and_recover(label: &str, database_url: &str, repository: &dyn Num
     assert_eq!(health.status(), 200);
     let early = reconcile(dir.path(), &config);
 
-    // Time passes beyond the grace period: the reservations are aged in the
-    // store, since the binary's clock cannot be moved.
+    // Time passes beyond the leases the dead server's requests held (and the
+    // grace): the reservations are aged in the store, since the binary's
+    // clock cannot be moved.
     let mut aged = 0;
     for mut record in all_records(repository).await {
         if record.state == NumberState::Reserved {
             record.updated_at -= PAST_THE_GRACE;
+            record.lease_until = record.lease_until.map(|until| until - PAST_THE_GRACE);
             repository.update(&record).await.expect("age reservation");
             aged += 1;
         }

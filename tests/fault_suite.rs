@@ -160,6 +160,10 @@ struct Tally {
     unexpected: Mutex<Vec<String>>,
 }
 
+/// Short, so that the reservations unsettled purchases leave behind are
+/// reconcile's to settle soon after the load.
+const LEASE: Duration = Duration::from_millis(300);
+
 async fn run_suite(carrier: &str, repo: &str, repository: Arc<dyn NumberRepository>) {
     let started = Instant::now();
     let emulator = Emulator::builder()
@@ -177,8 +181,10 @@ async fn run_suite(carrier: &str, repo: &str, repository: Arc<dyn NumberReposito
                 max_attempts: 3,
                 ..retry()
             },
-            // Reconcile runs after the load: it may settle any reservation.
-            reservation_grace: Duration::ZERO,
+            // Reconcile runs after the load, once the leases of the
+            // reservations the faults left have lapsed.
+            reservation_lease: LEASE,
+            fresh_record_grace: Duration::from_millis(1),
         });
     let account = AccountId::parse("fault-suite").expect("account");
 
@@ -288,7 +294,9 @@ async fn run_suite(carrier: &str, repo: &str, repository: Arc<dyn NumberReposito
     }
     let load_time = started.elapsed();
 
-    // The carrier calms down; one reconcile settles what the faults left.
+    // The carrier calms down; once the last leases lapse, one reconcile
+    // settles what the faults left.
+    tokio::time::sleep(LEASE + Duration::from_millis(50)).await;
     emulator.clear_faults();
     let before = all_records(repository.as_ref()).await;
     let report = service

@@ -162,6 +162,9 @@ impl Output {
                 d.kind
             );
         }
+        for error in &report.errors {
+            println!("  not checked: {error}");
+        }
         Ok(())
     }
 }

@@ -97,6 +97,13 @@ async fn reconcile_periodically(service: switchboard::ProvisioningService, every
             .reconcile(&switchboard::ReconcileOptions::default())
             .await
         {
+            Ok(report) if !report.errors.is_empty() => tracing::warn!(
+                records = report.records_checked,
+                drift = report.drift.len(),
+                repaired = report.repaired(),
+                errors = ?report.errors,
+                "reconcile could not check everything; will try again"
+            ),
             Ok(report) if report.drift.is_empty() => {
                 tracing::debug!(records = report.records_checked, "reconcile: no drift");
             }

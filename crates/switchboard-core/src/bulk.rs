@@ -746,27 +746,23 @@ impl Run<'_> {
     /// carrier could not be asked) leaves its reservation: ask now, and
     /// either complete the record or free the number for another attempt.
     async fn settle(&self, index: u32, phone: &PhoneNumber) -> Result<Option<ProvisionedNumber>> {
-        let Some(mut record) = self.our_reservation(index, phone).await? else {
+        let Some(record) = self.our_reservation(index, phone).await? else {
             return Ok(None);
         };
-        let repository = &self.service.repository;
-        let owned = self.ask_owned(phone).await?;
-        record.updated_at = self.service.clock.now();
-        match owned {
-            Some(bought) => {
-                record.state = NumberState::Active;
-                record.carrier_id = Some(bought.carrier_id);
-                record.capabilities = bought.capabilities;
-                repository.update(&record).await?;
-                Ok(Some(record))
-            }
-            None => {
-                record.state = NumberState::Failed;
-                record.idempotency_key = None;
-                repository.update(&record).await?;
-                Ok(None)
-            }
-        }
+        let owned = self
+            .ask_owned(phone)
+            .await?
+            .filter(|owned| owned.phone_number == *phone);
+        let now = self.service.clock.now();
+        // From the version read: if anything else settled it meanwhile
+        // (reconcile, after the lease lapsed), this is stale and the
+        // position fails rather than overwrite that.
+        let next = match &owned {
+            Some(bought) => record.settle_active(bought, now)?,
+            None => record.abandon(now)?,
+        };
+        let stored = self.service.repository.update(&next).await?;
+        Ok(owned.map(|_| stored))
     }
 
     /// The reservation position `index`'s attempt on `phone` left, if any.

@@ -139,6 +139,33 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The record changed between the read a decision was based on and the
+    /// write of that decision (compare-and-swap on its version): another
+    /// request, process or reconcile got there first. Read it again and
+    /// decide again; never write the old decision over the new state.
+    #[error("{what} changed while this request was deciding; read it again")]
+    Stale {
+        /// The record, e.g. `phone number 5c0e...`.
+        what: String,
+    },
+    /// An idempotency key was used again with a request that differs from
+    /// the first one in `field`. Permanent: the same key with the same body
+    /// replays, any other body is a different request under a reused key.
+    #[error("idempotency key was first used with a different {field}")]
+    IdempotencyKeyMismatch {
+        /// The first field (in the request's field order) that differs.
+        field: Cow<'static, str>,
+    },
+    /// A carrier or store answered something that cannot be right (a
+    /// purchase answer naming another number, a listing that repeats a
+    /// cursor). Nothing is inferred from such an answer.
+    #[error("{source_name} gave an inconsistent answer: {message}")]
+    Inconsistent {
+        /// Who answered (a carrier name, `repository`).
+        source_name: String,
+        /// What did not add up.
+        message: String,
+    },
     /// The carrier cannot do what was asked (e.g. a search filter it lacks).
     #[error("{provider} does not support {what}")]
     NotSupported {
@@ -214,7 +241,8 @@ impl Error {
             Error::RateLimited { .. }
             | Error::RetryLater { .. }
             | Error::Transport { .. }
-            | Error::Conflict { .. } => true,
+            | Error::Conflict { .. }
+            | Error::Stale { .. } => true,
             Error::Repository { temporary, .. } => *temporary,
             Error::Carrier { status, .. } => matches!(status, Some(s) if *s >= 500 || *s == 429),
             _ => false,
@@ -246,13 +274,18 @@ impl Error {
             Error::Repository { .. } => "repository_error",
             Error::Configuration { .. } => "configuration_error",
             Error::NotSupported { .. } => "not_supported",
+            Error::Stale { .. } => "stale_record",
+            Error::IdempotencyKeyMismatch { .. } => "idempotency_key_mismatch",
+            Error::Inconsistent { .. } => "inconsistent_answer",
         }
     }
 
     /// The input field at fault, for [`Error::InvalidInput`].
     pub fn field(&self) -> Option<&str> {
         match self {
-            Error::InvalidInput { field, .. } => Some(field),
+            Error::InvalidInput { field, .. } | Error::IdempotencyKeyMismatch { field } => {
+                Some(field)
+            }
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ mod bulk;
 mod capabilities;
 mod clock;
 mod error;
+mod lifecycle;
 mod memory;
 mod number;
 mod page;
@@ -36,6 +37,7 @@ pub use bulk::{
 pub use capabilities::{Capabilities, NumberType};
 pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemClock};
 pub use error::{Error, Result};
+pub use lifecycle::Reservation;
 pub use memory::InMemoryRepository;
 pub use number::{AccountId, NumberResource, NumberState, ProvisionedNumber, seed_timestamp};
 pub use page::{MAX_PAGE_SIZE, Page, PageRequest, collect_pages};

@@ -5,11 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    AccountId, Error, NumberFilter, NumberRepository, NumberState, Page, PageRequest, PhoneNumber,
+    AccountId, Error, NumberFilter, NumberRepository, Page, PageRequest, PhoneNumber,
     ProvisionedNumber, Result,
 };
 
@@ -171,11 +170,16 @@ impl NumberRepository for InMemoryRepository {
         Ok(Page { items, next_cursor })
     }
 
-    async fn update(&self, number: &ProvisionedNumber) -> Result<()> {
+    async fn update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber> {
         let mut tables = self.write();
         let Some(old) = tables.by_id.get(&number.id).cloned() else {
             return Err(Error::not_found(format!("number record {}", number.id)));
         };
+        if old.version != number.version {
+            return Err(Error::Stale {
+                what: format!("number record {}", number.id),
+            });
+        }
         if number.state.is_live()
             && !old.state.is_live()
             && let Some(holder) = tables.live_by_number.get(&old.phone_number)
@@ -199,23 +203,9 @@ impl NumberRepository for InMemoryRepository {
         updated.phone_number = old.phone_number.clone();
         updated.provider = old.provider.clone();
         updated.created_at = old.created_at;
+        updated.version = old.version + 1;
         tables.reindex(Some(&old), &updated);
-        tables.by_id.insert(updated.id, updated);
-        Ok(())
-    }
-
-    async fn mark_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let mut tables = self.write();
-        let Some(old) = tables.by_id.get(&id).cloned() else {
-            return Err(Error::not_found(format!("number record {id}")));
-        };
-        let mut updated = old.clone();
-        updated.state = NumberState::Released;
-        updated.released_at = Some(at);
-        updated.updated_at = at;
-        updated.release_not_before = None;
-        tables.reindex(Some(&old), &updated);
-        tables.by_id.insert(id, updated);
-        Ok(())
+        tables.by_id.insert(updated.id, updated.clone());
+        Ok(updated)
     }
 }

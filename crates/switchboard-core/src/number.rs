@@ -157,6 +157,25 @@ pub struct ProvisionedNumber {
     pub released_at: Option<DateTime<Utc>>,
     /// For a pending release: the earliest time the carrier will accept it.
     pub release_not_before: Option<DateTime<Utc>>,
+    /// The version this copy was read at. Every write names it and the
+    /// store refuses the write ([`crate::Error::Stale`]) if the stored
+    /// record has moved on, then stores the record with the next version.
+    /// New records start at 1.
+    pub version: u64,
+    /// For a reservation: until when the request holding it is known to be
+    /// alive. The request renews it while the carrier works; `reconcile`
+    /// takes a reservation only after it has lapsed. A stored deadline
+    /// rather than an age, so processes with different clocks compare one
+    /// value (they still need clocks within a fraction of the lease).
+    pub lease_until: Option<DateTime<Utc>>,
+    /// When the carrier confirmed the purchase. Carriers may deny a number
+    /// they sold moments ago (Twilio's live behaviour 7), so a "not found"
+    /// this soon after is not taken as proof that it is gone.
+    pub purchased_at: Option<DateTime<Utc>>,
+    /// With an idempotency key: the request that first used it, in the form
+    /// of [`crate::ProvisionRequest::fingerprint`], so a later request under
+    /// the same key can be told apart field by field.
+    pub request_fingerprint: Option<String>,
 }
 
 impl ProvisionedNumber {
@@ -253,6 +272,10 @@ mod tests {
             updated_at: Utc::now(),
             released_at: None,
             release_not_before: None,
+            version: 3,
+            lease_until: None,
+            purchased_at: None,
+            request_fingerprint: None,
         };
         let json = serde_json::to_value(&number).unwrap();
         let seed: serde_json::Value = serde_json::from_str(

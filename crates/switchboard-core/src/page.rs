@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// The largest page any listing returns.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -65,19 +65,38 @@ impl<T> Page<T> {
 /// the first until one has no next cursor. For the callers that need the
 /// whole set at once (reconcile, restoring the fake's state), so the cursor
 /// handling lives in one place.
-pub async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>>
+pub async fn collect_pages<T, F, Fut>(fetch: F) -> Result<Vec<T>>
 where
     F: FnMut(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>>>,
 {
     let mut items = Vec::new();
+    walk_pages(fetch, |batch| items.extend(batch)).await?;
+    Ok(items)
+}
+
+/// Hands each page's items to `each` until the last page. A listing that
+/// returns a cursor it returned before would loop for ever: that ends the
+/// walk with [`Error::Inconsistent`], after the pages read so far.
+pub(crate) async fn walk_pages<T, F, Fut>(mut fetch: F, mut each: impl FnMut(Vec<T>)) -> Result<()>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let mut seen = std::collections::HashSet::new();
     let mut page = PageRequest::first(MAX_PAGE_SIZE);
     loop {
         let batch = fetch(page).await?;
-        items.extend(batch.items);
+        each(batch.items);
         match batch.next_cursor {
+            Some(cursor) if !seen.insert(cursor.clone()) => {
+                return Err(Error::Inconsistent {
+                    source_name: "a paged listing".into(),
+                    message: format!("it returned the cursor {cursor:?} twice; stopped there"),
+                });
+            }
             Some(cursor) => page = PageRequest::after(cursor, MAX_PAGE_SIZE),
-            None => return Ok(items),
+            None => return Ok(()),
         }
     }
 }
@@ -106,6 +125,31 @@ mod tests {
         .unwrap();
         assert_eq!(all, vec![1, 2, 3]);
         assert_eq!(asked, vec![None, Some("1".into()), Some("2".into())]);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_repeats_a_cursor_ends_instead_of_looping() {
+        let mut calls = 0;
+        let result = collect_pages(|page: PageRequest| {
+            calls += 1;
+            // Page "a" points to "b", and "b" back to "a".
+            let next = match page.cursor.as_deref() {
+                None => "a",
+                Some("a") => "b",
+                _ => "a",
+            };
+            async move {
+                Ok(Page {
+                    items: vec![1],
+                    next_cursor: Some(next.to_string()),
+                })
+            }
+        })
+        .await;
+        let error = result.unwrap_err();
+        assert!(matches!(error, Error::Inconsistent { .. }), "{error}");
+        assert!(error.to_string().contains("\"a\" twice"), "{error}");
+        assert_eq!(calls, 3);
     }
 
     #[tokio::test]

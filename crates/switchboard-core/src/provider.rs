@@ -164,8 +164,19 @@ pub trait TelephonyProvider: Send + Sync + Debug {
     async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber>;
 
     /// Gives a number back. [`Error::NotFound`] if it is not owned (callers
-    /// treat that as done); [`Error::RetryLater`] if the carrier refuses for now.
+    /// treat that as done, unless it was bought within
+    /// [`TelephonyProvider::not_found_window`]); [`Error::RetryLater`] if
+    /// the carrier refuses for now. A carrier id that cannot be one of this
+    /// carrier's is [`Error::InvalidInput`], never `NotFound`.
     async fn release(&self, carrier_id: &str) -> Result<()>;
+
+    /// How long after selling a number this carrier may still answer "not
+    /// found" for it (Twilio has been seen doing so for a moment). Within
+    /// this window a `NotFound` is not proof that the number is gone: the
+    /// service keeps the release pending and tries again after it.
+    fn not_found_window(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! Reconciliation: compare what the repository says with what each carrier
 //! says, report the drift, and repair what can be repaired safely.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::{
-    CarrierNumber, Error, NumberFilter, NumberState, PhoneNumber, ProvisionedNumber,
+    AccountId, CarrierNumber, Error, NumberFilter, NumberState, PhoneNumber, ProvisionedNumber,
     ProvisioningService, Result, TelephonyProvider,
 };
 
@@ -40,6 +40,9 @@ pub enum DriftKind {
     PurchaseUnrecorded,
     /// A reservation whose purchase never happened.
     PurchaseNeverHappened,
+    /// A reservation whose request is gone, and the carrier could not be
+    /// asked whether the purchase happened.
+    PurchaseUnsettled,
     /// A release asked for but not yet confirmed by the carrier.
     ReleasePending,
     /// An active record of a number the carrier no longer has.
@@ -77,6 +80,10 @@ pub struct ReconcileReport {
     pub carrier_numbers: usize,
     /// Each disagreement found.
     pub drift: Vec<Drift>,
+    /// What could not be read (a carrier's listing, a page of records):
+    /// the pass went on without it, and repaired nothing that depended on
+    /// it.
+    pub errors: Vec<String>,
 }
 
 impl ReconcileReport {
@@ -89,16 +96,33 @@ impl ReconcileReport {
     }
 }
 
+/// The account that holds an orphan while `reconcile` releases it, so that
+/// no provision can reserve the number in between. Not a valid name for a
+/// user's account to collide with by accident: it starts with `_`.
+const RECONCILE_ACCOUNT: &str = "_reconcile";
+
+/// What the carrier's listing says about one number: `None` when the
+/// listing could not be read to the end.
+type Listed<'a> = Option<Option<&'a CarrierNumber>>;
+
 impl ProvisioningService {
     /// Compares every live record with its carrier and repairs the drift:
     /// unrecorded purchases are recorded, reservations that never bought are
     /// failed, pending releases are retried. Run it after a crash, and
-    /// periodically.
+    /// periodically, beside requests: it repairs only what it confirmed by
+    /// asking the carrier about the one number, writes only from the
+    /// version it read (so a request that moved a record on wins), and
+    /// leaves work in flight alone (a reservation whose lease is live, a
+    /// number bought within the grace).
     pub async fn reconcile(&self, options: &ReconcileOptions) -> Result<ReconcileReport> {
+        self.options.validate()?;
         let mut report = ReconcileReport::default();
         let live = self
-            .all_records(NumberFilter::default().in_states(&NumberState::LIVE))
-            .await?;
+            .all_records(
+                NumberFilter::default().in_states(&NumberState::LIVE),
+                &mut report,
+            )
+            .await;
         report.records_checked = live.len();
         let mut by_provider: HashMap<String, Vec<ProvisionedNumber>> = HashMap::new();
         for record in live {
@@ -120,59 +144,50 @@ impl ProvisioningService {
             }
         }
         for (name, provider) in self.providers.iter() {
-            let owned = owned_numbers(provider.as_ref()).await?;
-            report.carrier_numbers += owned.len();
+            let owned = match owned_numbers(provider.as_ref()).await {
+                Ok(owned) => Some(owned),
+                Err(error) => {
+                    report.errors.push(format!(
+                        "{name}: could not list the numbers it holds ({error}); no number \
+                         was judged missing or orphaned there"
+                    ));
+                    None
+                }
+            };
+            if let Some(owned) = &owned {
+                report.carrier_numbers += owned.len();
+            }
             let records = by_provider.remove(name).unwrap_or_default();
-            let mut held: std::collections::HashSet<PhoneNumber> = Default::default();
-            for mut record in records {
+            let mut held: HashSet<PhoneNumber> = HashSet::new();
+            for record in records {
                 held.insert(record.phone_number.clone());
-                let at_carrier = owned.get(&record.phone_number);
-                if let Some(drift) = self
-                    .settle(provider.as_ref(), &mut record, at_carrier)
-                    .await
-                {
+                let listed = owned.as_ref().map(|owned| owned.get(&record.phone_number));
+                if let Some(drift) = self.settle(provider.as_ref(), record, listed).await {
                     report.drift.push(drift);
                 }
             }
+            let Some(owned) = owned else { continue };
             for (number, carrier) in &owned {
                 if held.contains(number) {
                     continue;
                 }
-                // A record may have appeared since the listing (a provision in flight).
-                if self
-                    .repository
-                    .find_by_phone_number(number)
-                    .await?
-                    .is_some()
-                {
-                    continue;
+                if let Some(drift) = self.orphan(provider.as_ref(), carrier, options).await {
+                    report.drift.push(drift);
                 }
-                let repair = if options.release_orphans {
-                    match provider.release(&carrier.carrier_id).await {
-                        Ok(()) | Err(Error::NotFound { .. }) => Repair::Released,
-                        Err(e) => Repair::Failed(e.to_string()),
-                    }
-                } else {
-                    Repair::Left("no record holds it; release_orphans is off".into())
-                };
-                report.drift.push(Drift {
-                    provider: name.to_string(),
-                    phone_number: number.clone(),
-                    kind: DriftKind::OrphanAtCarrier,
-                    repair,
-                });
             }
         }
         Ok(report)
     }
 
+    /// Settles one live record against what its carrier says about it.
     async fn settle(
         &self,
         provider: &dyn TelephonyProvider,
-        record: &mut ProvisionedNumber,
-        at_carrier: Option<&CarrierNumber>,
+        record: ProvisionedNumber,
+        listed: Listed<'_>,
     ) -> Option<Drift> {
         let now = self.clock.now();
+        let grace = self.options.fresh_record_grace;
         let phone_number = record.phone_number.clone();
         let drift = |kind, repair| {
             Some(Drift {
@@ -182,50 +197,54 @@ impl ProvisioningService {
                 repair,
             })
         };
-        match (record.state, at_carrier) {
-            (NumberState::Reserved, _)
-                if (now - record.updated_at).to_std().unwrap_or_default()
-                    < self.options.reservation_grace =>
-            {
-                None
-            }
-            (NumberState::Reserved, Some(carrier)) => {
-                record.state = NumberState::Active;
-                record.carrier_id = Some(carrier.carrier_id.clone());
-                record.capabilities = carrier.capabilities;
-                record.updated_at = now;
-                let repair = match self.repository.update(record).await {
-                    Ok(()) => Repair::MarkedActive,
-                    Err(e) => Repair::Failed(e.to_string()),
+        match record.state {
+            NumberState::Reserved => {
+                if record.lease_is_live(now, grace) {
+                    return None;
+                }
+                // The listing may predate the purchase: ask about the number.
+                let owned = match provider.find_owned(&record.phone_number).await {
+                    Ok(owned) => owned.filter(|o| o.phone_number == record.phone_number),
+                    Err(e) => {
+                        return drift(DriftKind::PurchaseUnsettled, Repair::Failed(e.to_string()));
+                    }
                 };
-                drift(DriftKind::PurchaseUnrecorded, repair)
+                match owned {
+                    Some(carrier) => drift(
+                        DriftKind::PurchaseUnrecorded,
+                        self.repair(record.settle_active(&carrier, now), Repair::MarkedActive)
+                            .await,
+                    ),
+                    None => drift(
+                        DriftKind::PurchaseNeverHappened,
+                        self.repair(record.abandon(now), Repair::MarkedFailed).await,
+                    ),
+                }
             }
-            (NumberState::Reserved, None) => {
-                record.state = NumberState::Failed;
-                record.idempotency_key = None;
-                record.updated_at = now;
-                let repair = match self.repository.update(record).await {
-                    Ok(()) => Repair::MarkedFailed,
-                    Err(e) => Repair::Failed(e.to_string()),
-                };
-                drift(DriftKind::PurchaseNeverHappened, repair)
+            NumberState::Active => {
+                // Listed, or nothing to compare with.
+                let Some(None) = listed else { return None };
+                let bought = record.purchased_at.unwrap_or(record.created_at);
+                if (now - bought).to_std().unwrap_or_default() < grace {
+                    return drift(
+                        DriftKind::MissingAtCarrier,
+                        Repair::Left("bought too recently to judge from a listing".into()),
+                    );
+                }
+                match provider.find_owned(&record.phone_number).await {
+                    Ok(Some(_)) => drift(
+                        DriftKind::MissingAtCarrier,
+                        Repair::Left("left out of the listing, but the carrier holds it".into()),
+                    ),
+                    Ok(None) => drift(
+                        DriftKind::MissingAtCarrier,
+                        self.repair(record.complete_release(now), Repair::MarkedReleased)
+                            .await,
+                    ),
+                    Err(e) => drift(DriftKind::MissingAtCarrier, Repair::Failed(e.to_string())),
+                }
             }
-            (NumberState::Active, Some(_)) => None,
-            (NumberState::Active, None) => {
-                let repair = match self.repository.mark_released(record.id, now).await {
-                    Ok(()) => Repair::MarkedReleased,
-                    Err(e) => Repair::Failed(e.to_string()),
-                };
-                drift(DriftKind::MissingAtCarrier, repair)
-            }
-            (NumberState::Releasing, None) => {
-                let repair = match self.repository.mark_released(record.id, now).await {
-                    Ok(()) => Repair::MarkedReleased,
-                    Err(e) => Repair::Failed(e.to_string()),
-                };
-                drift(DriftKind::ReleasePending, repair)
-            }
-            (NumberState::Releasing, Some(carrier)) => {
+            NumberState::Releasing => {
                 if let Some(not_before) = record.release_not_before
                     && not_before > now
                 {
@@ -234,6 +253,23 @@ impl ProvisioningService {
                         Repair::Left(format!("the carrier refuses until {not_before}")),
                     );
                 }
+                let held = match listed {
+                    Some(Some(carrier)) => Some(carrier.clone()),
+                    _ => match provider.find_owned(&record.phone_number).await {
+                        Ok(owned) => owned,
+                        Err(e) => {
+                            return drift(DriftKind::ReleasePending, Repair::Failed(e.to_string()));
+                        }
+                    },
+                };
+                let Some(carrier) = held else {
+                    return drift(
+                        DriftKind::ReleasePending,
+                        self.repair(record.complete_release(now), Repair::MarkedReleased)
+                            .await,
+                    );
+                };
+                let mut record = record;
                 if record.carrier_id.is_none() {
                     record.carrier_id = Some(carrier.carrier_id.clone());
                 }
@@ -241,8 +277,8 @@ impl ProvisioningService {
                     .release_at_carrier(provider, record, NumberState::Releasing)
                     .await
                 {
-                    Ok(()) if record.state == NumberState::Released => Repair::Released,
-                    Ok(()) => Repair::Left(match record.release_not_before {
+                    Ok(done) if done.state == NumberState::Released => Repair::Released,
+                    Ok(pending) => Repair::Left(match pending.release_not_before {
                         Some(t) => format!("the carrier refuses until {t}"),
                         None => "the carrier refused for now".into(),
                     }),
@@ -250,14 +286,131 @@ impl ProvisioningService {
                 };
                 drift(DriftKind::ReleasePending, repair)
             }
-            (NumberState::Released | NumberState::Failed, _) => None,
+            NumberState::Released | NumberState::Failed => None,
         }
     }
 
-    async fn all_records(&self, filter: NumberFilter) -> Result<Vec<ProvisionedNumber>> {
+    /// Writes a repair decided on `record` as it was read, only if nobody
+    /// wrote the record since: a request that moved it on meanwhile knows
+    /// better than this pass.
+    async fn repair(&self, next: Result<ProvisionedNumber>, done: Repair) -> Repair {
+        let next = match next {
+            Ok(next) => next,
+            Err(e) => return Repair::Failed(e.to_string()),
+        };
+        match self.repository.update(&next).await {
+            Ok(_) => done,
+            Err(Error::Stale { .. }) => {
+                Repair::Left("changed while reconciling; left for the next pass".into())
+            }
+            Err(e) => Repair::Failed(e.to_string()),
+        }
+    }
+
+    /// A number the carrier holds and no record does. Released only when
+    /// asked to, after the carrier confirmed it still holds that number
+    /// under that id, and while a record of ours holds the number, so that
+    /// no provision can reserve it during the release.
+    async fn orphan(
+        &self,
+        provider: &dyn TelephonyProvider,
+        carrier: &CarrierNumber,
+        options: &ReconcileOptions,
+    ) -> Option<Drift> {
+        let drift = |repair| {
+            Some(Drift {
+                provider: provider.name().to_string(),
+                phone_number: carrier.phone_number.clone(),
+                kind: DriftKind::OrphanAtCarrier,
+                repair,
+            })
+        };
+        // A record may have appeared since the listing (a provision in flight).
+        match self
+            .repository
+            .find_by_phone_number(&carrier.phone_number)
+            .await
+        {
+            Ok(Some(_)) => return None,
+            Ok(None) => {}
+            Err(e) => return drift(Repair::Failed(e.to_string())),
+        }
+        if !options.release_orphans {
+            return drift(Repair::Left(
+                "no record holds it; release_orphans is off".into(),
+            ));
+        }
+        match provider.find_owned(&carrier.phone_number).await {
+            Ok(Some(owned)) if owned.carrier_id == carrier.carrier_id => {}
+            Ok(_) => return drift(Repair::Left("the carrier no longer holds it".into())),
+            Err(e) => return drift(Repair::Failed(e.to_string())),
+        }
+        let now = self.clock.now();
+        let account = AccountId::parse(RECONCILE_ACCOUNT).expect("a valid account name");
+        let request = crate::ProvisionRequest::new(carrier.phone_number.clone());
+        let reservation = ProvisionedNumber::reserve(
+            &request,
+            crate::Reservation {
+                id: self.ids.next_id(),
+                account: &account,
+                provider: provider.name(),
+                now,
+                lease_until: now,
+            },
+        );
+        // Recorded as a release in progress, in one insert: taking the
+        // number's slot is the check that no request holds it, and from then
+        // on no other pass can mistake the record for a live purchase.
+        let adopted = match reservation
+            .settle_active(carrier, now)
+            .and_then(|active| active.begin_release(now))
+        {
+            Ok(releasing) => releasing,
+            Err(e) => return drift(Repair::Failed(e.to_string())),
+        };
+        if let Err(e) = self.repository.insert(&adopted).await {
+            return match e {
+                Error::AlreadyProvisioned { .. } => None,
+                e => drift(Repair::Failed(e.to_string())),
+            };
+        }
+        // From here on it is a pending release like any other: if the
+        // carrier refuses now, the next pass tries again.
+        drift(
+            match self
+                .release_at_carrier(provider, adopted, NumberState::Releasing)
+                .await
+            {
+                Ok(done) if done.state == NumberState::Released => Repair::Released,
+                Ok(_) => Repair::Left("the carrier refused for now; the release is pending".into()),
+                Err(e) => Repair::Failed(e.to_string()),
+            },
+        )
+    }
+
+    /// Every record matching `filter`; a page that cannot be read is
+    /// reported and ends the listing with what was read so far.
+    async fn all_records(
+        &self,
+        filter: NumberFilter,
+        report: &mut ReconcileReport,
+    ) -> Vec<ProvisionedNumber> {
         let repository = &self.repository;
         let filter = &filter;
-        crate::collect_pages(|page| async move { repository.list(filter, &page).await }).await
+        let mut records = Vec::new();
+        let outcome = crate::page::walk_pages(
+            |page| async move { repository.list(filter, &page).await },
+            |batch| records.extend(batch),
+        )
+        .await;
+        if let Err(error) = outcome {
+            report.errors.push(format!(
+                "records: could not read past {} of them ({error}); the rest wait for the \
+                 next pass",
+                records.len()
+            ));
+        }
+        records
     }
 }
 

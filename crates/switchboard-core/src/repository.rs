@@ -3,7 +3,6 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{AccountId, NumberState, Page, PageRequest, PhoneNumber, ProvisionedNumber, Result};
@@ -84,11 +83,15 @@ pub trait NumberRepository: Send + Sync + Debug {
         page: &PageRequest,
     ) -> Result<Page<ProvisionedNumber>>;
 
-    /// Replaces the mutable fields of the record with `number.id` (name,
-    /// agent, capabilities, carrier id, routing, state, idempotency key,
-    /// timestamps). [`crate::Error::NotFound`] if there is none.
-    async fn update(&self, number: &ProvisionedNumber) -> Result<()>;
-
-    /// Marks the record released at `at`, freeing its phone number.
-    async fn mark_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()>;
+    /// Writes `number` over the stored record with the same id, if and only
+    /// if the stored record is still at `number.version` (compare-and-swap),
+    /// and returns it as stored, at the next version. Identity fields
+    /// (account, phone number, provider, creation time) never change: the
+    /// stored ones are kept.
+    ///
+    /// [`crate::Error::Stale`] when another write came first (nothing is
+    /// written; read again and decide again), [`crate::Error::NotFound`] if
+    /// there is no such record, [`crate::Error::AlreadyProvisioned`] if the
+    /// change would make a second live record of the phone number.
+    async fn update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber>;
 }

@@ -95,6 +95,72 @@ impl ProvisionRequest {
         }
         Ok(())
     }
+
+    /// The request as one line per field, for binding an idempotency key to
+    /// the whole request: a later request under the same key must have the
+    /// same fingerprint, and [`ProvisionRequest::first_difference`] names
+    /// the field where two differ. Values are written with `{:?}`, which
+    /// escapes line breaks, so every field stays on its own line. The key
+    /// itself is left out (it is what the fingerprint is stored under).
+    pub fn fingerprint(&self) -> String {
+        let routing = &self.routing;
+        let method = |m: Option<crate::WebhookMethod>| m.map(|m| m.as_str());
+        let url = |u: &Option<crate::WebhookUrl>| u.as_ref().map(|u| u.as_str().to_string());
+        let fields: [(&str, String); 9] = [
+            ("phone_number", format!("{:?}", self.phone_number.as_str())),
+            ("friendly_name", format!("{:?}", self.friendly_name)),
+            (
+                "agent_id",
+                format!("{:?}", self.agent_id.map(|a| a.to_string())),
+            ),
+            (
+                "routing.voice_url",
+                format!("{:?}", url(&routing.voice_url)),
+            ),
+            (
+                "routing.voice_method",
+                format!("{:?}", method(routing.voice_method)),
+            ),
+            ("routing.sms_url", format!("{:?}", url(&routing.sms_url))),
+            (
+                "routing.sms_method",
+                format!("{:?}", method(routing.sms_method)),
+            ),
+            (
+                "routing.status_callback",
+                format!("{:?}", url(&routing.status_callback)),
+            ),
+            ("provider", format!("{:?}", self.provider)),
+        ];
+        let mut out = String::new();
+        for (name, value) in fields {
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&value);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first field in which this request differs from the one that
+    /// produced `fingerprint`, or `None` when they are the same request.
+    /// A fingerprint from an older layout (a field missing on either side)
+    /// counts as a difference in that field.
+    pub fn first_difference(&self, fingerprint: &str) -> Option<String> {
+        let ours = self.fingerprint();
+        let mut theirs = fingerprint.lines();
+        for line in ours.lines() {
+            let name = line.split_once('=').map_or(line, |(name, _)| name);
+            if theirs.next() != Some(line) {
+                return Some(name.to_string());
+            }
+        }
+        theirs.next().map(|line| {
+            line.split_once('=')
+                .map_or(line, |(name, _)| name)
+                .to_string()
+        })
+    }
 }
 
 /// Checks a display name: 1 to 64 characters, no control characters.
@@ -191,6 +257,60 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(err.field(), Some("idempotency_key"));
+    }
+
+    #[test]
+    fn fingerprints_name_the_first_differing_field() {
+        let n = PhoneNumber::parse("+16045551234").unwrap();
+        let first = ProvisionRequest::new(n.clone())
+            .friendly_name("Main\nLine")
+            .idempotency_key("k1");
+        let print = first.fingerprint();
+        assert_eq!(print.lines().count(), 9, "{print}");
+        assert_eq!(first.first_difference(&print), None);
+        // The key is not part of the request it binds.
+        assert_eq!(
+            first.clone().idempotency_key("k2").first_difference(&print),
+            None
+        );
+        let other_agent = first.clone().agent(Uuid::nil());
+        assert_eq!(
+            other_agent.first_difference(&print).as_deref(),
+            Some("agent_id")
+        );
+        let other_number = ProvisionRequest {
+            phone_number: PhoneNumber::parse("+16045551235").unwrap(),
+            ..first.clone()
+        };
+        assert_eq!(
+            other_number.first_difference(&print).as_deref(),
+            Some("phone_number")
+        );
+        let routed = first.clone().routing(Routing {
+            sms_url: Some(crate::WebhookUrl::parse("https://a.example/sms").unwrap()),
+            ..Routing::default()
+        });
+        assert_eq!(
+            routed.first_difference(&print).as_deref(),
+            Some("routing.sms_url")
+        );
+        let provider = first.clone().provider("twilio");
+        assert_eq!(
+            provider.first_difference(&print).as_deref(),
+            Some("provider")
+        );
+        // A name is not confused with a neighbouring field by a line break.
+        let renamed = first.clone().friendly_name("Main");
+        assert_eq!(
+            renamed.first_difference(&print).as_deref(),
+            Some("friendly_name")
+        );
+        assert_eq!(
+            first
+                .first_difference("phone_number=\"+16045551234\"\n")
+                .as_deref(),
+            Some("friendly_name")
+        );
     }
 
     #[test]

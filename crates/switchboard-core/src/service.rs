@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::{
     AccountId, AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, IdSource, NumberFilter,
     NumberRepository, NumberState, NumberUpdate, Page, PageRequest, PhoneNumber, ProviderRegistry,
-    ProvisionRequest, ProvisionedNumber, PurchaseRequest, RandomIds, Result, RetryPolicy,
-    SearchQuery, SystemClock, TelephonyProvider,
+    ProvisionRequest, ProvisionedNumber, PurchaseRequest, RandomIds, Reservation, Result,
+    RetryPolicy, SearchQuery, SystemClock, TelephonyProvider,
 };
 
 /// Tunables of the service.
@@ -19,9 +19,16 @@ pub struct ServiceOptions {
     /// Purchase attempts per request, each after the carrier confirmed that
     /// the previous one did not go through.
     pub purchase_retry: RetryPolicy,
-    /// A reservation younger than this is taken to be in flight by another
-    /// request, and `reconcile` leaves it alone.
-    pub reservation_grace: Duration,
+    /// How long a reservation is vouched for by the request holding it.
+    /// The request renews it every third of this while the carrier works,
+    /// so a slow carrier never makes a live request look abandoned;
+    /// `reconcile` takes a reservation only once it has lapsed, that is
+    /// when its request has died or stalled for this long.
+    pub reservation_lease: Duration,
+    /// Records younger than this are left alone by `reconcile`: numbers
+    /// bought so recently that a carrier's listing may not show them yet,
+    /// and reservations written before leases existed.
+    pub fresh_record_grace: Duration,
 }
 
 impl Default for ServiceOptions {
@@ -31,10 +38,37 @@ impl Default for ServiceOptions {
                 max_attempts: 3,
                 ..RetryPolicy::default()
             },
-            reservation_grace: Duration::from_secs(120),
+            reservation_lease: Duration::from_secs(60),
+            fresh_record_grace: Duration::from_secs(120),
         }
     }
 }
+
+impl ServiceOptions {
+    /// Refuses settings that would let `reconcile` take work in flight.
+    pub fn validate(&self) -> Result<()> {
+        if self.reservation_lease.is_zero() {
+            return Err(Error::Configuration {
+                message: "reservation_lease must be longer than 0: with no lease, reconcile \
+                          could fail a purchase while the carrier completes it"
+                    .into(),
+            });
+        }
+        if self.fresh_record_grace.is_zero() {
+            return Err(Error::Configuration {
+                message: "reservation_grace must be longer than 0: with no grace, reconcile \
+                          could release a number bought a moment ago that a carrier's \
+                          listing does not show yet"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How many times a write that lost a compare-and-swap is decided again on
+/// a fresh read before giving up with [`Error::Stale`].
+const MAX_STALE_RETRIES: u32 = 8;
 
 /// Searches, buys, changes and releases numbers for accounts, keeping the
 /// repository and the carriers in agreement.
@@ -54,8 +88,8 @@ pub struct ProvisioningService {
 /// How a purchase attempt ended.
 enum Purchase {
     Bought(CarrierNumber),
-    /// The outcome is unknown (the carrier could not be asked); the
-    /// reservation stays for `reconcile`.
+    /// The outcome is unknown (the carrier could not be asked, or answered
+    /// something that proves nothing); the reservation stays for `reconcile`.
     Unsettled(Error),
     /// It did not happen.
     Failed(Error),
@@ -86,10 +120,16 @@ impl ProvisioningService {
         self
     }
 
-    /// Replaces the options.
+    /// Replaces the options. They are checked when used; call
+    /// [`ServiceOptions::validate`] to refuse bad ones up front.
     pub fn with_options(mut self, options: ServiceOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
     }
 
     /// The carriers.
@@ -134,7 +174,8 @@ impl ProvisioningService {
     /// Buys a number for `account` and records it.
     ///
     /// The number is reserved in the repository first, so two requests can
-    /// never both buy it; a lost purchase answer is settled by asking the
+    /// never both buy it; the reservation's lease is renewed while the
+    /// carrier works; a lost purchase answer is settled by asking the
     /// carrier; a purchase that cannot be recorded is released again.
     pub async fn provision(
         &self,
@@ -142,6 +183,7 @@ impl ProvisioningService {
         request: &ProvisionRequest,
     ) -> Result<ProvisionedNumber> {
         request.validate()?;
+        self.options.validate()?;
         let provider = self.provider_for(request.provider.as_deref())?.clone();
 
         if let Some(existing) = self.replay(account, request).await? {
@@ -149,36 +191,22 @@ impl ProvisioningService {
         }
 
         let now = self.clock.now();
-        let mut record = ProvisionedNumber {
-            id: self.ids.next_id(),
-            account: account.clone(),
-            phone_number: request.phone_number.clone(),
-            friendly_name: request
-                .friendly_name
-                .clone()
-                .unwrap_or_else(|| request.phone_number.to_string()),
-            agent_id: request.agent_id,
-            capabilities: Default::default(),
-            provider: provider.name().to_string(),
-            carrier_id: None,
-            routing: request.routing.clone(),
-            state: NumberState::Reserved,
-            idempotency_key: request.idempotency_key.clone(),
-            created_at: now,
-            updated_at: now,
-            released_at: None,
-            release_not_before: None,
-        };
+        let record = ProvisionedNumber::reserve(
+            request,
+            Reservation {
+                id: self.ids.next_id(),
+                account,
+                provider: provider.name(),
+                now,
+                lease_until: now + chrono_duration(self.options.reservation_lease),
+            },
+        );
         match self.repository.insert(&record).await {
             Ok(()) => {}
-            // Another request with the same key got there first.
-            Err(Error::Conflict { .. }) if request.idempotency_key.is_some() => {
-                return match self.replay(account, request).await? {
-                    Some(existing) => Ok(existing),
-                    None => Err(Error::Conflict {
-                        reason: "a request with this idempotency key is in progress".into(),
-                    }),
-                };
+            Err(error @ (Error::Conflict { .. } | Error::AlreadyProvisioned { .. }))
+                if request.idempotency_key.is_some() =>
+            {
+                return self.after_key_clash(account, request, error).await;
             }
             Err(e) => return Err(e),
         }
@@ -188,41 +216,53 @@ impl ProvisioningService {
             friendly_name: request.friendly_name.clone(),
             routing: request.routing.clone(),
         };
-        let bought = match self.purchase_settled(provider.as_ref(), &purchase).await {
-            Purchase::Bought(bought) => bought,
-            Purchase::Unsettled(error) => return Err(error),
+        let (outcome, record) = self
+            .purchase_holding_lease(provider.as_ref(), &purchase, record)
+            .await;
+        match outcome {
+            Purchase::Bought(bought) => {
+                self.record_purchase(provider.as_ref(), record, bought)
+                    .await
+            }
+            Purchase::Unsettled(error) => Err(error),
             Purchase::Failed(error) => {
-                self.abandon(&mut record).await;
-                return Err(error);
+                self.abandon(&record).await;
+                Err(error)
             }
-        };
-
-        record.state = NumberState::Active;
-        record.carrier_id = Some(bought.carrier_id.clone());
-        record.capabilities = bought.capabilities;
-        // What the carrier holds, not what was asked: a carrier that bought
-        // the number but failed to set its webhooks must not be recorded as
-        // routing calls it does not route.
-        record.routing = bought.routing.clone();
-        record.updated_at = self.clock.now();
-        if let Err(error) = self.repository.update(&record).await {
-            // Bought but not recorded: give it back rather than pay for a
-            // number nobody knows about. If that fails too, the reservation
-            // stays and `reconcile` finds the number at the carrier.
-            match provider.release(&bought.carrier_id).await {
-                Ok(()) | Err(Error::NotFound { .. }) => {
-                    record.carrier_id = None;
-                    self.abandon(&mut record).await;
-                }
-                Err(_) => {}
-            }
-            return Err(error);
         }
-        Ok(record)
+    }
+
+    /// The insert of a keyed request clashed with an existing record: the
+    /// same key's earlier request (replay it, or say it is in progress), or
+    /// another holder of the number. Never `AlreadyProvisioned` for a loser
+    /// of a race between requests with one key and one body.
+    async fn after_key_clash(
+        &self,
+        account: &AccountId,
+        request: &ProvisionRequest,
+        clash: Error,
+    ) -> Result<ProvisionedNumber> {
+        if let Some(existing) = self.replay(account, request).await? {
+            return Ok(existing);
+        }
+        if matches!(clash, Error::AlreadyProvisioned { .. })
+            && let Some(holder) = self
+                .repository
+                .find_by_phone_number(&request.phone_number)
+                .await?
+            && (holder.account != *account || holder.idempotency_key != request.idempotency_key)
+        {
+            return Err(clash);
+        }
+        // The record that clashed went away between the insert and the
+        // replay (its purchase failed and freed the key): trying again may
+        // succeed.
+        Err(in_progress())
     }
 
     /// The record an earlier request with the same idempotency key made, if
-    /// any; an error if that request is still running or named another number.
+    /// any; an error if that request is still running or was a different
+    /// request (any field differs).
     async fn replay(
         &self,
         account: &AccountId,
@@ -238,58 +278,177 @@ impl ProvisioningService {
         else {
             return Ok(None);
         };
-        if existing.phone_number != request.phone_number {
-            return Err(Error::invalid(
-                "idempotency_key",
-                format!(
-                    "was already used for {}, not {}",
-                    existing.phone_number, request.phone_number
-                ),
-            ));
+        let difference = match &existing.request_fingerprint {
+            Some(fingerprint) => request.first_difference(fingerprint),
+            // Recorded before requests were fingerprinted: the number is
+            // all that can be compared.
+            None => (existing.phone_number != request.phone_number).then(|| "phone_number".into()),
+        };
+        if let Some(field) = difference {
+            return Err(Error::IdempotencyKeyMismatch {
+                field: field.into(),
+            });
         }
         match existing.state {
-            NumberState::Reserved => Err(Error::Conflict {
-                reason: "a request with this idempotency key is in progress".into(),
-            }),
+            NumberState::Reserved => Err(in_progress()),
             _ => Ok(Some(existing)),
         }
     }
 
-    /// Marks a reservation failed and frees its idempotency key, best effort:
-    /// a reservation left behind is settled by `reconcile`.
-    async fn abandon(&self, record: &mut ProvisionedNumber) {
-        record.state = NumberState::Failed;
-        record.idempotency_key = None;
-        record.updated_at = self.clock.now();
-        let _ = self.repository.update(record).await;
+    /// Runs the purchase while renewing the reservation's lease, so that
+    /// `reconcile` never takes a reservation whose request is alive however
+    /// slow the carrier is. Returns the record as last written.
+    async fn purchase_holding_lease(
+        &self,
+        provider: &dyn TelephonyProvider,
+        purchase: &PurchaseRequest,
+        mut record: ProvisionedNumber,
+    ) -> (Purchase, ProvisionedNumber) {
+        let lease = self.options.reservation_lease;
+        let renew_every = (lease / 3).max(Duration::from_millis(1));
+        let attempt = self.purchase_settled(provider, purchase);
+        let mut attempt = std::pin::pin!(attempt);
+        loop {
+            match tokio::time::timeout(renew_every, &mut attempt).await {
+                Ok(outcome) => return (outcome, record),
+                Err(_) => {
+                    let now = self.clock.now();
+                    if let Ok(renewed) = record.renew_lease(now + chrono_duration(lease), now) {
+                        // A failed renewal is tried again at the next tick;
+                        // a stale one means the reservation was taken over,
+                        // which recording the outcome will find out.
+                        if let Ok(stored) = self.repository.update(&renewed).await {
+                            record = stored;
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    /// Buys, and when the answer is lost or temporary, asks the carrier
-    /// whether the number is now owned. Only a rate-limited purchase (which
-    /// carriers never process) is tried again; any other unsettled outcome
-    /// keeps its reservation for `reconcile`.
+    /// Records a purchase that went through. When the record cannot be
+    /// written (store down, or the reservation was taken over after its
+    /// lease lapsed), the number is given back rather than paid for with
+    /// nobody knowing; if that fails too, the reservation stays and
+    /// `reconcile` settles it by asking the carrier.
+    async fn record_purchase(
+        &self,
+        provider: &dyn TelephonyProvider,
+        record: ProvisionedNumber,
+        bought: CarrierNumber,
+    ) -> Result<ProvisionedNumber> {
+        let now = self.clock.now();
+        let written = self
+            .write_with(&record, |current| match current.state {
+                NumberState::Reserved => current.settle_active(&bought, now).map(Some),
+                // `reconcile` found the purchase at the carrier first.
+                NumberState::Active
+                    if current.carrier_id.as_deref() == Some(&bought.carrier_id) =>
+                {
+                    Ok(None)
+                }
+                _ => Err(Error::Conflict {
+                    reason: format!(
+                        "the reservation of {} was taken over while the carrier sold it \
+                         (it is now {})",
+                        current.phone_number,
+                        current.state.as_str()
+                    ),
+                }),
+            })
+            .await;
+        let error = match written {
+            Ok(stored) => return Ok(stored),
+            Err(error) => error,
+        };
+        // Only a confirmed release frees the reservation: a "not found" for
+        // a number sold a moment ago proves nothing.
+        if provider.release(&bought.carrier_id).await.is_ok() {
+            self.abandon(&record).await;
+        }
+        Err(error)
+    }
+
+    /// Marks a reservation failed and frees its idempotency key, best effort:
+    /// a reservation left behind is settled by `reconcile`.
+    async fn abandon(&self, record: &ProvisionedNumber) {
+        let now = self.clock.now();
+        let _ = self
+            .write_with(record, |current| match current.state {
+                NumberState::Reserved => current.abandon(now).map(Some),
+                _ => Ok(None),
+            })
+            .await;
+    }
+
+    /// Writes what `decide` makes of `record`, with compare-and-swap: when
+    /// another write came first, the record is read again and `decide` is
+    /// asked again about the fresh copy. `decide` returns `None` when the
+    /// record is already as it should be (nothing is written then), and an
+    /// error when the change no longer applies.
+    pub(crate) async fn write_with(
+        &self,
+        record: &ProvisionedNumber,
+        mut decide: impl FnMut(&ProvisionedNumber) -> Result<Option<ProvisionedNumber>>,
+    ) -> Result<ProvisionedNumber> {
+        let mut current = record.clone();
+        for _ in 0..MAX_STALE_RETRIES {
+            let Some(next) = decide(&current)? else {
+                return Ok(current);
+            };
+            match self.repository.update(&next).await {
+                Ok(stored) => return Ok(stored),
+                Err(Error::Stale { .. }) => {
+                    current =
+                        self.repository.get(record.id).await?.ok_or_else(|| {
+                            Error::not_found(format!("phone number {}", record.id))
+                        })?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(Error::Stale {
+            what: format!("phone number {}", record.id),
+        })
+    }
+
+    /// Buys, and when the answer is lost, temporary or names another
+    /// number, asks the carrier whether the number is now owned. Only a
+    /// rate-limited purchase (which carriers never process) is tried again;
+    /// any other unsettled outcome keeps its reservation for `reconcile`.
     async fn purchase_settled(
         &self,
         provider: &dyn TelephonyProvider,
         purchase: &PurchaseRequest,
     ) -> Purchase {
+        let asked = &purchase.phone_number;
         let mut attempt = 1;
         loop {
             let error = match provider.purchase(purchase).await {
-                Ok(bought) => return Purchase::Bought(bought),
+                Ok(bought) if bought.phone_number == *asked => return Purchase::Bought(bought),
+                Ok(other) => Error::Inconsistent {
+                    source_name: provider.name().to_string(),
+                    message: format!(
+                        "the purchase of {asked} was answered with {}; the reservation stays \
+                         until reconcile asks the carrier",
+                        other.phone_number
+                    ),
+                },
                 Err(error) if !error.is_temporary() => return Purchase::Failed(error),
                 Err(error) => error,
             };
             // The carrier may have bought it and the answer got lost.
-            match provider.find_owned(&purchase.phone_number).await {
-                Ok(Some(owned)) => return Purchase::Bought(owned),
+            match provider.find_owned(asked).await {
+                Ok(Some(owned)) if owned.phone_number == *asked => {
+                    return Purchase::Bought(owned);
+                }
                 // A rate-limited request was never processed: safe to repeat.
                 Ok(None) if matches!(error, Error::RateLimited { .. }) => {}
                 // Not owned yet, but a lost or failed request may still be
                 // running at the carrier: buying again could buy twice, or fail
                 // against our own first purchase and leave it unrecorded. The
-                // reservation stays for `reconcile` to settle after its grace.
-                Ok(None) | Err(_) => return Purchase::Unsettled(error),
+                // reservation stays for `reconcile` to settle after its lease.
+                Ok(_) | Err(_) => return Purchase::Unsettled(error),
             }
             match self.options.purchase_retry.delay(attempt, &error) {
                 Some(wait) => {
@@ -344,6 +503,8 @@ impl ProvisioningService {
 
     /// Renames, reassigns or re-routes one of the account's numbers. Name and
     /// routing change at the carrier first; nothing is recorded if it refuses.
+    /// The change is recorded only while the number is still active: a
+    /// release asked for meanwhile is never undone.
     pub async fn update(
         &self,
         account: &AccountId,
@@ -351,39 +512,36 @@ impl ProvisioningService {
         update: &NumberUpdate,
     ) -> Result<ProvisionedNumber> {
         update.validate()?;
-        let mut record = self.get(account, id).await?;
+        let record = self.get(account, id).await?;
         if record.state != NumberState::Active {
             return Err(Error::Conflict {
                 reason: format!("phone number {id} is {}, not active", record.state.as_str()),
             });
         }
-        if update.touches_carrier() {
+        let answer = if update.touches_carrier() {
             let provider = self.providers.require(&record.provider)?;
             let carrier_id = record.carrier_id.clone().ok_or_else(|| Error::Conflict {
                 reason: format!("phone number {id} has no carrier id yet"),
             })?;
-            provider
-                .update(
-                    &carrier_id,
-                    &CarrierUpdate {
-                        friendly_name: update.friendly_name.clone(),
-                        routing: update.routing.clone(),
-                    },
-                )
-                .await?;
-        }
-        if let Some(name) = &update.friendly_name {
-            record.friendly_name = name.clone();
-        }
-        if let Some(agent) = update.agent_id {
-            record.agent_id = agent;
-        }
-        if let Some(routing) = &update.routing {
-            merge_routing(&mut record.routing, routing);
-        }
-        record.updated_at = self.clock.now();
-        self.repository.update(&record).await?;
-        Ok(record)
+            Some(
+                provider
+                    .update(
+                        &carrier_id,
+                        &CarrierUpdate {
+                            friendly_name: update.friendly_name.clone(),
+                            routing: update.routing.clone(),
+                        },
+                    )
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let now = self.clock.now();
+        self.write_with(&record, |current| {
+            current.apply_update(update, answer.as_ref(), now).map(Some)
+        })
+        .await
     }
 
     /// Gives one of the account's numbers back to its carrier.
@@ -392,7 +550,7 @@ impl ProvisioningService {
     /// refused for now: the release is then pending, and `reconcile` retries
     /// it. Releasing a released number returns it unchanged.
     pub async fn release(&self, account: &AccountId, id: Uuid) -> Result<ProvisionedNumber> {
-        let mut record = self.get(account, id).await?;
+        let record = self.get(account, id).await?;
         match record.state {
             NumberState::Released => return Ok(record),
             NumberState::Reserved => {
@@ -405,70 +563,95 @@ impl ProvisioningService {
         // The carrier it was bought from, never the current default.
         let provider = self.providers.require(&record.provider)?.clone();
         let previous = record.state;
-        record.state = NumberState::Releasing;
-        record.updated_at = self.clock.now();
-        self.repository.update(&record).await?;
-        self.release_at_carrier(provider.as_ref(), &mut record, previous)
+        let now = self.clock.now();
+        let releasing = self
+            .write_with(&record, |current| match current.state {
+                NumberState::Released => Ok(None),
+                _ => current.begin_release(now).map(Some),
+            })
             .await?;
-        Ok(record)
+        if releasing.state == NumberState::Released {
+            return Ok(releasing);
+        }
+        self.release_at_carrier(provider.as_ref(), releasing, previous)
+            .await
     }
 
     /// Asks the carrier to release `record`, which is `Releasing`, and records
-    /// the outcome: released, still pending, or (refused for good) back to
-    /// `previous`.
+    /// the outcome: released, still pending, or (refused for good) back in
+    /// service when it was active before (`previous`).
     pub(crate) async fn release_at_carrier(
         &self,
         provider: &dyn TelephonyProvider,
-        record: &mut ProvisionedNumber,
+        record: ProvisionedNumber,
         previous: NumberState,
-    ) -> Result<()> {
+    ) -> Result<ProvisionedNumber> {
         let outcome = match &record.carrier_id {
             Some(carrier_id) => provider.release(carrier_id).await,
             None => Ok(()),
         };
+        let now = self.clock.now();
+        let defer = |not_before: Option<chrono::DateTime<chrono::Utc>>| {
+            move |current: &ProvisionedNumber| match current.state {
+                NumberState::Releasing => current.defer_release(not_before, now).map(Some),
+                _ => Ok(None),
+            }
+        };
         match outcome {
+            Err(Error::NotFound { .. }) if self.too_soon_to_trust_not_found(provider, &record) => {
+                let bought = record.purchased_at.unwrap_or(record.created_at);
+                let not_before = bought + chrono_duration(provider.not_found_window());
+                self.write_with(&record, defer(Some(not_before))).await
+            }
             Ok(()) | Err(Error::NotFound { .. }) => {
-                let now = self.clock.now();
-                self.repository.mark_released(record.id, now).await?;
-                record.state = NumberState::Released;
-                record.released_at = Some(now);
-                record.updated_at = now;
-                record.release_not_before = None;
-                Ok(())
+                self.write_with(&record, |current| match current.state {
+                    NumberState::Released => Ok(None),
+                    _ => current.complete_release(now).map(Some),
+                })
+                .await
             }
             Err(error) if error.is_temporary() => {
-                record.release_not_before = match &error {
+                let not_before = match &error {
                     Error::RetryLater { not_before, .. } => *not_before,
                     _ => None,
                 };
-                record.updated_at = self.clock.now();
-                self.repository.update(record).await?;
-                Ok(())
+                self.write_with(&record, defer(not_before)).await
             }
             Err(error) => {
-                record.state = previous;
-                record.updated_at = self.clock.now();
-                self.repository.update(record).await?;
+                if previous == NumberState::Active {
+                    let _ = self
+                        .write_with(&record, |current| match current.state {
+                            NumberState::Releasing => current.cancel_release(now).map(Some),
+                            _ => Ok(None),
+                        })
+                        .await;
+                }
                 Err(error)
             }
         }
     }
+
+    /// Whether `record` was bought so recently that its carrier may still
+    /// deny a number it sold.
+    fn too_soon_to_trust_not_found(
+        &self,
+        provider: &dyn TelephonyProvider,
+        record: &ProvisionedNumber,
+    ) -> bool {
+        let bought = record.purchased_at.unwrap_or(record.created_at);
+        self.clock.now() < bought + chrono_duration(provider.not_found_window())
+    }
 }
 
-fn merge_routing(current: &mut crate::Routing, change: &crate::Routing) {
-    if change.voice_url.is_some() {
-        current.voice_url = change.voice_url.clone();
+/// The 409 answer to a request whose idempotency key another request is
+/// still using.
+fn in_progress() -> Error {
+    Error::Conflict {
+        reason: "a request with this idempotency key is in progress; try again".into(),
     }
-    if change.voice_method.is_some() {
-        current.voice_method = change.voice_method;
-    }
-    if change.sms_url.is_some() {
-        current.sms_url = change.sms_url.clone();
-    }
-    if change.sms_method.is_some() {
-        current.sms_method = change.sms_method;
-    }
-    if change.status_callback.is_some() {
-        current.status_callback = change.status_callback.clone();
-    }
+}
+
+/// A std duration as chrono's, saturating at chrono's range.
+pub(crate) fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

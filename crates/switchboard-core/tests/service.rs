@@ -52,7 +52,8 @@ fn fast_options() -> ServiceOptions {
             max_backoff: Duration::from_millis(1),
             max_retry_after: Duration::from_secs(1),
         },
-        reservation_grace: Duration::from_secs(60),
+        reservation_lease: Duration::from_secs(60),
+        fresh_record_grace: Duration::from_secs(60),
     }
 }
 
@@ -91,7 +92,10 @@ async fn a_purchase_that_cannot_be_recorded_is_released_at_the_carrier() {
             })
         } else {
             *seen.lock().unwrap() = record.state == NumberState::Failed;
-            Ok(())
+            Ok(ProvisionedNumber {
+                version: record.version + 1,
+                ..record.clone()
+            })
         }
     });
 
@@ -268,7 +272,11 @@ async fn the_same_idempotency_key_returns_the_same_number_and_buys_nothing_more(
         .provision(&account("acme"), &other)
         .await
         .unwrap_err();
-    assert_eq!(err.field(), Some("idempotency_key"), "{err:?}");
+    assert!(
+        matches!(err, Error::IdempotencyKeyMismatch { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.field(), Some("phone_number"), "{err:?}");
 }
 
 #[tokio::test]
@@ -538,9 +546,14 @@ async fn reconcile_finishes_unrecorded_purchases_and_fails_phantom_reservations(
         carrier_number(&bought, "PN-B"),
         carrier_number(&orphan, "PN-O"),
     ];
+    let owned = listing.clone();
     provider
         .expect_list_owned()
         .returning(move |_| Ok(Page::last(listing.clone())));
+    // Before repairing a reservation, reconcile asks about the one number.
+    provider
+        .expect_find_owned()
+        .returning(move |phone| Ok(owned.iter().find(|n| n.phone_number == *phone).cloned()));
     provider.expect_release().never();
     let repo = Arc::new(InMemoryRepository::new());
     // Two reservations left behind by a crash.
@@ -549,11 +562,12 @@ async fn reconcile_finishes_unrecorded_purchases_and_fails_phantom_reservations(
         record.provider = "mock".into();
         record.created_at = start;
         record.updated_at = start;
+        record.lease_until = Some(start + chrono::Duration::seconds(60));
         repo.insert(&record).await.unwrap();
     }
     let service = service_with(provider, repo.clone()).with_clock(Arc::new(clock.clone()));
 
-    // Within the grace period they may still be in flight: left alone.
+    // While their leases hold they may still be in flight: left alone.
     let report = service
         .reconcile(&ReconcileOptions::default())
         .await

@@ -93,7 +93,16 @@ impl From<Error> for ApiError {
             // so this is the client's 400 rather than the server's 501.
             Error::NotSupported { .. } => StatusCode::BAD_REQUEST,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
-            Error::AlreadyProvisioned { .. } | Error::Conflict { .. } => StatusCode::CONFLICT,
+            // Another request changed the number while this one decided:
+            // the same request may go through when made again.
+            Error::AlreadyProvisioned { .. } | Error::Conflict { .. } | Error::Stale { .. } => {
+                StatusCode::CONFLICT
+            }
+            // A key reused with another body is the client's mistake, for good.
+            Error::IdempotencyKeyMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            // A carrier answer that contradicts the request: nothing was
+            // recorded from it, and reconcile settles the number by asking.
+            Error::Inconsistent { .. } => StatusCode::BAD_GATEWAY,
             Error::NumberUnavailable { .. } | Error::RequirementMissing { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

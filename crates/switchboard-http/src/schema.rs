@@ -578,6 +578,10 @@ mod tests {
             updated_at: Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap(),
             released_at: None,
             release_not_before: None,
+            version: 1,
+            lease_until: None,
+            purchased_at: None,
+            request_fingerprint: None,
         }
     }
 

@@ -72,6 +72,10 @@ fn record(i: usize, accounts: &[AccountId], agents: &[Uuid]) -> ProvisionedNumbe
         updated_at: at,
         released_at: None,
         release_not_before: None,
+        version: 1,
+        lease_until: None,
+        purchased_at: None,
+        request_fingerprint: None,
     }
 }
 

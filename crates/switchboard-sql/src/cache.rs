@@ -303,6 +303,10 @@ mod tests {
             updated_at: Utc::now(),
             released_at: None,
             release_not_before: None,
+            version: 1,
+            lease_until: None,
+            purchased_at: None,
+            request_fingerprint: None,
         }
     }
 

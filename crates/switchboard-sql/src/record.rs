@@ -14,7 +14,8 @@ use uuid::Uuid;
 pub(crate) const NUMBER_COLUMNS: &str = "id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
-     state, idempotency_key, created_at, updated_at, released_at, release_not_before";
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
+     version, lease_until, purchased_at, request_fingerprint";
 
 /// The position of `name` in [`NUMBER_COLUMNS`], worked out at compile
 /// time (a name not in the list fails the build), so that the positional
@@ -79,6 +80,10 @@ pub(crate) struct NumberRow {
     updated_at: DateTime<Utc>,
     released_at: Option<DateTime<Utc>>,
     release_not_before: Option<DateTime<Utc>>,
+    version: i64,
+    lease_until: Option<DateTime<Utc>>,
+    purchased_at: Option<DateTime<Utc>>,
+    request_fingerprint: Option<String>,
 }
 
 #[cfg(feature = "sqlite")]
@@ -91,6 +96,7 @@ mod sqlite {
     //!   (sqlx reads a uuid through `sqlite3_value_blob`, which gives a
     //!   TEXT's bytes),
     //! - booleans: an INTEGER, true unless 0,
+    //! - integers: an INTEGER only,
     //! - text: TEXT only, valid UTF-8,
     //! - timestamps: TEXT in RFC 3339 (what sqlx writes:
     //!   `2026-11-27T16:03:00.123456+00:00`) or one of SQLite's date-time
@@ -148,6 +154,14 @@ mod sqlite {
             ValueRef::Null => Ok(None),
             ValueRef::Integer(i) => Ok(Some(i != 0)),
             other => Err(format!("{} where a boolean was expected", kind(other))),
+        }
+    }
+
+    pub(super) fn integer(value: ValueRef<'_>) -> Result<Option<i64>, Refusal> {
+        match value {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(i) => Ok(Some(i)),
+            other => Err(format!("{} where an INTEGER was expected", kind(other))),
         }
     }
 
@@ -289,6 +303,10 @@ mod sqlite {
                 updated_at: get!(c, required, timestamp, "updated_at")?,
                 released_at: get!(c, read, timestamp, "released_at")?,
                 release_not_before: get!(c, read, timestamp, "release_not_before")?,
+                version: get!(c, required, integer, "version")?,
+                lease_until: get!(c, read, timestamp, "lease_until")?,
+                purchased_at: get!(c, read, timestamp, "purchased_at")?,
+                request_fingerprint: get!(c, read, text, "request_fingerprint")?,
             })
         }
     }
@@ -357,6 +375,11 @@ impl TryFrom<NumberRow> for ProvisionedNumber {
             updated_at: row.updated_at,
             released_at: row.released_at,
             release_not_before: row.release_not_before,
+            version: u64::try_from(row.version)
+                .map_err(|_| corrupt("numbers", id, "version", row.version))?,
+            lease_until: row.lease_until,
+            purchased_at: row.purchased_at,
+            request_fingerprint: row.request_fingerprint,
         })
     }
 }
@@ -420,7 +443,7 @@ mod sqlite_tests {
     use super::*;
 
     /// A well-formed row, as SQL expressions in [`NUMBER_COLUMNS`] order.
-    const GOOD: [&str; 22] = [
+    const GOOD: [&str; 26] = [
         "x'0190f3a0b1c27d3e8f90a1b2c3d4e5f6'",
         "'acme'",
         "'+16045551234'",
@@ -443,6 +466,10 @@ mod sqlite_tests {
         "'2026-11-27T16:03:10+00:00'",
         "'2026-11-27T16:03:11.5+00:00'",
         "'2026-12-27T16:03:09+00:00'",
+        "7",
+        "'2026-11-27T16:04:09+00:00'",
+        "'2026-11-27T16:03:12+00:00'",
+        "'phone_number=\"+16045551234\"'",
     ];
 
     /// `SELECT <GOOD with overrides> AS <column>, ...`
@@ -500,6 +527,8 @@ mod sqlite_tests {
         assert_eq!(through_rusqlite(&sql).expect("rusqlite"), expected);
         // Not trivially so: the row has every field set.
         assert!(expected.agent_id.is_some() && expected.release_not_before.is_some());
+        assert!(expected.lease_until.is_some() && expected.request_fingerprint.is_some());
+        assert_eq!(expected.version, 7);
         assert_eq!(
             expected.created_at.to_rfc3339(),
             "2026-11-27T16:03:09.123456789+00:00"
@@ -519,6 +548,9 @@ mod sqlite_tests {
             "idempotency_key",
             "released_at",
             "release_not_before",
+            "lease_until",
+            "purchased_at",
+            "request_fingerprint",
         ]
         .into_iter()
         .map(|column| (column, "NULL"))
@@ -568,6 +600,8 @@ mod sqlite_tests {
             "updated_at",
             "released_at",
             "release_not_before",
+            "lease_until",
+            "purchased_at",
         ] {
             for value in values {
                 let sql = select(&[(column, value)]);
@@ -634,6 +668,12 @@ mod sqlite_tests {
             ("updated_at", "9223372036854775807"),
             ("released_at", "1e999"),
             ("release_not_before", "'2026-11-27T25:03:09Z'"),
+            ("version", "'7'"),
+            ("version", "7.5"),
+            ("version", "-1"),
+            ("lease_until", "'soon'"),
+            ("purchased_at", "x'00'"),
+            ("request_fingerprint", "x'ff'"),
         ];
         for (column, value) in cases {
             let sql = select(&[(column, value)]);
@@ -666,6 +706,7 @@ mod sqlite_tests {
             "state",
             "created_at",
             "updated_at",
+            "version",
         ] {
             let err = through_rusqlite(&select(&[(column, "NULL")]))
                 .expect_err(&format!("{column} = NULL"));
@@ -700,10 +741,12 @@ mod sqlite_tests {
     #[test]
     fn the_lookup_statement_selects_the_column_list() {
         let conn = rusqlite::Connection::open_in_memory().expect("connection");
-        conn.execute_batch(include_str!(
-            "../migrations/sqlite/20261127000001_numbers_and_tokens.sql"
-        ))
-        .expect("schema");
+        for migration in [
+            include_str!("../migrations/sqlite/20261127000001_numbers_and_tokens.sql"),
+            include_str!("../migrations/sqlite/20261201000001_versioned_records.sql"),
+        ] {
+            conn.execute_batch(migration).expect("schema");
+        }
         let statement = conn
             .prepare(crate::repository::SELECT_BY_PHONE)
             .expect("prepare");

@@ -53,7 +53,7 @@ macro_rules! on_pool {
     };
 }
 
-/// Binds the 22 columns of [`NUMBER_COLUMNS`] in order.
+/// Binds the 26 columns of [`NUMBER_COLUMNS`] in order.
 macro_rules! bind_number {
     ($query:expr, $n:expr) => {{
         let n: &ProvisionedNumber = $n;
@@ -80,13 +80,26 @@ macro_rules! bind_number {
             .bind(n.updated_at)
             .bind(n.released_at)
             .bind(n.release_not_before)
+            .bind(version_value(n.version))
+            .bind(n.lease_until)
+            .bind(n.purchased_at)
+            .bind(n.request_fingerprint.as_deref())
     }};
 }
 
-/// Rows per multi-row INSERT in [`SqlRepository::insert_batch`]: 22
+/// Versions are stored as the databases' signed 64-bit integers; one that
+/// does not fit (never reached by counting writes) saturates.
+fn version_value(version: u64) -> i64 {
+    i64::try_from(version).unwrap_or(i64::MAX)
+}
+
+/// Columns per number record.
+const COLUMNS: usize = 26;
+
+/// Rows per multi-row INSERT in [`SqlRepository::insert_batch`]: 26
 /// parameters each stays under SQLite's 32,766 and PostgreSQL's 65,535.
 const BATCH_ROWS: usize = 500;
-const _: () = assert!(BATCH_ROWS * 22 < 32_766);
+const _: () = assert!(BATCH_ROWS * COLUMNS < 32_766);
 
 /// `INSERT INTO numbers (...) VALUES (...), (...)` for `rows` records.
 ///
@@ -105,13 +118,13 @@ fn multi_insert_sql(rows: usize, flavor: Flavor) -> String {
             sql.push_str(", ");
         }
         sql.push('(');
-        for column in 0..22 {
+        for column in 0..COLUMNS {
             if column > 0 {
                 sql.push_str(", ");
             }
             match flavor {
                 Flavor::Sqlite => sql.push('?'),
-                Flavor::Postgres => sql.push_str(&format!("${}", row * 22 + column + 1)),
+                Flavor::Postgres => sql.push_str(&format!("${}", row * COLUMNS + column + 1)),
             }
         }
         sql.push(')');
@@ -122,38 +135,51 @@ fn multi_insert_sql(rows: usize, flavor: Flavor) -> String {
 const INSERT_NUMBER: &str = "INSERT INTO numbers (id, account, phone_number, friendly_name, \
      agent_id, cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, voice_url, \
      voice_method, sms_url, sms_method, status_callback, state, idempotency_key, created_at, \
-     updated_at, released_at, release_not_before) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+     updated_at, released_at, release_not_before, version, lease_until, purchased_at, \
+     request_fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+     $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)";
 
+/// A compare-and-swap: the row is written only if it is still at the
+/// version the caller read (`$22`), and comes back at the next one.
 /// Identity columns (account, phone number, provider, creation time) are
 /// left out: they never change once recorded.
 const UPDATE_NUMBER: &str = "UPDATE numbers SET friendly_name = $2, agent_id = $3, \
      cap_voice = $4, cap_sms = $5, cap_mms = $6, cap_fax = $7, carrier_id = $8, \
      voice_url = $9, voice_method = $10, sms_url = $11, sms_method = $12, \
      status_callback = $13, state = $14, idempotency_key = $15, updated_at = $16, \
-     released_at = $17, release_not_before = $18 WHERE id = $1";
+     released_at = $17, release_not_before = $18, lease_until = $19, purchased_at = $20, \
+     request_fingerprint = $21, version = version + 1 \
+     WHERE id = $1 AND version = $22 \
+     RETURNING id, account, phone_number, friendly_name, agent_id, \
+     cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
+     voice_url, voice_method, sms_url, sms_method, status_callback, \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
+     version, lease_until, purchased_at, request_fingerprint";
 
-const RELEASE_NUMBER: &str = "UPDATE numbers SET state = 'released', released_at = $2, \
-     updated_at = $2, release_not_before = NULL WHERE id = $1";
+/// Whether a record exists, after a compare-and-swap wrote nothing.
+const SELECT_VERSION: &str = "SELECT version FROM numbers WHERE id = $1";
 
 // The WHERE clause repeats the partial index's predicate word for word:
 // SQLite uses a partial index only when the query visibly implies it.
 pub(crate) const SELECT_BY_PHONE: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
-     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
+     version, lease_until, purchased_at, request_fingerprint \
      FROM numbers WHERE phone_number = $1 AND state IN ('reserved', 'active', 'releasing')";
 
 const SELECT_BY_ID: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
-     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
+     version, lease_until, purchased_at, request_fingerprint \
      FROM numbers WHERE id = $1";
 
 const SELECT_BY_KEY: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
-     state, idempotency_key, created_at, updated_at, released_at, release_not_before \
+     state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
+     version, lease_until, purchased_at, request_fingerprint \
      FROM numbers WHERE account = $1 AND idempotency_key = $2";
 
 const INSERT_TOKEN: &str = "INSERT INTO api_tokens (id, account, label, token_hash, created_at, \
@@ -517,11 +543,12 @@ impl SqlRepository {
         }
     }
 
-    /// Replaces a record's mutable fields; see [`NumberRepository::update`].
-    async fn write_update(&self, number: &ProvisionedNumber) -> Result<()> {
+    /// Writes a record from the version it was read at; see
+    /// [`NumberRepository::update`].
+    async fn write_update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber> {
         let n = number;
         let result = on_pool!(self, pool, Db => {
-            sqlx::query::<Db>(UPDATE_NUMBER)
+            sqlx::query_as::<Db, NumberRow>(UPDATE_NUMBER)
                 .bind(n.id)
                 .bind(n.friendly_name.as_str())
                 .bind(n.agent_id)
@@ -540,13 +567,22 @@ impl SqlRepository {
                 .bind(n.updated_at)
                 .bind(n.released_at)
                 .bind(n.release_not_before)
-                .execute(pool)
+                .bind(n.lease_until)
+                .bind(n.purchased_at)
+                .bind(n.request_fingerprint.as_deref())
+                .bind(version_value(n.version))
+                .fetch_optional(pool)
                 .await
-                .map(|done| done.rows_affected())
         });
         match result {
-            Ok(0) => Err(Error::not_found(format!("number record {}", number.id))),
-            Ok(_) => Ok(()),
+            Ok(Some(row)) => ProvisionedNumber::try_from(row),
+            // Nothing written: gone, or moved on since it was read.
+            Ok(None) => match self.stored_version(number.id).await? {
+                None => Err(Error::not_found(format!("number record {}", number.id))),
+                Some(_) => Err(Error::Stale {
+                    what: format!("number record {}", number.id),
+                }),
+            },
             Err(e) => Err(match clash(&e) {
                 Some(c) => self.clash_error(c, number).await,
                 None => self.fail(&format!("update number record {}", number.id), &e),
@@ -554,22 +590,17 @@ impl SqlRepository {
         }
     }
 
-    /// Marks a record released; see [`NumberRepository::mark_released`].
-    async fn write_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let affected = on_pool!(self, pool, Db => {
-            sqlx::query::<Db>(RELEASE_NUMBER)
+    /// The stored version of a record, `None` if there is no such record.
+    async fn stored_version(&self, id: Uuid) -> Result<Option<i64>> {
+        on_pool!(self, pool, Db => {
+            sqlx::query_scalar::<Db, i64>(SELECT_VERSION)
                 .bind(id)
-                .bind(at)
-                .execute(pool)
+                .fetch_optional(pool)
                 .await
-                .map(|done| done.rows_affected())
         })
-        .map_err(|e| self.fail(&format!("mark number record {id} released"), &e))?;
-        if affected == 0 {
-            return Err(Error::not_found(format!("number record {id}")));
-        }
-        Ok(())
+        .map_err(|e| self.fail(&format!("read the version of number record {id}"), &e))
     }
+
     /// Revokes a token; see [`TokenStore::revoke_token`].
     async fn write_revocation(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
         let affected = on_pool!(self, pool, Db => {
@@ -739,19 +770,13 @@ impl NumberRepository for SqlRepository {
         Ok(Page { items, next_cursor })
     }
 
-    async fn update(&self, number: &ProvisionedNumber) -> Result<()> {
+    async fn update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber> {
         let result = self.write_update(number).await;
         // By id as well: the stored phone number is the one that counts.
         self.forget(|cache| {
             cache.invalidate_number(number.phone_number.as_str());
             cache.invalidate_number_id(number.id);
         });
-        result
-    }
-
-    async fn mark_released(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        let result = self.write_released(id, at).await;
-        self.forget(|cache| cache.invalidate_number_id(id));
         result
     }
 }
@@ -834,8 +859,9 @@ mod tests {
                 "{sql}"
             );
         }
-        assert_eq!(NUMBER_COLUMNS.split(',').count(), 22);
-        assert!(INSERT_NUMBER.contains("$22)") && !INSERT_NUMBER.contains("$23"));
+        assert_eq!(NUMBER_COLUMNS.split(',').count(), COLUMNS);
+        assert!(INSERT_NUMBER.contains("$26)") && !INSERT_NUMBER.contains("$27"));
+        assert!(UPDATE_NUMBER.ends_with(&format!("RETURNING {NUMBER_COLUMNS}")));
     }
 
     /// The hot path must be one index lookup, not a scan: checked on the
@@ -927,11 +953,11 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         );
         let sql = multi_insert_sql(2, Flavor::Postgres);
-        assert!(sql.contains("$22), ($23, "), "{sql}");
-        assert!(sql.ends_with("$44)"), "{sql}");
-        assert_eq!(sql.matches('$').count(), 44);
+        assert!(sql.contains("$26), ($27, "), "{sql}");
+        assert!(sql.ends_with("$52)"), "{sql}");
+        assert_eq!(sql.matches('$').count(), 52);
         let sql = multi_insert_sql(3, Flavor::Sqlite);
-        assert_eq!(sql.matches('?').count(), 66);
+        assert_eq!(sql.matches('?').count(), 78);
         assert!(!sql.contains('$'), "{sql}");
     }
 

@@ -97,7 +97,7 @@ async fn writes_elsewhere_are_seen(mine: &SqlRepository, theirs: &SqlRepository)
 
     // Re-routed by the other process: seen.
     record.agent_id = Some(Uuid::new_v4());
-    theirs.update(&record).await.expect("update");
+    record = theirs.update(&record).await.expect("update");
     let agent = record.agent_id;
     eventually(mine, &phone, "an agent set elsewhere", |found| {
         found.as_ref().map(|n| n.agent_id) == Some(agent)
@@ -107,7 +107,7 @@ async fn writes_elsewhere_are_seen(mine: &SqlRepository, theirs: &SqlRepository)
 
     // Released by the other process: gone.
     theirs
-        .mark_released(record.id, Utc::now())
+        .update(&common::released(&record))
         .await
         .expect("release");
     eventually(mine, &phone, "a number released elsewhere", Option::is_none).await;
@@ -145,12 +145,12 @@ async fn own_writes_are_read_back_at_once(store: &SqlRepository) {
     served_from_memory(store, &record).await;
 
     record.friendly_name = "renamed".into();
-    store.update(&record).await.unwrap();
+    record = store.update(&record).await.unwrap();
     assert_eq!(
         store.find_by_phone_number(&phone).await.unwrap(),
         Some(record.clone())
     );
-    store.mark_released(record.id, Utc::now()).await.unwrap();
+    store.update(&common::released(&record)).await.unwrap();
     assert_eq!(store.find_by_phone_number(&phone).await.unwrap(), None);
 
     let (_, stored) = token(&account);
@@ -320,7 +320,7 @@ async fn postgres_cache_survives_losing_its_listener() {
     .unwrap();
     assert_eq!(killed, 1, "the listener's backend was not found");
     record.agent_id = Some(Uuid::new_v4());
-    theirs.update(&record).await.unwrap();
+    record = theirs.update(&record).await.unwrap();
     let agent = record.agent_id;
     eventually(
         &mine,
@@ -332,7 +332,7 @@ async fn postgres_cache_survives_losing_its_listener() {
     // And it listens again: a later change is seen as well.
     wait_until_armed(&mine).await;
     record.agent_id = None;
-    theirs.update(&record).await.unwrap();
+    record = theirs.update(&record).await.unwrap();
     eventually(
         &mine,
         &record.phone_number,
@@ -378,7 +378,7 @@ async fn postgres_ignores_changes_in_other_schemas() {
     neighbour.insert(&theirs).await.unwrap();
     for _ in 0..3 {
         theirs.agent_id = Some(Uuid::new_v4());
-        neighbour.update(&theirs).await.unwrap();
+        theirs = neighbour.update(&theirs).await.unwrap();
     }
     // A change in this schema, made after the neighbour's: once it is seen,
     // the neighbour's (committed earlier, delivered in commit order) were

@@ -17,8 +17,10 @@ pub async fn run_repository_suite(repository: &dyn NumberRepository) {
     idempotency_keys_are_unique_per_account(repository).await;
     list_filters_and_pages(repository).await;
     update_persists_mutable_fields_only(repository).await;
-    update_and_release_of_unknown_ids_are_not_found(repository).await;
+    updates_of_unknown_ids_are_not_found(repository).await;
     concurrent_reservations_of_one_number_succeed_once(repository).await;
+    an_update_from_an_old_version_is_refused(repository).await;
+    concurrent_updates_from_one_version_succeed_once(repository).await;
 }
 
 /// A random NANP-shaped number no other scenario or run will pick.
@@ -57,7 +59,32 @@ pub fn sample_record(account: &AccountId, phone_number: &PhoneNumber) -> Provisi
         updated_at: at,
         released_at: None,
         release_not_before: None,
+        version: 1,
+        lease_until: Some(at),
+        purchased_at: None,
+        request_fingerprint: None,
     }
+}
+
+/// Writes `next` (read at its version) and returns it as stored.
+async fn write(
+    repository: &dyn NumberRepository,
+    next: &ProvisionedNumber,
+    scenario: &str,
+) -> ProvisionedNumber {
+    repository
+        .update(next)
+        .await
+        .unwrap_or_else(|e| panic!("{scenario}: update: {e}"))
+}
+
+/// `record` as the carrier's release leaves it.
+fn released(record: &ProvisionedNumber, at: DateTime<Utc>) -> ProvisionedNumber {
+    let mut next = record.clone();
+    next.state = NumberState::Released;
+    next.released_at = Some(at);
+    next.updated_at = at;
+    next
 }
 
 /// Every field written comes back unchanged, by id and by phone number.
@@ -84,6 +111,9 @@ pub async fn insert_then_read_back_every_field(repository: &dyn NumberRepository
     record.state = NumberState::Active;
     record.idempotency_key = Some(format!("key-{}", unique()));
     record.release_not_before = Some(now());
+    record.lease_until = None;
+    record.purchased_at = Some(now());
+    record.request_fingerprint = Some("phone_number=\"+1999\"\nfriendly_name=None\n".into());
     record.friendly_name = "Ligne principale – 東京 'quoted' \"twice\"; DROP TABLE x".into();
     repository
         .insert(&record)
@@ -155,10 +185,7 @@ pub async fn a_released_number_can_be_recorded_again(repository: &dyn NumberRepo
         .await
         .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
     let released_at = now();
-    repository
-        .mark_released(first.id, released_at)
-        .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: mark_released: {e}"));
+    write(repository, &released(&first, released_at), SCENARIO).await;
     let old = repository
         .get(first.id)
         .await
@@ -294,10 +321,12 @@ pub async fn list_filters_and_pages(repository: &dyn NumberRepository) {
         vec![ids[4]],
         "{SCENARIO}: by provider"
     );
-    repository
-        .mark_released(ids[1], now())
+    let second = repository
+        .get(ids[1])
         .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"))
+        .unwrap_or_else(|| panic!("{SCENARIO}: record vanished"));
+    write(repository, &released(&second, now()), SCENARIO).await;
     let active = NumberFilter::account(account.clone()).in_states(&[NumberState::Active]);
     let expected: Vec<Uuid> = sorted.iter().copied().filter(|id| *id != ids[1]).collect();
     assert_eq!(list(active, 3).await, expected, "{SCENARIO}: by state");
@@ -331,21 +360,27 @@ pub async fn update_persists_mutable_fields_only(repository: &dyn NumberReposito
     changed.state = NumberState::Releasing;
     changed.updated_at = now();
     changed.release_not_before = Some(now());
-    repository
-        .update(&changed)
-        .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    changed.lease_until = None;
+    changed.purchased_at = Some(now());
+    changed.request_fingerprint = Some("friendly_name=\"Renamed\"\n".into());
+    let returned = write(repository, &changed, SCENARIO).await;
     let stored = repository
         .get(original.id)
         .await
         .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    let mut expected = changed.clone();
+    expected.version = original.version + 1;
     assert_eq!(
         stored.as_ref(),
-        Some(&changed),
-        "{SCENARIO}: mutable fields"
+        Some(&expected),
+        "{SCENARIO}: mutable fields, at the next version"
+    );
+    assert_eq!(
+        returned, expected,
+        "{SCENARIO}: update returns what it stored"
     );
 
-    let mut identity = changed.clone();
+    let mut identity = expected.clone();
     identity.account = random_account();
     identity.phone_number = random_number();
     identity.provider = "elsewhere".into();
@@ -373,16 +408,16 @@ pub async fn update_persists_mutable_fields_only(repository: &dyn NumberReposito
 }
 
 /// Changing a record that does not exist is NotFound.
-pub async fn update_and_release_of_unknown_ids_are_not_found(repository: &dyn NumberRepository) {
-    const SCENARIO: &str = "update_and_release_of_unknown_ids_are_not_found";
+pub async fn updates_of_unknown_ids_are_not_found(repository: &dyn NumberRepository) {
+    const SCENARIO: &str = "updates_of_unknown_ids_are_not_found";
     let ghost = sample_record(&random_account(), &random_number());
     match repository.update(&ghost).await {
         Err(Error::NotFound { .. }) => {}
         other => panic!("{SCENARIO}: update gave {other:?}"),
     }
-    match repository.mark_released(ghost.id, now()).await {
+    match repository.update(&released(&ghost, now())).await {
         Err(Error::NotFound { .. }) => {}
-        other => panic!("{SCENARIO}: mark_released gave {other:?}"),
+        other => panic!("{SCENARIO}: release gave {other:?}"),
     }
 }
 
@@ -405,4 +440,79 @@ pub async fn concurrent_reservations_of_one_number_succeed_once(repository: &dyn
             "{SCENARIO}: loser got {outcome:?}"
         );
     }
+}
+
+/// A write decided on an old read is refused with `Stale` and changes
+/// nothing: the stored record keeps the newer write.
+pub async fn an_update_from_an_old_version_is_refused(repository: &dyn NumberRepository) {
+    const SCENARIO: &str = "an_update_from_an_old_version_is_refused";
+    let mut original = sample_record(&random_account(), &random_number());
+    original.state = NumberState::Active;
+    repository
+        .insert(&original)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    let mut releasing = original.clone();
+    releasing.state = NumberState::Releasing;
+    let stored = write(repository, &releasing, SCENARIO).await;
+    assert_eq!(stored.version, original.version + 1, "{SCENARIO}: version");
+    // A rename read before the release tries to write `active` back.
+    let mut rename = original.clone();
+    rename.friendly_name = "Renamed".into();
+    match repository.update(&rename).await {
+        Err(Error::Stale { .. }) => {}
+        other => panic!("{SCENARIO}: a write from version 1 gave {other:?}, expected Stale"),
+    }
+    let now_stored = repository
+        .get(original.id)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"))
+        .unwrap_or_else(|| panic!("{SCENARIO}: record vanished"));
+    assert_eq!(
+        now_stored, stored,
+        "{SCENARIO}: the stale write changed the record"
+    );
+    // Decided again on the fresh read, it goes through.
+    let mut again = now_stored.clone();
+    again.friendly_name = "Renamed".into();
+    let renamed = write(repository, &again, SCENARIO).await;
+    assert_eq!(renamed.state, NumberState::Releasing, "{SCENARIO}");
+    assert_eq!(renamed.version, original.version + 2, "{SCENARIO}");
+}
+
+/// Twenty writers that read the same version: exactly one write lands.
+pub async fn concurrent_updates_from_one_version_succeed_once(repository: &dyn NumberRepository) {
+    const SCENARIO: &str = "concurrent_updates_from_one_version_succeed_once";
+    let original = sample_record(&random_account(), &random_number());
+    repository
+        .insert(&original)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    let writes: Vec<ProvisionedNumber> = (0..20)
+        .map(|i| {
+            let mut next = original.clone();
+            next.friendly_name = format!("writer {i}");
+            next
+        })
+        .collect();
+    let outcomes = join_all(writes.iter().map(|w| repository.update(w)).collect()).await;
+    let won: Vec<&ProvisionedNumber> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "{SCENARIO}: {} writes landed: {outcomes:?}",
+        won.len()
+    );
+    for outcome in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+        assert!(
+            matches!(outcome, Error::Stale { .. }),
+            "{SCENARIO}: loser got {outcome:?}"
+        );
+    }
+    let stored = repository
+        .get(original.id)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"))
+        .unwrap_or_else(|| panic!("{SCENARIO}: record vanished"));
+    assert_eq!(&stored, won[0], "{SCENARIO}: the winner is what is stored");
 }

@@ -151,7 +151,20 @@ pub fn reserved(account: &AccountId, phone_number: &PhoneNumber) -> ProvisionedN
         updated_at: at,
         released_at: None,
         release_not_before: None,
+        version: 1,
+        lease_until: None,
+        purchased_at: None,
+        request_fingerprint: None,
     }
+}
+
+/// `record` (as read) released now, to write back.
+#[allow(dead_code)]
+pub fn released(record: &ProvisionedNumber) -> ProvisionedNumber {
+    let mut next = record.clone();
+    next.state = NumberState::Released;
+    next.released_at = Some(Utc::now().trunc_subsecs(6));
+    next
 }
 
 /// A multi-threaded runtime for tests that need one outside `#[tokio::test]`.
