@@ -500,3 +500,160 @@ async fn debug_and_errors_never_show_the_password() {
         .unwrap();
     assert!(format!("{ledger:?}").contains("debug.db"));
 }
+
+/// The ledger's migration, by its version.
+const LEDGER_MIGRATION: i64 = 20261201000010;
+
+/// Records as an earlier version left them: live fake numbers whose
+/// per-process fakes handed `FK0000000001` to two numbers, a released one,
+/// another carrier's, and a reservation without a carrier id. Returned in
+/// that order.
+fn earlier_records() -> Vec<switchboard_core::ProvisionedNumber> {
+    use switchboard_core::NumberState;
+    let account = common::random_account();
+    let numbers = common::number_block(6);
+    let at = |minutes: i64| {
+        chrono::SubsecRound::trunc_subsecs(Utc::now(), 6) - chrono::Duration::minutes(minutes)
+    };
+    let record = |i: usize, provider: &str, state, carrier_id: Option<&str>, minutes| {
+        let mut r = common::reserved(&account, &numbers[i]);
+        r.provider = provider.into();
+        r.state = state;
+        r.carrier_id = carrier_id.map(str::to_string);
+        r.created_at = at(minutes);
+        r.updated_at = r.created_at;
+        r
+    };
+    vec![
+        record(0, "fake", NumberState::Active, Some("FK0000000001"), 30),
+        record(1, "fake", NumberState::Releasing, Some("FK0000000001"), 20),
+        record(2, "fake", NumberState::Active, Some("FK0000000003"), 10),
+        record(3, "fake", NumberState::Released, Some("FK0000000007"), 5),
+        record(4, "twilio", NumberState::Active, Some("PN0123"), 5),
+        record(5, "fake", NumberState::Reserved, None, 0),
+    ]
+}
+
+/// Opens the store, stores `records`, then undoes the ledger's migration
+/// (drops its table, forgets it was applied), so that the next open runs
+/// it over records an earlier version wrote.
+async fn store_as_before_the_ledger(
+    options: SqlOptions,
+    raw: Raw<'_>,
+    records: &[switchboard_core::ProvisionedNumber],
+) {
+    use switchboard_core::NumberRepository;
+    let store = switchboard_sql::SqlRepository::connect_with(options.clone().without_read_cache())
+        .await
+        .expect("open store");
+    for record in records {
+        store.insert(record).await.expect("insert");
+    }
+    store.close().await;
+    let undo = [
+        "DROP TABLE fake_carrier_numbers".to_string(),
+        format!("DELETE FROM _sqlx_migrations WHERE version = {LEDGER_MIGRATION}"),
+    ];
+    match raw {
+        Raw::Sqlite(url) => {
+            use sqlx::Executor;
+            let pool = sqlx::SqlitePool::connect(url).await.expect("raw SQLite");
+            for sql in undo {
+                pool.execute(sqlx::AssertSqlSafe(sql)).await.expect("undo");
+            }
+            pool.close().await;
+        }
+        Raw::Postgres(schema) => {
+            use sqlx::Executor;
+            let mut conn = schema.raw().await;
+            let path = format!("SET search_path TO \"{}\"", schema.name);
+            conn.execute(sqlx::AssertSqlSafe(path)).await.expect("schema");
+            for sql in undo {
+                conn.execute(sqlx::AssertSqlSafe(sql)).await.expect("undo");
+            }
+        }
+    }
+}
+
+/// A plain driver connection to the test database, for what neither the
+/// store nor the ledger offers.
+enum Raw<'a> {
+    Sqlite(&'a str),
+    Postgres(&'a common::PgSchema),
+}
+
+async fn existing_records_are_carried_over(options: SqlOptions, raw: Raw<'_>) {
+    use switchboard_core::NumberRepository;
+    let records = earlier_records();
+    store_as_before_the_ledger(options.clone(), raw, &records).await;
+
+    let ledger = SqlFakeLedger::connect_with(options.clone())
+        .await
+        .expect("upgrade");
+    let fake = FakeProvider::builder().ledger(Arc::new(ledger)).build();
+    let owned = fake.owned_numbers().await.unwrap();
+    let ids: Vec<(&str, &PhoneNumber)> = owned
+        .iter()
+        .map(|n| (n.carrier_id.as_str(), &n.phone_number))
+        .collect();
+    // The earliest holder keeps FK0000000001; the later one gets the next
+    // serial after every id carried over.
+    assert_eq!(
+        ids,
+        vec![
+            ("FK0000000001", &records[0].phone_number),
+            ("FK0000000003", &records[2].phone_number),
+            ("FK0000000004", &records[1].phone_number),
+        ]
+    );
+    let carried = &owned[0];
+    assert_eq!(carried.friendly_name.as_deref(), Some(records[0].friendly_name.as_str()));
+    assert_eq!(carried.capabilities, records[0].capabilities);
+    // The record that lost its id now names its new one.
+    let store = switchboard_sql::SqlRepository::connect_with(options.without_read_cache())
+        .await
+        .expect("open store");
+    let moved = store
+        .find_by_phone_number(&records[1].phone_number)
+        .await
+        .unwrap()
+        .expect("live");
+    assert_eq!(moved.carrier_id.as_deref(), Some("FK0000000004"));
+    let kept = store
+        .find_by_phone_number(&records[0].phone_number)
+        .await
+        .unwrap()
+        .expect("live");
+    assert_eq!(kept.carrier_id.as_deref(), Some("FK0000000001"));
+    let other = store
+        .find_by_phone_number(&records[4].phone_number)
+        .await
+        .unwrap()
+        .expect("live");
+    assert_eq!(other.carrier_id.as_deref(), Some("PN0123"));
+    store.close().await;
+    // New sales continue above every carried-over id.
+    let offer = fake.search(&SearchQuery::default()).await.unwrap()[0].clone();
+    let bought = fake.purchase(&buy(&offer.phone_number)).await.unwrap();
+    assert_eq!(bought.carrier_id, "FK0000000005");
+    // And the carried-over numbers can be released through the fake.
+    fake.release("FK0000000004").await.unwrap();
+}
+
+#[tokio::test]
+async fn existing_sqlite_records_are_carried_over() {
+    let dir = TempDir::new();
+    let url = dir.sqlite_url("old.db");
+    existing_records_are_carried_over(SqlOptions::new(&url), Raw::Sqlite(&url)).await;
+}
+
+#[tokio::test]
+async fn existing_postgres_records_are_carried_over() {
+    let Some(url) = postgres_url() else { return };
+    let schema = common::PgSchema {
+        url,
+        name: common::fresh_schema(),
+    };
+    existing_records_are_carried_over(schema.options(), Raw::Postgres(&schema)).await;
+    schema.drop_now().await;
+}
