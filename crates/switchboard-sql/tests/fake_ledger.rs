@@ -567,7 +567,9 @@ async fn store_as_before_the_ledger(
             use sqlx::Executor;
             let mut conn = schema.raw().await;
             let path = format!("SET search_path TO \"{}\"", schema.name);
-            conn.execute(sqlx::AssertSqlSafe(path)).await.expect("schema");
+            conn.execute(sqlx::AssertSqlSafe(path))
+                .await
+                .expect("schema");
             for sql in undo {
                 conn.execute(sqlx::AssertSqlSafe(sql)).await.expect("undo");
             }
@@ -607,7 +609,10 @@ async fn existing_records_are_carried_over(options: SqlOptions, raw: Raw<'_>) {
         ]
     );
     let carried = &owned[0];
-    assert_eq!(carried.friendly_name.as_deref(), Some(records[0].friendly_name.as_str()));
+    assert_eq!(
+        carried.friendly_name.as_deref(),
+        Some(records[0].friendly_name.as_str())
+    );
     assert_eq!(carried.capabilities, records[0].capabilities);
     // The record that lost its id now names its new one.
     let store = switchboard_sql::SqlRepository::connect_with(options.without_read_cache())
