@@ -21,9 +21,11 @@ use crate::{FakeProviderBuilder, Inventory};
 /// The most results one search returns, as at SignalWire.
 const MAX_SEARCH_RESULTS: u32 = 100;
 
-/// A deterministic in-memory carrier.
+/// A deterministic fake carrier.
 ///
-/// It sells numbers from a seeded [`Inventory`], keeps what was bought, and
+/// It sells numbers from a seeded [`Inventory`], records what was bought in
+/// a [`SalesLedger`] (its own [`MemoryLedger`](crate::MemoryLedger) unless
+/// the builder is given one to share), and
 /// answers every [`TelephonyProvider`] method the way a carrier would
 /// (`NumberUnavailable` for a number someone holds, `NotFound` for an unknown
 /// carrier id, `RetryLater` inside a release cooldown). For tests of the
@@ -31,7 +33,8 @@ const MAX_SEARCH_RESULTS: u32 = 100;
 /// operation, and it records every [`Call`].
 ///
 /// Clones share everything: keep one clone in the code under test and one in
-/// the test to script and inspect it.
+/// the test to script and inspect it. Separate fakes over one ledger share
+/// only the books, as separate clients of one carrier do.
 ///
 /// ```
 /// use switchboard_core::{PurchaseRequest, Routing, SearchQuery, TelephonyProvider};
