@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .unwrap_err();
     assert!(err.is_temporary());
-    assert!(fake.owned_numbers().is_empty());
+    assert!(fake.owned_numbers().await?.is_empty());
     println!("outage: {err} (temporary: {})", err.is_temporary());
 
     // 3. Someone else buys the number between search and purchase.
@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .search(&SearchQuery::default().area_code("415").limit(1), None)
         .await?
         .remove(0);
-    fake.take(&offer.phone_number);
+    fake.take(&offer.phone_number).await?;
     let err = service
         .provision(&account, &ProvisionRequest::new(offer.phone_number.clone()))
         .await

@@ -19,77 +19,52 @@ pub struct Switchboard {
 }
 
 /// Builds the carriers, opens the store and assembles the service.
+///
+/// The carriers are checked first, so that a mistake in their settings is
+/// reported without waiting on a database. Over a SQL store the fake sells
+/// into books kept in that store (`switchboard_sql::SqlFakeLedger`), so
+/// that every process sharing the store (several `serve`, or `serve` and a
+/// CLI command) sells from one fake carrier.
 pub async fn open(config: &Config) -> Result<Switchboard> {
-    let (registry, fake) = build_providers(config)?;
+    let carriers = configure_carriers(config)?;
     let (repository, tokens) = open_configured_store(config).await?;
-    if let Some(fake) = fake {
-        restore_fake(&fake, repository.as_ref()).await?;
-    }
+    let ledger = match carriers.has_fake() {
+        true => open_fake_ledger(config).await?,
+        false => None,
+    };
     Ok(Switchboard {
-        service: ProvisioningService::new(registry, repository)
+        service: ProvisioningService::new(carriers.into_registry(ledger)?, repository)
             .with_options(config.service_options()?),
         tokens,
     })
 }
 
-/// The fake keeps its state in memory; over a persistent store, a new
-/// process gives it back the numbers earlier runs recorded as bought from it,
-/// so the two agree (and `reconcile` finds no drift that is only a restart).
-#[cfg(feature = "fake")]
-async fn restore_fake(
-    fake: &switchboard_fake::FakeProvider,
-    repository: &dyn NumberRepository,
-) -> Result<()> {
-    use switchboard_core::{NumberFilter, NumberState};
-    let filter = NumberFilter {
-        provider: Some("fake".into()),
-        states: vec![NumberState::Active, NumberState::Releasing],
-        ..NumberFilter::default()
-    };
-    let filter = &filter;
-    let records =
-        switchboard_core::collect_pages(|page| async move { repository.list(filter, &page).await })
-            .await?;
-    for record in records {
-        if let Some(carrier_id) = record.carrier_id {
-            fake.restore_owned(
-                switchboard_core::CarrierNumber {
-                    carrier_id,
-                    phone_number: record.phone_number,
-                    friendly_name: Some(record.friendly_name),
-                    capabilities: record.capabilities,
-                    routing: record.routing,
-                },
-                record.created_at,
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Every configured carrier, with the default one set.
+/// Every configured carrier, with the default one set. A fake built here
+/// keeps its books in memory; [`open`] gives it the store's.
 pub fn build_registry(config: &Config) -> Result<ProviderRegistry> {
-    build_providers(config).map(|(registry, _)| registry)
+    configure_carriers(config)?.into_registry(None)
 }
 
-/// The fake carrier's handle, when one is configured (its concrete type,
-/// which the registry's trait objects hide).
-#[cfg(feature = "fake")]
-type FakeHandle = switchboard_fake::FakeProvider;
+/// The configured carriers, checked, with the fake (if any) still to be
+/// given its books.
+struct Carriers {
+    default: String,
+    slots: Vec<Slot>,
+}
 
-fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHandle>)> {
+enum Slot {
+    Ready(Arc<dyn TelephonyProvider>),
+    Fake(FakeBuilder),
+}
+
+fn configure_carriers(config: &Config) -> Result<Carriers> {
     let default = config.default_provider_name()?;
-    let mut providers: Vec<Arc<dyn TelephonyProvider>> = Vec::new();
-    let mut fake = None;
+    let mut slots = Vec::new();
     for name in config.configured_providers() {
         match name {
-            "fake" => {
-                let built = build_fake(config)?;
-                providers.push(fake_provider(&built));
-                fake = Some(built);
-            }
-            "twilio" => providers.push(build_twilio(config)?),
-            "signalwire" => providers.push(build_signalwire(config)?),
+            "fake" => slots.push(Slot::Fake(fake_builder(config)?)),
+            "twilio" => slots.push(Slot::Ready(build_twilio(config)?)),
+            "signalwire" => slots.push(Slot::Ready(build_signalwire(config)?)),
             other => {
                 return Err(Error::Configuration {
                     message: format!("unknown provider {other:?}"),
@@ -97,23 +72,41 @@ fn build_providers(config: &Config) -> Result<(ProviderRegistry, Option<FakeHand
             }
         }
     }
-    let mut providers = providers.into_iter();
-    let first = providers.next().ok_or_else(|| Error::Configuration {
-        message: "no carrier is configured".into(),
-    })?;
-    let registry = providers
-        .fold(ProviderRegistry::new(first), ProviderRegistry::with)
-        .with_default(&default)?;
-    Ok((registry, fake))
+    if slots.is_empty() {
+        return Err(Error::Configuration {
+            message: "no carrier is configured".into(),
+        });
+    }
+    Ok(Carriers { default, slots })
+}
+
+impl Carriers {
+    fn has_fake(&self) -> bool {
+        self.slots.iter().any(|slot| matches!(slot, Slot::Fake(_)))
+    }
+
+    fn into_registry(self, ledger: Option<FakeLedger>) -> Result<ProviderRegistry> {
+        let mut providers = self.slots.into_iter().map(|slot| match slot {
+            Slot::Ready(provider) => provider,
+            Slot::Fake(builder) => build_fake(builder, ledger.clone()),
+        });
+        let first = providers.next().ok_or_else(|| Error::Configuration {
+            message: "no carrier is configured".into(),
+        })?;
+        providers
+            .fold(ProviderRegistry::new(first), ProviderRegistry::with)
+            .with_default(&self.default)
+    }
 }
 
 #[cfg(feature = "fake")]
-fn fake_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
-    Arc::new(fake.clone())
-}
+type FakeBuilder = switchboard_fake::FakeProviderBuilder;
 
 #[cfg(feature = "fake")]
-fn build_fake(config: &Config) -> Result<FakeHandle> {
+type FakeLedger = Arc<dyn switchboard_fake::SalesLedger>;
+
+#[cfg(feature = "fake")]
+fn fake_builder(config: &Config) -> Result<FakeBuilder> {
     let section = config.providers.fake.clone().unwrap_or_default();
     let mut builder = switchboard_fake::FakeProvider::builder();
     if let Some(seed) = section.seed {
@@ -122,27 +115,56 @@ fn build_fake(config: &Config) -> Result<FakeHandle> {
     if let Some(size) = section.inventory_size {
         builder = builder.inventory_size(size);
     }
-    Ok(builder.build())
+    Ok(builder)
 }
 
-/// Without the fake compiled in there is never a handle: asking for the
-/// fake fails with the list of carriers that are compiled.
-#[cfg(not(feature = "fake"))]
-enum FakeHandle {}
-
-#[cfg(not(feature = "fake"))]
-fn fake_provider(fake: &FakeHandle) -> Arc<dyn TelephonyProvider> {
-    match *fake {}
+#[cfg(feature = "fake")]
+fn build_fake(builder: FakeBuilder, ledger: Option<FakeLedger>) -> Arc<dyn TelephonyProvider> {
+    let builder = match ledger {
+        Some(ledger) => builder.ledger(ledger),
+        None => builder,
+    };
+    Arc::new(builder.build())
 }
 
+/// The fake's books in the configured SQL store; none (the fake's own, in
+/// memory) for the `memory` store, which no other process can share anyway.
+#[cfg(all(feature = "fake", any(feature = "sqlite", feature = "postgres")))]
+async fn open_fake_ledger(config: &Config) -> Result<Option<FakeLedger>> {
+    let url = config.database_url();
+    if url.expose() == "memory" {
+        return Ok(None);
+    }
+    let ledger = switchboard_sql::SqlFakeLedger::connect(url.expose()).await?;
+    Ok(Some(Arc::new(ledger)))
+}
+
+#[cfg(all(feature = "fake", not(any(feature = "sqlite", feature = "postgres"))))]
+async fn open_fake_ledger(_: &Config) -> Result<Option<FakeLedger>> {
+    Ok(None)
+}
+
+/// Without the fake compiled in there is never a fake to build: asking for
+/// it fails with the list of carriers that are compiled.
 #[cfg(not(feature = "fake"))]
-fn build_fake(_: &Config) -> Result<FakeHandle> {
+enum FakeBuilder {}
+
+#[cfg(not(feature = "fake"))]
+type FakeLedger = std::convert::Infallible;
+
+#[cfg(not(feature = "fake"))]
+fn fake_builder(_: &Config) -> Result<FakeBuilder> {
     Err(crate::config::not_compiled("fake"))
 }
 
 #[cfg(not(feature = "fake"))]
-async fn restore_fake(fake: &FakeHandle, _: &dyn NumberRepository) -> Result<()> {
-    match *fake {}
+fn build_fake(builder: FakeBuilder, _: Option<FakeLedger>) -> Arc<dyn TelephonyProvider> {
+    match builder {}
+}
+
+#[cfg(not(feature = "fake"))]
+async fn open_fake_ledger(_: &Config) -> Result<Option<FakeLedger>> {
+    Ok(None)
 }
 
 #[cfg(any(feature = "twilio", feature = "signalwire"))]

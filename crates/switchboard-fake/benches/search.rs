@@ -20,7 +20,7 @@ fn search(c: &mut Criterion) {
             .await
             .expect("search");
         for offer in found.iter().step_by(3) {
-            fake.take(&offer.phone_number);
+            fake.take(&offer.phone_number).await.expect("take");
         }
     });
 

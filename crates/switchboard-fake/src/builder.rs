@@ -5,7 +5,7 @@ use std::sync::Arc;
 use switchboard_core::{Clock, SystemClock};
 
 use crate::inventory::{DEFAULT_INVENTORY_SIZE, DEFAULT_SEED};
-use crate::{FakeProvider, Inventory};
+use crate::{FakeProvider, Inventory, MemoryLedger, SalesLedger};
 
 /// Settings for a [`FakeProvider`]; every one has a default.
 #[derive(Debug)]
@@ -15,6 +15,7 @@ pub struct FakeProviderBuilder {
     pub(crate) inventory_size: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) release_cooldown: Option<chrono::Duration>,
+    pub(crate) ledger: Option<Arc<dyn SalesLedger>>,
 }
 
 impl Default for FakeProviderBuilder {
@@ -25,6 +26,7 @@ impl Default for FakeProviderBuilder {
             inventory_size: DEFAULT_INVENTORY_SIZE,
             clock: Arc::new(SystemClock),
             release_cooldown: None,
+            ledger: None,
         }
     }
 }
@@ -66,10 +68,23 @@ impl FakeProviderBuilder {
         self
     }
 
+    /// The books the fake sells into: a fresh [`MemoryLedger`] of its own
+    /// by default. Fakes with the same name, seed and size over one shared
+    /// ledger behave as clients of one carrier, in one process or (with a
+    /// ledger in a shared store) in several.
+    pub fn ledger(mut self, ledger: Arc<dyn SalesLedger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
     /// The provider.
-    pub fn build(self) -> FakeProvider {
+    pub fn build(mut self) -> FakeProvider {
         let inventory =
             Inventory::new(self.seed, self.inventory_size).with_provider_name(self.name.clone());
-        FakeProvider::from_parts(self, inventory)
+        let ledger = self
+            .ledger
+            .take()
+            .unwrap_or_else(|| Arc::new(MemoryLedger::new()));
+        FakeProvider::from_parts(self, inventory, ledger)
     }
 }

@@ -145,9 +145,25 @@ impl Inventory {
     pub fn search(
         &self,
         query: &SearchQuery,
-        mut is_taken: impl FnMut(&PhoneNumber) -> bool,
+        is_taken: impl FnMut(&PhoneNumber) -> bool,
     ) -> Result<Vec<AvailableNumber>> {
         query.validate()?;
+        Ok(self.scan(query, query.limit as usize, is_taken))
+    }
+
+    /// [`Inventory::search`] for a query already validated, returning up to
+    /// `limit` numbers, which may be more than a query may ask for: a
+    /// ledger that checks candidates in batches asks for more than it will
+    /// return (see `crate::ledger`).
+    pub(crate) fn scan(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+        mut is_taken: impl FnMut(&PhoneNumber) -> bool,
+    ) -> Vec<AvailableNumber> {
+        if limit == 0 {
+            return Vec::new();
+        }
         let kind = (query.country, query.number_type);
         let candidates = match &query.area_code {
             Some(area_code) => self
@@ -156,7 +172,6 @@ impl Inventory {
                 .and_then(|areas| areas.get(area_code.as_str())),
             None => self.by_kind.get(&kind),
         };
-        let limit = query.limit as usize;
         let mut found = Vec::with_capacity(limit.min(32));
         let mut national = String::with_capacity(16);
         for &index in candidates.map(Vec::as_slice).unwrap_or(&[]) {
@@ -186,11 +201,11 @@ impl Inventory {
                 }
                 found.push(self.describe(block, number));
                 if found.len() >= limit {
-                    return Ok(found);
+                    return found;
                 }
             }
         }
-        Ok(found)
+        found
     }
 
     /// The catalogue entry for `number`, whether or not someone holds it;

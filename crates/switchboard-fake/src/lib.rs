@@ -10,6 +10,12 @@
 //! the operation took effect), every [`Call`] is recorded, and helpers such
 //! as [`FakeProvider::take`] set up the situations carriers produce.
 //!
+//! What was sold is kept in a [`SalesLedger`]: by default a
+//! [`MemoryLedger`] of the fake's own, with deterministic carrier ids
+//! (`FK0000000001`, ...). Fakes in several processes that share a ledger
+//! (the `switchboard-sql` crate keeps one in the store) sell as one carrier:
+//! unique carrier ids, and every sale visible to all of them.
+//!
 //! The [`Inventory`] stands alone too, for anything else that needs the same
 //! numbers (a carrier emulator serving them over HTTP).
 #![deny(missing_docs)]
@@ -19,6 +25,8 @@ mod builder;
 mod calls;
 mod faults;
 mod inventory;
+pub mod ledger;
+mod memory;
 mod permutation;
 mod provider;
 
@@ -26,4 +34,6 @@ pub use builder::FakeProviderBuilder;
 pub use calls::{Call, Outcome, Target};
 pub use faults::{Fault, Operation, Times};
 pub use inventory::{DEFAULT_INVENTORY_SIZE, DEFAULT_SEED, Inventory};
+pub use ledger::{Sale, SalesLedger, Sold};
+pub use memory::MemoryLedger;
 pub use provider::FakeProvider;

@@ -1,32 +1,31 @@
-//! The fake carrier: ownership records over the generated inventory, with
-//! scripted faults and a call log.
+//! The fake carrier: the seeded inventory and a ledger of what was sold,
+//! with scripted faults and a call log.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::ops::Bound;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, MAX_PAGE_SIZE, Page, PageRequest,
-    PhoneNumber, ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery,
-    TelephonyProvider, validate_friendly_name,
+    PhoneNumber, ProviderFeatures, PurchaseRequest, Result, SearchQuery, TelephonyProvider,
+    validate_friendly_name,
 };
 
 use crate::calls::{Call, Outcome, Target};
 use crate::faults::{Fault, Operation, Script, Times};
+use crate::ledger::{Sale, SalesLedger, carrier_id_serial};
 use crate::{FakeProviderBuilder, Inventory};
 
 /// The most results one search returns, as at SignalWire.
 const MAX_SEARCH_RESULTS: u32 = 100;
-/// Carrier ids are `FK` and this many digits, so that their text order is
-/// purchase order and `list_owned` pages stay stable.
-const ID_DIGITS: usize = 10;
 
-/// A deterministic in-memory carrier.
+/// A deterministic fake carrier.
 ///
-/// It sells numbers from a seeded [`Inventory`], keeps what was bought, and
+/// It sells numbers from a seeded [`Inventory`], records what was bought in
+/// a [`SalesLedger`] (its own [`MemoryLedger`](crate::MemoryLedger) unless
+/// the builder is given one to share), and
 /// answers every [`TelephonyProvider`] method the way a carrier would
 /// (`NumberUnavailable` for a number someone holds, `NotFound` for an unknown
 /// carrier id, `RetryLater` inside a release cooldown). For tests of the
@@ -34,7 +33,8 @@ const ID_DIGITS: usize = 10;
 /// operation, and it records every [`Call`].
 ///
 /// Clones share everything: keep one clone in the code under test and one in
-/// the test to script and inspect it.
+/// the test to script and inspect it. Separate fakes over one ledger share
+/// only the books, as separate clients of one carrier do.
 ///
 /// ```
 /// use switchboard_core::{PurchaseRequest, Routing, SearchQuery, TelephonyProvider};
@@ -66,23 +66,16 @@ struct Inner {
     inventory: Inventory,
     clock: Arc<dyn Clock>,
     release_cooldown: Option<chrono::Duration>,
+    ledger: Arc<dyn SalesLedger>,
+    /// What stays with this process whatever the ledger: scripted faults
+    /// and the call log.
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    /// Owned here or held by "another customer": not for sale.
-    taken: HashSet<PhoneNumber>,
-    owned: BTreeMap<String, Owned>,
-    owned_by_number: HashMap<PhoneNumber, String>,
-    purchases: u64,
     script: Script,
     calls: Vec<Call>,
-}
-
-struct Owned {
-    number: CarrierNumber,
-    purchased_at: DateTime<Utc>,
 }
 
 impl Default for FakeProvider {
@@ -92,7 +85,8 @@ impl Default for FakeProvider {
 }
 
 impl FakeProvider {
-    /// A fake named `fake` with the default seed and 100,000 numbers.
+    /// A fake named `fake` with the default seed, 100,000 numbers and its
+    /// own books in memory.
     pub fn new() -> Self {
         Self::builder().build()
     }
@@ -102,13 +96,18 @@ impl FakeProvider {
         FakeProviderBuilder::default()
     }
 
-    pub(crate) fn from_parts(builder: FakeProviderBuilder, inventory: Inventory) -> Self {
+    pub(crate) fn from_parts(
+        builder: FakeProviderBuilder,
+        inventory: Inventory,
+        ledger: Arc<dyn SalesLedger>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 name: builder.name,
                 inventory,
                 clock: builder.clock,
                 release_cooldown: builder.release_cooldown,
+                ledger,
                 state: Mutex::new(State::default()),
             }),
         }
@@ -119,9 +118,15 @@ impl FakeProvider {
         &self.inner.inventory
     }
 
+    /// The books this fake sells into (its own in memory unless the
+    /// builder was given a shared ledger).
+    pub fn ledger(&self) -> &Arc<dyn SalesLedger> {
+        &self.inner.ledger
+    }
+
     /// Makes the next calls of `operation` go wrong. Faults scripted for one
     /// operation apply in the order given: each call takes the first that
-    /// has uses left.
+    /// has uses left. Faults are this process's own, whatever the ledger.
     pub fn script(&self, operation: Operation, fault: Fault, times: Times) {
         self.state().script.add(operation, fault, times);
     }
@@ -131,7 +136,7 @@ impl FakeProvider {
         self.state().script.clear();
     }
 
-    /// Every call so far, oldest first.
+    /// Every call through this value (and its clones) so far, oldest first.
     pub fn calls(&self) -> Vec<Call> {
         self.state().calls.clone()
     }
@@ -141,65 +146,68 @@ impl FakeProvider {
         self.state().calls.clear();
     }
 
-    /// The numbers the account owns, in purchase order.
-    pub fn owned_numbers(&self) -> Vec<CarrierNumber> {
-        self.state()
-            .owned
-            .values()
-            .map(|o| o.number.clone())
-            .collect()
+    /// The numbers the account owns, in purchase order. Not a call: no
+    /// fault applies and nothing is logged.
+    pub async fn owned_numbers(&self) -> Result<Vec<CarrierNumber>> {
+        let mut all = Vec::new();
+        loop {
+            let after = all.last().map(|n: &CarrierNumber| n.carrier_id.clone());
+            let page = self
+                .inner
+                .ledger
+                .list(&self.inner.name, after.as_deref(), MAX_PAGE_SIZE as usize)
+                .await?;
+            let done = page.len() < MAX_PAGE_SIZE as usize;
+            all.extend(page);
+            if done {
+                return Ok(all);
+            }
+        }
     }
 
     /// Whether `number` is in the inventory and nobody holds it.
-    pub fn is_available(&self, number: &PhoneNumber) -> bool {
-        self.inner.inventory.contains(number).is_some() && !self.state().taken.contains(number)
+    pub async fn is_available(&self, number: &PhoneNumber) -> Result<bool> {
+        if self.inner.inventory.contains(number).is_none() {
+            return Ok(false);
+        }
+        let held = self
+            .inner
+            .ledger
+            .held(&self.inner.name, std::slice::from_ref(number))
+            .await?;
+        Ok(!held.first().copied().unwrap_or(true))
     }
 
     /// Simulates another customer buying `number`: it leaves the inventory,
-    /// and buying it gives `NumberUnavailable`. False, changing nothing, if
-    /// it was not available.
-    pub fn take(&self, number: &PhoneNumber) -> bool {
+    /// and buying it gives `NumberUnavailable` (through every fake sharing
+    /// the ledger). False, changing nothing, if it was not available.
+    pub async fn take(&self, number: &PhoneNumber) -> Result<bool> {
         if self.inner.inventory.contains(number).is_none() {
-            return false;
+            return Ok(false);
         }
-        self.state().taken.insert(number.clone())
+        self.inner.ledger.take(&self.inner.name, number).await
     }
 
     /// Records `number` as owned under its carrier id, as if bought at
-    /// `purchased_at`: for a process that starts over a persistent store,
-    /// so that the fake agrees with the records an earlier run left (else
-    /// `reconcile` would find every recorded number missing at the carrier).
+    /// `purchased_at`: for books kept somewhere that does not outlive the
+    /// process, so that a new process agrees with records an earlier run
+    /// left. A ledger in the store already remembers; this is not needed
+    /// there.
     ///
     /// False, changing nothing, if the carrier id is not one this fake
     /// issues, or the number or id is already held.
-    pub fn restore_owned(&self, number: CarrierNumber, purchased_at: DateTime<Utc>) -> bool {
-        let Some(serial) = number
-            .carrier_id
-            .strip_prefix("FK")
-            .filter(|_| is_carrier_id(&number.carrier_id))
-            .and_then(|digits| digits.parse::<u64>().ok())
-        else {
-            return false;
-        };
-        let mut state = self.state();
-        if state.taken.contains(&number.phone_number)
-            || state.owned.contains_key(&number.carrier_id)
-        {
-            return false;
+    pub async fn restore_owned(
+        &self,
+        number: CarrierNumber,
+        purchased_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        if carrier_id_serial(&number.carrier_id).is_none() {
+            return Ok(false);
         }
-        state.purchases = state.purchases.max(serial);
-        state.taken.insert(number.phone_number.clone());
-        state
-            .owned_by_number
-            .insert(number.phone_number.clone(), number.carrier_id.clone());
-        state.owned.insert(
-            number.carrier_id.clone(),
-            Owned {
-                number,
-                purchased_at,
-            },
-        );
-        true
+        self.inner
+            .ledger
+            .restore(&self.inner.name, &number, purchased_at)
+            .await
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -211,13 +219,13 @@ impl FakeProvider {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `operation` through its scripted fault (if any), applies `act`
-    /// to the state, and logs the call.
+    /// Runs `operation` through its scripted fault (if any), then `act`,
+    /// and logs the call.
     async fn run<T>(
         &self,
         operation: Operation,
         target: Target,
-        act: impl FnOnce(&Inner, &mut State) -> Result<T>,
+        act: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         let fault = self.state().script.next(operation);
         let mut answer_lost = false;
@@ -230,25 +238,38 @@ impl FakeProvider {
                     code: error.code(),
                     message: error.to_string(),
                 };
-                self.log(&mut self.state(), operation, target, outcome);
+                self.log(operation, target, outcome);
                 return Err(error);
             }
         }
-        let mut state = self.state();
-        let result = act(&self.inner, &mut state);
+        let result = act.await.map_err(|e| self.ledger_failure(e));
         if answer_lost {
-            self.log(&mut state, operation, target, Outcome::AnswerLost);
+            self.log(operation, target, Outcome::AnswerLost);
             return Err(Error::Transport {
                 provider: self.inner.name.clone(),
                 message: format!("the answer to {operation} was lost (scripted fault)"),
             });
         }
-        self.log(&mut state, operation, target, Outcome::of(&result));
+        self.log(operation, target, Outcome::of(&result));
         result
     }
 
-    fn log(&self, state: &mut State, operation: Operation, target: Target, outcome: Outcome) {
-        state.calls.push(Call {
+    /// A ledger in a database fails as a store does; to the caller that is
+    /// the carrier not answering (the change may or may not have landed),
+    /// which is what `Transport` tells the service, not a fault of the
+    /// service's own repository.
+    fn ledger_failure(&self, error: Error) -> Error {
+        match error {
+            Error::Repository { message, .. } => Error::Transport {
+                provider: self.inner.name.clone(),
+                message: format!("the fake carrier's ledger failed: {message}"),
+            },
+            other => other,
+        }
+    }
+
+    fn log(&self, operation: Operation, target: Target, outcome: Outcome) {
+        self.state().calls.push(Call {
             operation,
             target,
             outcome,
@@ -258,13 +279,12 @@ impl FakeProvider {
 
 impl fmt::Debug for FakeProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state();
+        let calls = self.state().calls.len();
         f.debug_struct("FakeProvider")
             .field("name", &self.inner.name)
             .field("inventory", &self.inner.inventory)
-            .field("owned", &state.owned.len())
-            .field("taken", &state.taken.len())
-            .field("calls", &state.calls.len())
+            .field("ledger", &self.inner.ledger)
+            .field("calls", &calls)
             .field("release_cooldown", &self.inner.release_cooldown)
             .finish()
     }
@@ -280,7 +300,7 @@ impl Inner {
         }
     }
 
-    fn purchase(&self, state: &mut State, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
         if let Some(name) = &request.friendly_name {
             validate_friendly_name(name)?;
         }
@@ -288,37 +308,24 @@ impl Inner {
         let Some(offer) = self.inventory.contains(number) else {
             return Err(self.unavailable(number, "not in this carrier's inventory"));
         };
-        if state.taken.contains(number) {
-            return Err(self.unavailable(number, "already taken"));
-        }
-        state.purchases += 1;
-        let carrier_id = format!("FK{:0width$}", state.purchases, width = ID_DIGITS);
-        let bought = CarrierNumber {
-            carrier_id: carrier_id.clone(),
+        let sale = Sale {
             phone_number: number.clone(),
             friendly_name: request.friendly_name.clone(),
             capabilities: offer.capabilities,
             routing: request.routing.clone(),
+            purchased_at: self.clock.now(),
         };
-        state.taken.insert(number.clone());
-        state
-            .owned_by_number
-            .insert(number.clone(), carrier_id.clone());
-        state.owned.insert(
-            carrier_id,
-            Owned {
-                number: bought.clone(),
-                purchased_at: self.clock.now(),
-            },
-        );
-        Ok(bought)
+        self.ledger
+            .claim(&self.name, &sale)
+            .await?
+            .ok_or_else(|| self.unavailable(number, "already taken"))
     }
 
-    fn list_owned(&self, state: &State, page: &PageRequest) -> Result<Page<CarrierNumber>> {
+    async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
         let limit = page.limit.clamp(1, MAX_PAGE_SIZE) as usize;
-        let start = match &page.cursor {
-            None => Bound::Unbounded,
-            Some(cursor) if is_carrier_id(cursor) => Bound::Excluded(cursor.clone()),
+        let after = match &page.cursor {
+            None => None,
+            Some(cursor) if carrier_id_serial(cursor).is_some() => Some(cursor.as_str()),
             Some(cursor) => {
                 return Err(Error::invalid(
                     "cursor",
@@ -326,96 +333,58 @@ impl Inner {
                 ));
             }
         };
-        let mut rest = state.owned.range((start, Bound::Unbounded));
-        let items: Vec<CarrierNumber> = rest
-            .by_ref()
-            .take(limit)
-            .map(|(_, o)| o.number.clone())
-            .collect();
-        let next_cursor = match rest.next() {
-            Some(_) => items.last().map(|n| n.carrier_id.clone()),
-            None => None,
+        // One more than the page, to know whether another page follows.
+        let mut items = self.ledger.list(&self.name, after, limit + 1).await?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|n| n.carrier_id.clone())
+        } else {
+            None
         };
         Ok(Page { items, next_cursor })
     }
 
-    fn update(
-        &self,
-        state: &mut State,
-        carrier_id: &str,
-        update: &CarrierUpdate,
-    ) -> Result<CarrierNumber> {
+    async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
         if let Some(name) = &update.friendly_name {
             validate_friendly_name(name)?;
         }
-        let owned = state
-            .owned
-            .get_mut(carrier_id)
-            .ok_or_else(|| not_owned(carrier_id))?;
-        if let Some(name) = &update.friendly_name {
-            owned.number.friendly_name = Some(name.clone());
-        }
-        if let Some(routing) = &update.routing {
-            merge_routing(&mut owned.number.routing, routing);
-        }
-        Ok(owned.number.clone())
+        self.ledger
+            .update(&self.name, carrier_id, update)
+            .await?
+            .ok_or_else(|| not_owned(carrier_id))
     }
 
-    fn release(&self, state: &mut State, carrier_id: &str) -> Result<()> {
-        let owned = state
-            .owned
-            .get(carrier_id)
+    async fn release(&self, carrier_id: &str) -> Result<()> {
+        let sold = self
+            .ledger
+            .find(&self.name, carrier_id)
+            .await?
             .ok_or_else(|| not_owned(carrier_id))?;
         if let Some(cooldown) = self.release_cooldown {
-            let not_before = owned.purchased_at + cooldown;
+            let not_before = sold.purchased_at + cooldown;
             if self.clock.now() < not_before {
                 return Err(Error::RetryLater {
                     provider: self.name.clone(),
                     not_before: Some(not_before),
                     message: format!(
                         "{} was purchased too recently to release; wait until {}",
-                        owned.number.phone_number,
+                        sold.number.phone_number,
                         not_before.format("%Y-%m-%d %H:%M:%S UTC")
                     ),
                 });
             }
         }
-        if let Some(owned) = state.owned.remove(carrier_id) {
-            let number = owned.number.phone_number;
-            state.owned_by_number.remove(&number);
-            state.taken.remove(&number);
+        // Another client may have released it since the look-up above.
+        if self.ledger.remove(&self.name, carrier_id).await? {
+            Ok(())
+        } else {
+            Err(not_owned(carrier_id))
         }
-        Ok(())
     }
 }
 
 fn not_owned(carrier_id: &str) -> Error {
     Error::not_found(format!("owned number with carrier id {carrier_id:?}"))
-}
-
-fn is_carrier_id(text: &str) -> bool {
-    text.strip_prefix("FK").is_some_and(|digits| {
-        digits.len() == ID_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())
-    })
-}
-
-/// Set fields replace, unset ones are left alone (the carrier's partial update).
-fn merge_routing(current: &mut Routing, change: &Routing) {
-    if change.voice_url.is_some() {
-        current.voice_url = change.voice_url.clone();
-    }
-    if change.voice_method.is_some() {
-        current.voice_method = change.voice_method;
-    }
-    if change.sms_url.is_some() {
-        current.sms_url = change.sms_url.clone();
-    }
-    if change.sms_method.is_some() {
-        current.sms_method = change.sms_method;
-    }
-    if change.status_callback.is_some() {
-        current.status_callback = change.status_callback.clone();
-    }
 }
 
 #[async_trait]
@@ -430,56 +399,49 @@ impl TelephonyProvider for FakeProvider {
 
     async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>> {
         let target = Target::Query(Box::new(query.clone()));
-        self.run(Operation::Search, target, |inner, state| {
-            inner
-                .inventory
-                .search(query, |number| state.taken.contains(number))
-        })
-        .await
+        let inner = &self.inner;
+        let act = inner.ledger.search(&inner.name, &inner.inventory, query);
+        self.run(Operation::Search, target, act).await
     }
 
     async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
         let target = Target::Number(request.phone_number.clone());
-        self.run(Operation::Purchase, target, |inner, state| {
-            inner.purchase(state, request)
-        })
-        .await
+        self.run(Operation::Purchase, target, self.inner.purchase(request))
+            .await
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
         let target = Target::Number(phone_number.clone());
-        self.run(Operation::FindOwned, target, |_, state| {
-            Ok(state
-                .owned_by_number
-                .get(phone_number)
-                .and_then(|id| state.owned.get(id))
-                .map(|o| o.number.clone()))
-        })
-        .await
+        let inner = &self.inner;
+        let act = async {
+            let sold = inner
+                .ledger
+                .find_by_number(&inner.name, phone_number)
+                .await?;
+            Ok(sold.map(|s| s.number))
+        };
+        self.run(Operation::FindOwned, target, act).await
     }
 
     async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
-        self.run(
-            Operation::ListOwned,
-            Target::Page(page.clone()),
-            |inner, state| inner.list_owned(state, page),
-        )
-        .await
+        let target = Target::Page(page.clone());
+        self.run(Operation::ListOwned, target, self.inner.list_owned(page))
+            .await
     }
 
     async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
         let target = Target::CarrierId(carrier_id.to_string());
-        self.run(Operation::Update, target, |inner, state| {
-            inner.update(state, carrier_id, update)
-        })
+        self.run(
+            Operation::Update,
+            target,
+            self.inner.update(carrier_id, update),
+        )
         .await
     }
 
     async fn release(&self, carrier_id: &str) -> Result<()> {
         let target = Target::CarrierId(carrier_id.to_string());
-        self.run(Operation::Release, target, |inner, state| {
-            inner.release(state, carrier_id)
-        })
-        .await
+        self.run(Operation::Release, target, self.inner.release(carrier_id))
+            .await
     }
 }

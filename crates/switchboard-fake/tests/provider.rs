@@ -41,12 +41,12 @@ fn start() -> chrono::DateTime<Utc> {
 async fn purchase_takes_a_number_out_of_inventory_and_release_puts_it_back() {
     let fake = FakeProvider::new();
     let number = first_offer(&fake).await;
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
 
     let bought = fake.purchase(&buy(&number)).await.unwrap();
     assert_eq!(bought.phone_number, number);
     assert_eq!(bought.carrier_id, "FK0000000001");
-    assert!(!fake.is_available(&number));
+    assert!(!fake.is_available(&number).await.unwrap());
     assert!(
         offers(&fake, "415", 100)
             .await
@@ -57,13 +57,13 @@ async fn purchase_takes_a_number_out_of_inventory_and_release_puts_it_back() {
         fake.find_owned(&number).await.unwrap(),
         Some(bought.clone())
     );
-    assert_eq!(fake.owned_numbers(), vec![bought.clone()]);
+    assert_eq!(fake.owned_numbers().await.unwrap(), vec![bought.clone()]);
 
     fake.release(&bought.carrier_id).await.unwrap();
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
     assert_eq!(first_offer(&fake).await, number);
     assert_eq!(fake.find_owned(&number).await.unwrap(), None);
-    assert!(fake.owned_numbers().is_empty());
+    assert!(fake.owned_numbers().await.unwrap().is_empty());
     assert!(matches!(
         fake.release(&bought.carrier_id).await,
         Err(Error::NotFound { .. })
@@ -109,10 +109,13 @@ async fn numbers_someone_holds_or_never_sold_are_unavailable() {
     let err = fake.purchase(&buy(mine)).await.unwrap_err();
     assert!(matches!(err, Error::NumberUnavailable { .. }), "{err:?}");
 
-    assert!(fake.take(theirs));
-    assert!(!fake.take(theirs), "already taken");
-    assert!(!fake.take(mine), "owned numbers cannot be taken");
-    assert!(!fake.is_available(theirs));
+    assert!(fake.take(theirs).await.unwrap());
+    assert!(!fake.take(theirs).await.unwrap(), "already taken");
+    assert!(
+        !fake.take(mine).await.unwrap(),
+        "owned numbers cannot be taken"
+    );
+    assert!(!fake.is_available(theirs).await.unwrap());
     let err = fake.purchase(&buy(theirs)).await.unwrap_err();
     assert!(matches!(err, Error::NumberUnavailable { .. }), "{err:?}");
     assert!(err.to_string().contains(theirs.as_str()), "{err}");
@@ -126,11 +129,11 @@ async fn numbers_someone_holds_or_never_sold_are_unavailable() {
     // A valid number this carrier never offered (area code 202 is not in
     // its table).
     let foreign = PhoneNumber::parse("+12025550123").unwrap();
-    assert!(!fake.is_available(&foreign));
-    assert!(!fake.take(&foreign));
+    assert!(!fake.is_available(&foreign).await.unwrap());
+    assert!(!fake.take(&foreign).await.unwrap());
     let err = fake.purchase(&buy(&foreign)).await.unwrap_err();
     assert!(matches!(err, Error::NumberUnavailable { .. }), "{err:?}");
-    assert_eq!(fake.owned_numbers().len(), 1);
+    assert_eq!(fake.owned_numbers().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -145,7 +148,7 @@ async fn a_bad_friendly_name_is_refused_and_changes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("friendly_name"));
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
 }
 
 #[tokio::test]
@@ -261,7 +264,7 @@ async fn a_scripted_error_fails_the_call_and_changes_nothing() {
     );
     let err = fake.purchase(&buy(&number)).await.unwrap_err();
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
     // Used up: the next call goes through.
     fake.purchase(&buy(&number)).await.unwrap();
 }
@@ -299,7 +302,7 @@ async fn each_operation_can_be_scripted() {
         "update",
     );
     failed(fake.release(&bought.carrier_id).await, "release");
-    assert_eq!(fake.owned_numbers(), vec![bought]);
+    assert_eq!(fake.owned_numbers().await.unwrap(), vec![bought]);
 }
 
 #[tokio::test]
@@ -312,7 +315,7 @@ async fn a_lost_purchase_answer_still_buys_the_number() {
     assert!(err.is_temporary());
     let owned = fake.find_owned(&number).await.unwrap().expect("bought");
     assert_eq!(owned.phone_number, number);
-    assert!(!fake.is_available(&number));
+    assert!(!fake.is_available(&number).await.unwrap());
 }
 
 #[tokio::test]
@@ -323,7 +326,7 @@ async fn a_lost_release_answer_still_releases() {
     fake.script(Operation::Release, Fault::AnswerLost, Times::Once);
     let err = fake.release(&bought.carrier_id).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
     // The caller retries, as it should for a lost answer: NotFound means done.
     assert!(matches!(
         fake.release(&bought.carrier_id).await,
@@ -443,8 +446,8 @@ async fn clones_share_numbers_faults_and_calls() {
     let other = fake.clone();
     let number = first_offer(&fake).await;
     other.purchase(&buy(&number)).await.unwrap();
-    assert!(!fake.is_available(&number));
-    assert_eq!(fake.owned_numbers().len(), 1);
+    assert!(!fake.is_available(&number).await.unwrap());
+    assert_eq!(fake.owned_numbers().await.unwrap().len(), 1);
 
     fake.script(Operation::Search, Fault::AnswerLost, Times::Once);
     assert!(other.search(&SearchQuery::default()).await.is_err());
@@ -453,7 +456,7 @@ async fn clones_share_numbers_faults_and_calls() {
 
     // Independent fakes share nothing.
     let separate = FakeProvider::new();
-    assert!(separate.is_available(&number));
+    assert!(separate.is_available(&number).await.unwrap());
     assert!(separate.calls().is_empty());
 }
 
@@ -481,7 +484,7 @@ async fn release_inside_the_cooldown_is_refused_until_it_ends() {
 
     clock.set(start() + chrono::Duration::days(14));
     fake.release(&bought.carrier_id).await.unwrap();
-    assert!(fake.is_available(&number));
+    assert!(fake.is_available(&number).await.unwrap());
 }
 
 #[tokio::test]
@@ -574,8 +577,8 @@ async fn the_service_settles_a_lost_answer_with_the_fake() {
         .await
         .unwrap();
     assert_eq!(provisioned.phone_number, number);
-    assert_eq!(second.owned_numbers().len(), 1);
-    assert!(first.owned_numbers().is_empty());
+    assert_eq!(second.owned_numbers().await.unwrap().len(), 1);
+    assert!(first.owned_numbers().await.unwrap().is_empty());
     let operations: Vec<Operation> = second.calls().iter().map(|c| c.operation).collect();
     assert_eq!(
         operations,
@@ -595,7 +598,7 @@ async fn the_service_settles_a_lost_answer_with_the_fake() {
 async fn a_lost_answer_hides_a_failure_too() {
     let fake = FakeProvider::new();
     let number = first_offer(&fake).await;
-    assert!(fake.take(&number));
+    assert!(fake.take(&number).await.unwrap());
     fake.script(Operation::Purchase, Fault::AnswerLost, Times::Once);
     let err = fake.purchase(&buy(&number)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -614,18 +617,31 @@ async fn restored_numbers_are_owned_and_new_ids_do_not_collide() {
 
     // A new process over the same records.
     let second = FakeProvider::new();
-    assert!(second.restore_owned(bought.clone(), chrono::Utc::now()));
     assert!(
-        !second.restore_owned(bought.clone(), chrono::Utc::now()),
+        second
+            .restore_owned(bought.clone(), chrono::Utc::now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !second
+            .restore_owned(bought.clone(), chrono::Utc::now())
+            .await
+            .unwrap(),
         "twice"
     );
     let found = second.find_owned(&bought.phone_number).await.unwrap();
     assert_eq!(found, Some(bought.clone()));
-    assert!(!second.is_available(&bought.phone_number));
+    assert!(!second.is_available(&bought.phone_number).await.unwrap());
     let next = second.purchase(&buy(&offer[1].phone_number)).await.unwrap();
     assert_ne!(next.carrier_id, bought.carrier_id);
     let mut foreign = bought.clone();
     foreign.carrier_id = "PN123".into();
     foreign.phone_number = offer[1].phone_number.clone();
-    assert!(!second.restore_owned(foreign, chrono::Utc::now()));
+    assert!(
+        !second
+            .restore_owned(foreign, chrono::Utc::now())
+            .await
+            .unwrap()
+    );
 }

@@ -76,7 +76,7 @@ async fn numbers_are_bought_listed_and_a_repeat_buys_nothing_more() {
     distinct.sort();
     distinct.dedup();
     assert_eq!(distinct.len(), 6);
-    assert_eq!(server.fake.owned_numbers().len(), 6);
+    assert_eq!(server.fake.owned_numbers().await.expect("books").len(), 6);
     assert_eq!(purchases(&server), 6);
 
     // The account lists them; the other account does not.
@@ -124,7 +124,7 @@ async fn rate_limits_and_taken_numbers_do_not_fail_positions() {
     assert_eq!(answer.body["failed"], 0);
     assert_eq!(answer.body["stats"]["replaced"], 1);
     assert_eq!(answer.body["stats"]["rate_limited"], 3);
-    assert_eq!(server.fake.owned_numbers().len(), 4);
+    assert_eq!(server.fake.owned_numbers().await.expect("books").len(), 4);
     server.stop().await;
 }
 
@@ -221,7 +221,7 @@ async fn a_bad_request_is_refused_whole_and_buys_nothing() {
     assert_eq!(answer.code(), "unauthenticated");
 
     assert_eq!(purchases(&server), 0);
-    assert!(server.fake.owned_numbers().is_empty());
+    assert!(server.fake.owned_numbers().await.expect("books").is_empty());
     assert!(server.repo.is_empty());
     server.stop().await;
 }

@@ -10,6 +10,10 @@
 //! account. Two processes racing to reserve the same number therefore cannot
 //! both succeed, whichever backend they share.
 //!
+//! With the feature `fake-ledger`, [`SqlFakeLedger`] keeps the books of
+//! `switchboard-fake`'s carrier in the same store, so that fakes in several
+//! processes sharing it sell as one carrier.
+//!
 //! ```no_run
 //! # async fn demo() -> switchboard_core::Result<()> {
 //! use switchboard_sql::SqlRepository;
@@ -21,6 +25,8 @@
 mod cache;
 mod connect;
 mod error;
+#[cfg(feature = "fake-ledger")]
+mod fake_ledger;
 mod options;
 #[cfg(feature = "sqlite")]
 mod readers;
@@ -29,6 +35,8 @@ mod repository;
 mod watch;
 
 pub use cache::ReadCacheStats;
+#[cfg(feature = "fake-ledger")]
+pub use fake_ledger::SqlFakeLedger;
 pub use options::{
     DEFAULT_READ_CACHE_CAPACITY, DEFAULT_READ_CACHE_STALENESS, SqlOptions, redact_url,
 };
