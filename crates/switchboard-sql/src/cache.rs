@@ -15,6 +15,14 @@
 //!   stops answering when the watcher has not checked in within
 //!   `max_staleness` (stopped, starved, or cut off from the database).
 //!
+//! Whenever the cache starts answering again after not answering (the first
+//! confirmation, or one after the watcher lost its connection or confirmed
+//! late), it starts empty: changes committed in the gap may have gone
+//! unseen, so nothing read before it may be served after it. That rule sits
+//! in one place, the arm transition in [`ReadCache::confirm`], so it holds
+//! for every way a watcher can lose sight of the database, including the
+//! ones no watcher notices (a starved task, a heartbeat that never returns).
+//!
 //! Only found records are kept: a miss always goes to the database, so a
 //! number or token created elsewhere is seen at once, and probing with
 //! random tokens cannot fill the cache.
@@ -60,6 +68,10 @@ pub struct ReadCacheStats {
     pub changes_seen: u64,
     /// Whether the cache answers reads right now.
     pub armed: bool,
+    /// Times the cache started answering again after a spell of not
+    /// answering (its watcher lost the database or confirmed too late),
+    /// each time empty. The first arming is not counted.
+    pub rearms: u64,
 }
 
 #[derive(Default)]
@@ -79,13 +91,38 @@ struct Entries {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticket(u64);
 
+/// Where the cache reads the time: the system's clock, or in unit tests one
+/// moved by hand, so lapses can be driven without sleeping.
+enum Clock {
+    System,
+    #[cfg(test)]
+    Manual(std::sync::Mutex<Instant>),
+}
+
+impl Clock {
+    fn now(&self) -> Instant {
+        match self {
+            Clock::System => Instant::now(),
+            #[cfg(test)]
+            Clock::Manual(now) => *now.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
 pub(crate) struct ReadCache {
     settings: CacheSettings,
     entries: RwLock<Entries>,
-    /// The cache answers while `Instant::now() < origin + armed_until` (in
+    clock: Clock,
+    /// The cache answers while `now < origin + armed_until` (in
     /// nanoseconds); 0 means never.
     origin: Instant,
     armed_until: AtomicU64,
+    /// Checks that started before this (nanoseconds since `origin`) prove
+    /// nothing: the watcher lost sight of the database after they started,
+    /// so a late answer to one (a heartbeat sent before a lost connection
+    /// and delivered after it, a check racing `close`) must not re-arm.
+    checks_valid_from: AtomicU64,
+    arms: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
     changes_seen: AtomicU64,
@@ -93,11 +130,18 @@ pub(crate) struct ReadCache {
 
 impl ReadCache {
     pub(crate) fn new(settings: CacheSettings) -> Self {
+        Self::with_clock(settings, Clock::System, Instant::now())
+    }
+
+    fn with_clock(settings: CacheSettings, clock: Clock, origin: Instant) -> Self {
         Self {
             settings,
             entries: RwLock::default(),
-            origin: Instant::now(),
+            clock,
+            origin,
             armed_until: AtomicU64::new(0),
+            checks_valid_from: AtomicU64::new(0),
+            arms: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             changes_seen: AtomicU64::new(0),
@@ -112,23 +156,89 @@ impl ReadCache {
         u64::try_from(at.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
     }
 
+    fn now(&self) -> u64 {
+        self.nanos_since_origin(self.clock.now())
+    }
+
     fn is_armed(&self) -> bool {
-        self.nanos_since_origin(Instant::now()) < self.armed_until.load(Ordering::Acquire)
+        self.now() < self.armed_until.load(Ordering::Acquire)
     }
 
     /// The watcher confirmed, with a check that started at `checked_at`,
     /// that every change committed before then has been invalidated: the
     /// cache may answer until `checked_at + max_staleness`.
+    ///
+    /// While the cache answers, this only extends the window. When it does
+    /// not (never armed, disarmed, or lapsed because confirmations stopped
+    /// coming in time), this is the arm transition: everything cached is
+    /// dropped first, since whatever was committed while nobody vouched
+    /// may have gone unseen.
     pub(crate) fn confirm(&self, checked_at: Instant) {
+        let checked = self.nanos_since_origin(checked_at);
         let until = self.nanos_since_origin(checked_at + self.settings.max_staleness);
-        self.armed_until.fetch_max(until, Ordering::AcqRel);
+        loop {
+            if until <= self.now() {
+                // Too old to vouch for the present.
+                return;
+            }
+            let current = self.armed_until.load(Ordering::Acquire);
+            if current <= self.now() {
+                break;
+            }
+            if until <= current {
+                return;
+            }
+            // Fails when a disarm (or another confirmation) got in first:
+            // look again rather than extend a window that was closed.
+            if self
+                .armed_until
+                .compare_exchange(current, until, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return;
+            }
+        }
+        self.arm(checked, until);
     }
 
-    /// The watcher lost sight of the database: answer nothing until it
-    /// confirms again, and forget everything, since changes may be missed.
+    /// Starts answering again, empty. Under the write lock, which `disarm`
+    /// and every store take too: no disarm lands between the checks and the
+    /// arming, and no store whose ticket predates it succeeds (the epoch
+    /// moves), so a read that was in flight across the outage stores nothing.
+    fn arm(&self, checked: u64, until: u64) {
+        let mut entries = self.write();
+        if checked < self.checks_valid_from.load(Ordering::Acquire) {
+            return;
+        }
+        let now = self.now();
+        if until <= now {
+            return;
+        }
+        if now < self.armed_until.load(Ordering::Acquire) {
+            // Armed by someone else meanwhile, from empty: just extend.
+            self.armed_until.fetch_max(until, Ordering::AcqRel);
+            return;
+        }
+        entries.epoch += 1;
+        entries.numbers.clear();
+        entries.number_ids.clear();
+        entries.tokens.clear();
+        // Released after the entries are cleared: a reader that sees the
+        // cache armed sees it empty.
+        self.armed_until.store(until, Ordering::Release);
+        self.arms.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The watcher lost sight of the database: answer nothing until a check
+    /// that starts after now confirms again. What is cached stays until
+    /// then (the arm transition drops it), so this is the one rule for
+    /// every outage, noticed or not.
     pub(crate) fn disarm(&self) {
+        let _entries = self.write();
+        let now = self.now();
+        self.checks_valid_from
+            .fetch_max(now.saturating_add(1), Ordering::AcqRel);
         self.armed_until.store(0, Ordering::Release);
-        self.invalidate_all();
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
@@ -268,6 +378,7 @@ impl ReadCache {
             misses: self.misses.load(Ordering::Relaxed),
             changes_seen: self.changes_seen.load(Ordering::Relaxed),
             armed: self.is_armed(),
+            rearms: self.arms.load(Ordering::Relaxed).saturating_sub(1),
         }
     }
 }
@@ -316,13 +427,40 @@ mod tests {
         cache
     }
 
+    /// A cache on a clock that moves only when told, with a 100 ms bound.
+    fn on_manual_clock() -> ReadCache {
+        let start = Instant::now();
+        let settings = CacheSettings {
+            max_staleness: Duration::from_millis(100),
+            capacity: 10,
+        };
+        ReadCache::with_clock(settings, Clock::Manual(std::sync::Mutex::new(start)), start)
+    }
+
+    impl ReadCache {
+        fn at(&self) -> Instant {
+            self.clock.now()
+        }
+
+        fn advance(&self, by: Duration) {
+            match &self.clock {
+                Clock::Manual(now) => *now.lock().unwrap() += by,
+                Clock::System => panic!("the system clock cannot be moved"),
+            }
+        }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
     fn answers_nothing_until_the_watcher_confirms() {
-        let cache = ReadCache::new(settings(10));
+        let cache = on_manual_clock();
         let number = record("+16045551234");
         cache.store_number(cache.ticket(), &number);
         assert_eq!(cache.number(&number.phone_number), None);
-        cache.confirm(Instant::now());
+        cache.confirm(cache.at());
         assert_eq!(
             cache.number(&number.phone_number),
             None,
@@ -332,29 +470,124 @@ mod tests {
         assert_eq!(cache.number(&number.phone_number), Some(number));
         assert_eq!(cache.stats().hits, 1);
         assert_eq!(cache.stats().misses, 2);
+        assert_eq!(cache.stats().rearms, 0, "the first arming is no outage");
     }
 
     #[test]
     fn a_confirmation_older_than_the_bound_arms_nothing() {
-        let cache = ReadCache::new(CacheSettings {
-            max_staleness: Duration::from_millis(10),
-            capacity: 10,
-        });
-        let long_ago = Instant::now() - Duration::from_secs(1);
+        let cache = on_manual_clock();
+        let long_ago = cache.at();
+        cache.advance(ms(1000));
         cache.confirm(long_ago);
         assert!(!cache.stats().armed);
-        cache.confirm(Instant::now());
+        cache.confirm(cache.at());
         assert!(cache.stats().armed);
     }
 
     #[test]
-    fn disarming_forgets_everything() {
-        let cache = armed(10);
+    fn answers_until_the_bound_after_the_last_check_and_no_longer() {
+        let cache = on_manual_clock();
+        cache.confirm(cache.at());
+        cache.advance(ms(99));
+        assert!(cache.stats().armed);
+        cache.advance(ms(1));
+        assert!(!cache.stats().armed);
+    }
+
+    #[test]
+    fn confirmations_in_time_keep_what_is_cached() {
+        let cache = on_manual_clock();
         let number = record("+16045551234");
+        cache.confirm(cache.at());
+        cache.store_number(cache.ticket(), &number);
+        cache.advance(ms(60));
+        cache.confirm(cache.at());
+        // Past the first window, inside the second: never a gap.
+        cache.advance(ms(60));
+        assert_eq!(cache.number(&number.phone_number), Some(number));
+        assert_eq!(cache.stats().rearms, 0);
+    }
+
+    #[test]
+    fn a_lapse_drops_everything_before_answering_again() {
+        // No disarm: the watcher was starved or its heartbeat never came
+        // back, and nobody noticed but the clock.
+        let cache = on_manual_clock();
+        let number = record("+16045551234");
+        cache.confirm(cache.at());
+        cache.store_number(cache.ticket(), &number);
+        cache.advance(ms(150));
+        assert_eq!(cache.number(&number.phone_number), None, "lapsed");
+        cache.confirm(cache.at());
+        assert!(cache.stats().armed);
+        assert_eq!(
+            cache.number(&number.phone_number),
+            None,
+            "cached before the lapse, served after it"
+        );
+        assert_eq!(cache.stats().rearms, 1);
+    }
+
+    #[test]
+    fn a_disarm_drops_everything_before_answering_again() {
+        let cache = on_manual_clock();
+        let number = record("+16045551234");
+        cache.confirm(cache.at());
         cache.store_number(cache.ticket(), &number);
         cache.disarm();
-        cache.confirm(Instant::now());
+        assert_eq!(cache.number(&number.phone_number), None, "disarmed");
+        cache.advance(ms(1));
+        cache.confirm(cache.at());
+        assert!(cache.stats().armed);
         assert_eq!(cache.number(&number.phone_number), None);
+        assert_eq!(cache.stats().rearms, 1);
+    }
+
+    #[test]
+    fn a_check_that_started_before_a_disarm_arms_nothing() {
+        // A heartbeat sent before the connection was lost and answered
+        // after it came back proves nothing about the gap.
+        let cache = on_manual_clock();
+        cache.confirm(cache.at());
+        let sent = cache.at();
+        cache.advance(ms(5));
+        cache.disarm();
+        cache.confirm(sent);
+        assert!(!cache.stats().armed);
+        // One that started at the very moment of the disarm is no better.
+        cache.confirm(cache.at());
+        assert!(!cache.stats().armed);
+        cache.advance(Duration::from_nanos(1));
+        cache.confirm(cache.at());
+        assert!(cache.stats().armed);
+    }
+
+    #[test]
+    fn a_read_in_flight_across_an_outage_stores_nothing() {
+        // Two reads: one began before the watcher lost sight, one while it
+        // was out; both read what the database held then, and both finish
+        // after the cache answers again. Neither may be kept: a change in
+        // the gap may have gone unseen.
+        let cache = on_manual_clock();
+        let number = record("+16045551234");
+        cache.confirm(cache.at());
+        let before = cache.ticket();
+        cache.disarm();
+        let during = cache.ticket();
+        cache.advance(ms(10));
+        cache.confirm(cache.at());
+        cache.store_number(before, &number);
+        cache.store_number(during, &number);
+        assert_eq!(cache.number(&number.phone_number), None);
+        // Same through a lapse instead of a disarm.
+        cache.advance(ms(150));
+        let lapsed = cache.ticket();
+        cache.confirm(cache.at());
+        cache.store_number(lapsed, &number);
+        assert_eq!(cache.number(&number.phone_number), None);
+        // A read that began once it answered again is kept.
+        cache.store_number(cache.ticket(), &number);
+        assert_eq!(cache.number(&number.phone_number), Some(number));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! cache, so it ends when the repository is dropped; the repository also
 //! aborts it on `close`. Whatever goes wrong (a lost connection, a starved
 //! task, a runtime shut down), the cache's own rule covers it: without a
-//! fresh confirmation from its watcher it stops answering.
+//! fresh confirmation from its watcher it stops answering, and when
+//! confirmations resume it starts empty (see `crate::cache`). So a watcher
+//! only has to say what it saw (`confirm`, `invalidate_*`) and when it knows
+//! it lost sight (`disarm`); it never empties the cache for an outage itself.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -328,5 +331,100 @@ mod tests {
             schema: None,
         };
         assert_eq!(changed_key("tenant_b:abc", &unknown), Some("abc"));
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod sqlite_tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use chrono::Utc;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use sqlx::{Connection, Executor};
+    use switchboard_core::{AccountId, ApiToken};
+
+    use crate::cache::{CacheSettings, ReadCache};
+    use crate::options::{Scrubber, SqlOptions};
+
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{what}: not within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// The SQLite watcher's outage: its check fails (here another connection
+    /// holds the file locked), it drops its connection, and the new one's
+    /// `data_version` starts from a value that already includes whatever
+    /// was committed meanwhile. That commit is never seen as a change, so
+    /// only the arm transition keeps the entry cached before it from being
+    /// served after it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_made_while_the_watcher_is_locked_out_is_not_served_stale() {
+        let dir = std::env::temp_dir().join(format!("switchboard-watch-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A rollback journal, not WAL: there a writer's exclusive lock keeps
+        // readers out, which is the outage. A short busy timeout makes the
+        // watcher's check fail at once instead of waiting the lock out.
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("watch.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Delete)
+            .busy_timeout(Duration::from_millis(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await
+            .unwrap();
+        pool.execute("CREATE TABLE t (x INTEGER)").await.unwrap();
+        // A bound far longer than the test: the cache cannot lapse, so "not
+        // armed" below means the watcher failed a check and disarmed.
+        let cache = Arc::new(ReadCache::new(CacheSettings {
+            max_staleness: Duration::from_secs(10),
+            capacity: 10,
+        }));
+        let scrubber = Scrubber::new(&SqlOptions::new("sqlite://watch.db"));
+        let watcher = super::sqlite(&cache, pool.clone(), scrubber);
+        until("the watcher never armed the cache", || cache.stats().armed).await;
+
+        let token = ApiToken {
+            id: uuid::Uuid::now_v7(),
+            account: AccountId::parse("acme").unwrap(),
+            label: None,
+            token_hash: "ab".repeat(32),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        cache.store_token(cache.ticket(), &token);
+        assert_eq!(cache.token(&token.token_hash), Some(token.clone()));
+
+        let mut writer = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        writer.execute("BEGIN EXCLUSIVE").await.unwrap();
+        writer.execute("INSERT INTO t VALUES (1)").await.unwrap();
+        until("the locked-out watcher never disarmed", || {
+            !cache.stats().armed
+        })
+        .await;
+        // Committed while the watcher cannot look: the revocation it stands
+        // for is never seen as a change.
+        writer.execute("COMMIT").await.unwrap();
+        until("the watcher never re-armed", || cache.stats().rearms == 1).await;
+        assert_eq!(
+            cache.token(&token.token_hash),
+            None,
+            "cached before the outage, served after it"
+        );
+
+        watcher.abort();
+        writer.close().await.unwrap();
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
