@@ -222,8 +222,9 @@ pub enum BulkOutcome {
     Bought {
         /// The position, from 1.
         index: u32,
-        /// The record.
-        number: ProvisionedNumber,
+        /// The record (boxed: it is most of the enum's size, and most
+        /// outcomes of a large failed run are the other variant).
+        number: Box<ProvisionedNumber>,
         /// Bought by an earlier request with the same idempotency key.
         replayed: bool,
     },
@@ -531,7 +532,7 @@ impl Run<'_> {
                 },
                 Ok(Some(number)) => BulkOutcome::Bought {
                     index,
-                    number,
+                    number: Box::new(number),
                     replayed: true,
                 },
                 Err(error) => BulkOutcome::Failed {
@@ -606,7 +607,7 @@ impl Run<'_> {
                     self.done_with_number();
                     return BulkOutcome::Bought {
                         index,
-                        number,
+                        number: Box::new(number),
                         replayed: false,
                     };
                 }
@@ -714,7 +715,7 @@ impl Run<'_> {
                     self.done_with_number();
                     return Some(BulkOutcome::Bought {
                         index,
-                        number,
+                        number: Box::new(number),
                         replayed: false,
                     });
                 }

@@ -743,7 +743,7 @@ mod tests {
             outcomes: vec![
                 core::BulkOutcome::Bought {
                     index: 1,
-                    number: number(Some(Uuid::nil()), false),
+                    number: Box::new(number(Some(Uuid::nil()), false)),
                     replayed: true,
                 },
                 core::BulkOutcome::Failed {

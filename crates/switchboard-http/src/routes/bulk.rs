@@ -64,7 +64,7 @@ impl From<BulkReport> for ReportBody {
                 } => OutcomeBody::Bought {
                     index,
                     replayed,
-                    number: Box::new(number),
+                    number,
                 },
                 BulkOutcome::Failed {
                     index,
