@@ -82,7 +82,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use openapi::openapi;
 pub use ops::REQUEST_ID_HEADER;
-pub use serve::serve;
+pub use serve::{ServeOptions, serve, serve_with};
 pub use state::{AppState, HttpOptions};
 #[doc(no_inline)]
 pub use switchboard_core::TokenStore;
