@@ -51,11 +51,7 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
         .map(str::to_string);
     let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than this service accepts",
-            )
+            ApiError::payload_too_large()
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,

@@ -90,21 +90,24 @@ pub use switchboard_core::TokenStore;
 /// The router serving the whole API over `state`.
 ///
 /// Layers, outermost first: request id and access log, panic to 500 JSON,
-/// request timeout, body limit; then bearer auth on the `/functions/v1`
-/// routes. Paths and methods it does not serve answer 404 and 405 as JSON.
+/// declared body size and request timeout, body limit; then bearer auth on
+/// the `/functions/v1` routes. Paths and methods it does not serve answer
+/// 404 and 405 as JSON.
 pub fn router(state: AppState) -> Router {
     let (protected, public) = routes::parts();
     let protected: Router<AppState> = Router::from(protected)
         .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
     let public: Router<AppState> = public.into();
-    let timeout = state.options.request_timeout;
-    let body_limit = state.options.body_limit;
+    let limits = ops::Limits {
+        body_limit: state.options.body_limit,
+        request_timeout: state.options.request_timeout,
+    };
     public
         .merge(protected)
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(from_fn_with_state(timeout, ops::timeout))
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(from_fn_with_state(limits, ops::limits))
         .layer(CatchPanicLayer::custom(ops::panic_response))
         .layer(from_fn(ops::request_context))
         .with_state(state)

@@ -840,6 +840,50 @@ async fn oversized_bodies_are_413_json() {
 }
 
 #[tokio::test]
+async fn a_declared_length_over_the_limit_is_413_before_the_body_is_sent() {
+    use common::raw::{closed_within, read_response, send};
+    let server = TestServer::with(Setup {
+        options: HttpOptions::default().with_body_limit(1024),
+        ..Setup::default()
+    })
+    .await;
+    // A gigabyte declared and nothing sent: waiting for the body would hold
+    // the request until its 30 s timeout. With `Expect: 100-continue` the
+    // client waits for leave to send; it gets the refusal instead.
+    for expect in ["", "Expect: 100-continue\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = format!(
+            "POST {PROVISION} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {ACME}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1073741824\r\n{expect}\r\n"
+        );
+        send(&mut stream, head.as_bytes()).await;
+        let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut stream))
+            .await
+            .expect("no answer within 2 s")
+            .expect("an answer");
+        assert_eq!(answer.status, 413, "{expect:?}: {answer:?}");
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+        assert!(
+            answer.head.to_ascii_lowercase().contains("x-request-id"),
+            "{answer:?}"
+        );
+        // The body it was promised is never read: the connection ends.
+        closed_within(&mut stream, Duration::from_secs(2)).await;
+    }
+    // A body exactly at the limit is read as usual.
+    let number = server.for_sale(1).remove(0);
+    let mut body = format!(r#"{{"phone_number": "{}"}}"#, number.as_str());
+    body.push_str(&" ".repeat(1024 - body.len()));
+    let answer = server
+        .post_raw(PROVISION, Some(ACME), Some("application/json"), body)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(server.repo.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let server = TestServer::start().await;
     let answer = server
