@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
+mod duplicates;
+
 /// A JSON body. An empty body reads as `{}`, so that endpoints whose fields
 /// are all optional can be called with no body at all.
 pub(crate) struct ApiJson<T>(pub(crate) T);
@@ -39,7 +41,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// Reads the body, enforcing the JSON content type and the size limit.
+/// Reads the body, enforcing the JSON content type and the size limit, and
+/// refusing a key given twice (see [`duplicates`]): every JSON body passes
+/// here, so no route can take one of two values.
 pub(crate) async fn read_json_body<S: Send + Sync>(
     req: Request,
     state: &S,
@@ -70,7 +74,14 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
             "send the body as JSON with Content-Type: application/json",
         ));
     }
-    Ok(bytes)
+    match duplicates::first_duplicate(&bytes) {
+        Ok(None) => Ok(bytes),
+        Ok(Some(path)) => Err(ApiError::invalid(
+            path.clone(),
+            format!("duplicate key {path}: give each field once"),
+        )),
+        Err(error) => Err(malformed(&error)),
+    }
 }
 
 fn is_json(content_type: &str) -> bool {
