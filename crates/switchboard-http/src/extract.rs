@@ -128,6 +128,16 @@ pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiErro
     serde_path_to_error::deserialize(value).map_err(json_error)
 }
 
+/// Removes `field` from a body object when it is `null`, for the core types
+/// whose field is a plain value with a default (`routing`) rather than an
+/// `Option`: there `null` would be a type error, while the document (and
+/// every other optional field) reads `null` as absent.
+pub(crate) fn null_as_absent(map: &mut Map<String, Value>, field: &str) {
+    if map.get(field).is_some_and(Value::is_null) {
+        map.remove(field);
+    }
+}
+
 /// Takes an optional string field out of a body object.
 pub(crate) fn take_string(
     map: &mut Map<String, Value>,

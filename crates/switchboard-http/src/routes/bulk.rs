@@ -5,13 +5,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Serialize;
+use serde_json::Value;
 use switchboard_core::{
     BulkOutcome, BulkProvisionRequest, BulkReport, BulkStats, ProvisionedNumber,
 };
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{JsonObject, from_value, null_as_absent};
 use crate::schema::{self, ErrorResponse};
 use crate::state::AppState;
 
@@ -128,8 +129,10 @@ pub(crate) async fn bulk_provision_phone_numbers(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(mut request): ApiJson<BulkProvisionRequest>,
+    JsonObject(mut body): JsonObject,
 ) -> Result<Json<ReportBody>, ApiError> {
+    null_as_absent(&mut body, "routing");
+    let mut request: BulkProvisionRequest = from_value(Value::Object(body))?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(

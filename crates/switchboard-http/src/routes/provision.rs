@@ -3,11 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use serde_json::Value;
 use switchboard_core::{ProvisionRequest, ProvisionedNumber};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{JsonObject, from_value, null_as_absent};
 use crate::schema::{self, ErrorResponse};
 use crate::state::AppState;
 
@@ -44,8 +45,10 @@ pub(crate) async fn provision_phone_number(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(mut request): ApiJson<ProvisionRequest>,
+    JsonObject(mut body): JsonObject,
 ) -> Result<Json<ProvisionedNumber>, ApiError> {
+    null_as_absent(&mut body, "routing");
+    let mut request: ProvisionRequest = from_value(Value::Object(body))?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(
