@@ -21,11 +21,23 @@
 //! | 401 | missing, malformed, unknown or revoked token |
 //! | 404 | no such number in the caller's account (another account's number included) |
 //! | 409 | already provisioned, or a conflicting request in progress |
-//! | 413 / 415 | body too large / not JSON |
+//! | 413 / 415 | body too large (a declared `Content-Length` over the limit is refused before the body is read) / not JSON |
 //! | 422 | the carrier no longer offers the number, or needs a document first |
 //! | 429 | the carrier is rate limiting; `Retry-After` says how long to wait |
+//! | 500 | the number store failed for good, the service is misconfigured, or a bug (details only in the log) |
 //! | 502 | the carrier answered with an error (or refused our credentials) |
-//! | 503 | the carrier is unreachable or refused for now, or the request timed out |
+//! | 503 | the carrier or the number store is unreachable, the carrier refused for now, or the request timed out |
+//!
+//! `GET /openapi.json` lists, for every route, exactly the statuses it can
+//! answer; a test derives them from the error mapping.
+//!
+//! # Limits
+//!
+//! Per request ([`HttpOptions`]): a body limit (64 KiB) and a timeout (30 s).
+//! Per connection ([`ServeOptions`], for [`serve_with`]): a client has 10 s
+//! to send a request's headers, a keep-alive connection is closed after 60 s
+//! idle, and at most 1,024 connections are served at once (more wait to be
+//! accepted). Every JSON body is refused with 400 if it gives a key twice.
 //!
 //! # Mounting it next to your own routes
 //!

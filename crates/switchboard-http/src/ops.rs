@@ -114,12 +114,15 @@ pub(crate) struct Limits {
 /// State changes run on their own tasks (see `routes::detached`), so they
 /// finish even when the answer is given up on.
 pub(crate) async fn limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    // GET and HEAD routes read no body: one declared there is never waited
+    // for (hyper closes the connection after the answer instead).
+    let reads_body = !matches!(*request.method(), Method::GET | Method::HEAD);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limits.body_limit as u64) {
+    if reads_body && declared.is_some_and(|len| len > limits.body_limit as u64) {
         return ApiError::payload_too_large().into_response();
     }
     let limit = limits.request_timeout;

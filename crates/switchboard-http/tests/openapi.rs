@@ -270,3 +270,88 @@ async fn every_request_field_the_document_calls_nullable_accepts_null() {
     assert!(probes >= 18, "only {probes} nullable fields found");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_is_documented_optional_exactly_where_no_body_is_a_valid_request() {
+    let server = TestServer::start().await;
+    let doc = server.get("/openapi.json", None).await.body;
+    let mut optional = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(body) = item.get("post").map(|op| &op["requestBody"]) else {
+            continue;
+        };
+        // No body and no Content-Type, as `curl -X POST` sends.
+        let answer = common::Answer::from(
+            server
+                .client
+                .post(server.url(path))
+                .bearer_auth(ACME)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if body["required"] == false {
+            assert!(answer.status.is_success(), "{path}: {}", answer.text);
+            optional.push(path.clone());
+        } else {
+            assert_eq!(body["required"], true, "{path}");
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{path}: {}",
+                answer.text
+            );
+            assert_eq!(answer.code(), "invalid_input", "{path}");
+        }
+    }
+    assert_eq!(
+        optional,
+        [
+            "/functions/v1/list-phone-numbers",
+            "/functions/v1/search-phone-numbers"
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn get_phone_number_takes_exactly_one_of_id_and_phone_number_as_documented() {
+    let server = TestServer::start().await;
+    let doc = server.get("/openapi.json", None).await.body;
+    let schema = &doc["components"]["schemas"]["GetRequest"];
+    let branches: Vec<&Value> = schema["oneOf"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no oneOf: {schema}"))
+        .iter()
+        .map(|b| &b["required"])
+        .collect();
+    assert_eq!(branches, [&json!(["id"]), &json!(["phone_number"])]);
+
+    let number = server.for_sale(1).remove(0);
+    let made = server.provision(ACME, &number).await;
+    let (id, phone_number) = (&made["id"], &made["phone_number"]);
+    let path = "/functions/v1/get-phone-number";
+    for (body, valid) in [
+        (json!({"id": id}), true),
+        (json!({"phone_number": phone_number}), true),
+        // null is absent, as the branches' non-null types say.
+        (json!({"id": id, "phone_number": null}), true),
+        (json!({}), false),
+        (json!({"id": id, "phone_number": phone_number}), false),
+        (json!({"id": null, "phone_number": null}), false),
+    ] {
+        let answer = server.post(path, Some(ACME), &body).await;
+        if valid {
+            assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.text);
+        } else {
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{body}: {}",
+                answer.text
+            );
+        }
+    }
+    server.stop().await;
+}

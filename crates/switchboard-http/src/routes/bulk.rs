@@ -121,7 +121,8 @@ impl From<BulkReport> for ReportBody {
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
-        (status = 503, description = "The request timed out; the purchases go on, and repeating it with the same idempotency key prefix returns them", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable, or the request timed out; the purchases go on, and repeating the request with the same idempotency key prefix returns them", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]

@@ -37,7 +37,8 @@ use crate::state::AppState;
         (status = 429, description = "The carrier is rate limiting; retry after Retry-After seconds", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
-        (status = 503, description = "The carrier is unreachable or refused for now, or the request timed out; retry with the same idempotency key", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The carrier is unreachable or refused for now, the number store is unreachable, or the request timed out; retry with the same idempotency key", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
