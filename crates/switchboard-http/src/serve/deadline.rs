@@ -61,7 +61,7 @@ impl Tracker {
             state: Mutex::new(State {
                 phase: Phase::Headers,
                 busy: 0,
-                deadline: Some(Instant::now() + header_read_timeout),
+                deadline: after(header_read_timeout),
             }),
             header_read_timeout,
             idle_timeout,
@@ -90,7 +90,7 @@ impl Tracker {
         self.with(|s| {
             if s.phase == Phase::Idle {
                 s.phase = Phase::Headers;
-                s.deadline = Some(Instant::now() + header_read_timeout);
+                s.deadline = after(header_read_timeout);
             }
         });
     }
@@ -111,10 +111,16 @@ impl Tracker {
             s.busy = s.busy.saturating_sub(1);
             if s.busy == 0 {
                 s.phase = Phase::Idle;
-                s.deadline = Some(Instant::now() + idle_timeout);
+                s.deadline = after(idle_timeout);
             }
         });
     }
+}
+
+/// The instant `timeout` from now; none for a timeout too long to add (it
+/// would never pass anyway), rather than a panic on a caller's `Duration::MAX`.
+fn after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
 }
 
 /// Held by an answer until hyper drops its body (sent, or the connection
@@ -285,6 +291,15 @@ mod tests {
         tracker.bytes_arrived();
         assert_eq!(tracker.phase(), Phase::Headers);
         assert_eq!(tracker.deadline(), Some(Instant::now() + header));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_too_long_to_add_means_no_deadline() {
+        let tracker = Tracker::new(Duration::MAX, Duration::MAX);
+        assert_eq!(tracker.deadline(), None);
+        drop(tracker.request_started());
+        assert_eq!(tracker.phase(), Phase::Idle);
+        assert_eq!(tracker.deadline(), None);
     }
 
     #[tokio::test(start_paused = true)]
