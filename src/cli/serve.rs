@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args as ClapArgs;
 use switchboard::config::Config;
 use switchboard::{AccountId, Error, Result};
-use switchboard_http::{AppState, router, serve};
+use switchboard_http::{AppState, ServeOptions, router, serve_with};
 use tokio::net::TcpListener;
 
 use super::Output;
@@ -24,6 +24,32 @@ pub struct ServeArgs {
     /// Never print a development token, even on the fake carrier.
     #[arg(long)]
     no_dev_token: bool,
+    /// Seconds a client has to send a request's headers (default 10).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: Option<u64>,
+    /// Seconds an idle keep-alive connection is kept open (default 60).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: Option<u64>,
+    /// Connections served at once; more wait to be accepted (default 1024).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+}
+
+impl ServeArgs {
+    /// The connection limits, the defaults where no flag was given.
+    fn serve_options(&self) -> ServeOptions {
+        let mut options = ServeOptions::default();
+        if let Some(seconds) = self.header_timeout {
+            options = options.with_header_read_timeout(Duration::from_secs(seconds));
+        }
+        if let Some(seconds) = self.idle_timeout {
+            options = options.with_idle_timeout(Duration::from_secs(seconds));
+        }
+        if let Some(max) = self.max_connections {
+            options = options.with_max_connections(max as usize);
+        }
+        options
+    }
 }
 
 pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
@@ -76,11 +102,16 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         tokio::spawn(reconcile_periodically(app.service.clone(), every));
     }
     let state = AppState::new(app.service.clone(), app.tokens.clone());
-    serve(listener, router(state), shutdown_signal())
-        .await
-        .map_err(|e| Error::Configuration {
-            message: format!("server failed: {e}"),
-        })
+    serve_with(
+        listener,
+        router(state),
+        args.serve_options(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| Error::Configuration {
+        message: format!("server failed: {e}"),
+    })
 }
 
 /// Settles what requests left open (pending releases, purchases whose

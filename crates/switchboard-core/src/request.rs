@@ -163,7 +163,16 @@ impl ProvisionRequest {
     }
 }
 
-/// Checks a display name: 1 to 64 characters, no control characters.
+/// Checks a display name: 1 to 64 characters, not all blank, and none of the
+/// characters that make a name display as something else.
+///
+/// Control characters break log lines and the carriers' consoles.
+/// Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+/// reorder what follows them, so `\u{202E}gnp.exe` shows as `exe.png`; the
+/// zero-width characters (U+200B..U+200F, U+2060, U+FEFF) make two names that
+/// look the same differ. A name is shown to people who pick a number by it,
+/// so neither has a use there. The error names the character by code point,
+/// never by itself (printing it would reorder the message).
 pub fn validate_friendly_name(name: &str) -> Result<()> {
     if name.trim().is_empty() || name.chars().count() > MAX_FRIENDLY_NAME_LEN {
         return Err(Error::invalid(
@@ -175,6 +184,18 @@ pub fn validate_friendly_name(name: &str) -> Result<()> {
         return Err(Error::invalid(
             "friendly_name",
             "may not contain control characters",
+        ));
+    }
+    let deceptive = |c: char| match c {
+        '\u{202A}'..='\u{202E}' => Some((c, "a bidirectional override")),
+        '\u{2066}'..='\u{2069}' => Some((c, "a bidirectional isolate")),
+        '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' => Some((c, "a zero-width character")),
+        _ => None,
+    };
+    if let Some((c, kind)) = name.chars().find_map(deceptive) {
+        return Err(Error::invalid(
+            "friendly_name",
+            format!("may not contain U+{:04X} ({kind})", u32::from(c)),
         ));
     }
     Ok(())
@@ -314,6 +335,63 @@ mod tests {
     }
 
     #[test]
+    fn names_with_reordering_or_invisible_characters_are_refused_by_code_point() {
+        let cases = [
+            ('\u{202A}', "U+202A (a bidirectional override)"),
+            ('\u{202E}', "U+202E (a bidirectional override)"),
+            ('\u{2066}', "U+2066 (a bidirectional isolate)"),
+            ('\u{2069}', "U+2069 (a bidirectional isolate)"),
+            ('\u{200B}', "U+200B (a zero-width character)"),
+            ('\u{200F}', "U+200F (a zero-width character)"),
+            ('\u{2060}', "U+2060 (a zero-width character)"),
+            ('\u{FEFF}', "U+FEFF (a zero-width character)"),
+        ];
+        for (c, named) in cases {
+            let err = validate_friendly_name(&format!("Main{c}Line")).unwrap_err();
+            assert_eq!(err.field(), Some("friendly_name"), "{c:?}");
+            let message = err.to_string();
+            assert!(message.contains(named), "{c:?}: {message}");
+            assert!(!message.contains(c), "{c:?} echoed: {message}");
+        }
+        // At either end too, and through every request type that takes a name.
+        assert!(validate_friendly_name("\u{202E}gnp.exe").is_err());
+        assert!(validate_friendly_name("Main Line\u{FEFF}").is_err());
+        let n = PhoneNumber::parse("+16045551234").unwrap();
+        let err = ProvisionRequest::new(n)
+            .friendly_name("a\u{2067}b")
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field(), Some("friendly_name"));
+        let update = NumberUpdate {
+            friendly_name: Some("a\u{200D}b".into()),
+            ..NumberUpdate::default()
+        };
+        assert_eq!(
+            update.validate().unwrap_err().field(),
+            Some("friendly_name")
+        );
+    }
+
+    #[test]
+    fn the_neighbours_of_the_refused_ranges_and_other_scripts_are_fine() {
+        for name in [
+            "a\u{2029}b", // paragraph separator: before U+202A
+            "a\u{202F}b", // narrow no-break space: after U+202E
+            "a\u{2065}b", // unassigned, before U+2066
+            "a\u{206A}b", // after U+2069
+            "a\u{200A}b", // hair space: before U+200B
+            "a\u{2010}b", // hyphen: after U+200F
+            "a\u{205F}b", // medium mathematical space: before U+2060
+            "a\u{FEFE}b",
+            "a\u{FF00}b",
+            "\u{5317}\u{4eac}",                 // 北京
+            "\u{0645}\u{0643}\u{062a}\u{0628}", // right-to-left script, no overrides
+            "Caf\u{e9} \u{1F4DE}",
+        ] {
+            assert!(validate_friendly_name(name).is_ok(), "{name:?}");
+        }
+    }
+
     fn agent_id_null_unassigns_and_absent_keeps() {
         let u: NumberUpdate = serde_json::from_str(r#"{"agent_id": null}"#).unwrap();
         assert_eq!(u.agent_id, Some(None));

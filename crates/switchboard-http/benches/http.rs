@@ -62,6 +62,10 @@ struct Settings {
     /// that drift in the machine's load hits both alike; the ratio reported
     /// is the median of the per-round ratios.
     rounds: usize,
+    /// What serves both routers: `switchboard` (`switchboard_http::serve`,
+    /// as `switchboard serve` runs) or `axum` (`axum::serve`, for comparing
+    /// the connection handling's cost).
+    server: String,
 }
 
 fn settings() -> Settings {
@@ -80,6 +84,7 @@ fn settings() -> Settings {
         clients: vec!["reqwest".into(), "wrk".into()],
         tokens: "store".into(),
         rounds: 5,
+        server: "switchboard".into(),
     };
     let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
     let args: Vec<String> = std::env::args().collect();
@@ -91,6 +96,7 @@ fn settings() -> Settings {
             "--client" => s.clients = list(&pair[1]),
             "--tokens" => s.tokens = pair[1].clone(),
             "--rounds" => s.rounds = pair[1].parse().unwrap_or(s.rounds).max(1),
+            "--server" => s.server = pair[1].clone(),
             _ => {}
         }
     }
@@ -251,14 +257,22 @@ where
     }
 }
 
-async fn spawn(router: Router) -> String {
+async fn spawn(router: Router, server: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
     let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    if server == "axum" {
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+    } else {
+        tokio::spawn(switchboard_http::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
+    }
     format!("http://{addr}")
 }
 
@@ -407,8 +421,12 @@ async fn bench_repo(settings: &Settings, store: Store, wrk: Option<&Path>, rows:
             .expect("provision for the lookup run");
     }
     let state = AppState::new(service, store.tokens.clone());
-    let api = spawn(switchboard_http::router(state)).await;
-    let trivial = spawn(Router::new().route("/", get(|| async { "ok" }))).await;
+    let api = spawn(switchboard_http::router(state), &settings.server).await;
+    let trivial = spawn(
+        Router::new().route("/", get(|| async { "ok" })),
+        &settings.server,
+    )
+    .await;
     println!(
         "{repo}: API at {api}, trivial handler at {trivial}/, {} numbers for sale per client",
         for_reqwest.len().min(for_wrk.len())

@@ -57,6 +57,15 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
     }
 
+    /// A 413 for a body over the limit, declared or sent.
+    pub(crate) fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than this service accepts",
+        )
+    }
+
     /// A 404 for a route that does not exist.
     pub(crate) fn no_route(method: &str, path: &str) -> Self {
         Self::new(

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
+mod duplicates;
+
 /// A JSON body. An empty body reads as `{}`, so that endpoints whose fields
 /// are all optional can be called with no body at all.
 pub(crate) struct ApiJson<T>(pub(crate) T);
@@ -39,7 +41,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// Reads the body, enforcing the JSON content type and the size limit.
+/// Reads the body, enforcing the JSON content type and the size limit, and
+/// refusing a key given twice (see [`duplicates`]): every JSON body passes
+/// here, so no route can take one of two values.
 pub(crate) async fn read_json_body<S: Send + Sync>(
     req: Request,
     state: &S,
@@ -51,11 +55,7 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
         .map(str::to_string);
     let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than this service accepts",
-            )
+            ApiError::payload_too_large()
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -74,7 +74,14 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
             "send the body as JSON with Content-Type: application/json",
         ));
     }
-    Ok(bytes)
+    match duplicates::first_duplicate(&bytes) {
+        Ok(None) => Ok(bytes),
+        Ok(Some(path)) => Err(ApiError::invalid(
+            path.clone(),
+            format!("duplicate key {path}: give each field once"),
+        )),
+        Err(error) => Err(malformed(&error)),
+    }
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -119,6 +126,16 @@ pub(crate) fn decode_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError
 /// Decodes a JSON value (the rest of an object) into a core type.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+/// Removes `field` from a body object when it is `null`, for the core types
+/// whose field is a plain value with a default (`routing`) rather than an
+/// `Option`: there `null` would be a type error, while the document (and
+/// every other optional field) reads `null` as absent.
+pub(crate) fn null_as_absent(map: &mut Map<String, Value>, field: &str) {
+    if map.get(field).is_some_and(Value::is_null) {
+        map.remove(field);
+    }
 }
 
 /// Takes an optional string field out of a body object.

@@ -21,11 +21,23 @@
 //! | 401 | missing, malformed, unknown or revoked token |
 //! | 404 | no such number in the caller's account (another account's number included) |
 //! | 409 | already provisioned, or a conflicting request in progress |
-//! | 413 / 415 | body too large / not JSON |
+//! | 413 / 415 | body too large (a declared `Content-Length` over the limit is refused before the body is read) / not JSON |
 //! | 422 | the carrier no longer offers the number, or needs a document first |
 //! | 429 | the carrier is rate limiting; `Retry-After` says how long to wait |
+//! | 500 | the number store failed for good, the service is misconfigured, or a bug (details only in the log) |
 //! | 502 | the carrier answered with an error (or refused our credentials) |
-//! | 503 | the carrier is unreachable or refused for now, or the request timed out |
+//! | 503 | the carrier or the number store is unreachable, the carrier refused for now, or the request timed out |
+//!
+//! `GET /openapi.json` lists, for every route, exactly the statuses it can
+//! answer; a test derives them from the error mapping.
+//!
+//! # Limits
+//!
+//! Per request ([`HttpOptions`]): a body limit (64 KiB) and a timeout (30 s).
+//! Per connection ([`ServeOptions`], for [`serve_with`]): a client has 10 s
+//! to send a request's headers, a keep-alive connection is closed after 60 s
+//! idle, and at most 1,024 connections are served at once (more wait to be
+//! accepted). Every JSON body is refused with 400 if it gives a key twice.
 //!
 //! # Mounting it next to your own routes
 //!
@@ -82,7 +94,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use openapi::openapi;
 pub use ops::REQUEST_ID_HEADER;
-pub use serve::serve;
+pub use serve::{ServeOptions, serve, serve_with};
 pub use state::{AppState, HttpOptions};
 #[doc(no_inline)]
 pub use switchboard_core::TokenStore;
@@ -90,21 +102,24 @@ pub use switchboard_core::TokenStore;
 /// The router serving the whole API over `state`.
 ///
 /// Layers, outermost first: request id and access log, panic to 500 JSON,
-/// request timeout, body limit; then bearer auth on the `/functions/v1`
-/// routes. Paths and methods it does not serve answer 404 and 405 as JSON.
+/// declared body size and request timeout, body limit; then bearer auth on
+/// the `/functions/v1` routes. Paths and methods it does not serve answer
+/// 404 and 405 as JSON.
 pub fn router(state: AppState) -> Router {
     let (protected, public) = routes::parts();
     let protected: Router<AppState> = Router::from(protected)
         .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
     let public: Router<AppState> = public.into();
-    let timeout = state.options.request_timeout;
-    let body_limit = state.options.body_limit;
+    let limits = ops::Limits {
+        body_limit: state.options.body_limit,
+        request_timeout: state.options.request_timeout,
+    };
     public
         .merge(protected)
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(from_fn_with_state(timeout, ops::timeout))
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(from_fn_with_state(limits, ops::limits))
         .layer(CatchPanicLayer::custom(ops::panic_response))
         .layer(from_fn(ops::request_context))
         .with_state(state)

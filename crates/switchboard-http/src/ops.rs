@@ -1,4 +1,4 @@
-//! Per-request plumbing: request ids, the access log, the timeout, and JSON
+//! Per-request plumbing: request ids, the access log, the limits, and JSON
 //! answers where axum would answer in plain text (no route, wrong method,
 //! a panic).
 
@@ -6,7 +6,7 @@ use std::any::Any;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -94,14 +94,38 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
     response
 }
 
-/// Middleware: answers 503 `timeout` when the handler takes too long. State
-/// changes run on their own tasks (see `routes::detached`), so they finish
-/// even when the answer is given up on.
-pub(crate) async fn timeout(
-    State(limit): State<Duration>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The per-request limits of [`crate::HttpOptions`], as the state of
+/// [`limits`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) body_limit: usize,
+    pub(crate) request_timeout: Duration,
+}
+
+/// Middleware: refuses a body declared larger than the limit, then answers
+/// 503 `timeout` when the handler takes too long.
+///
+/// The declared length is checked here, before authentication and before
+/// anything reads the body: otherwise a client could declare a gigabyte,
+/// send nothing, and hold the request until its timeout (the body extractors
+/// still stop a chunked body at the limit). hyper then closes the connection
+/// rather than read the body it was promised.
+///
+/// State changes run on their own tasks (see `routes::detached`), so they
+/// finish even when the answer is given up on.
+pub(crate) async fn limits(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    // GET and HEAD routes read no body: one declared there is never waited
+    // for (hyper closes the connection after the answer instead).
+    let reads_body = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if reads_body && declared.is_some_and(|len| len > limits.body_limit as u64) {
+        return ApiError::payload_too_large().into_response();
+    }
+    let limit = limits.request_timeout;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(

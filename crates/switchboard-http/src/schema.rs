@@ -78,9 +78,17 @@ pub(crate) struct ProvisionRequest {
     /// The number to provision, from search results, E.164.
     #[schema(pattern = r"^\+[1-9][0-9]{7,14}$", example = "+16045551234")]
     pub(crate) phone_number: String,
-    /// Display name, 1 to 64 characters; the number itself when absent.
+    /// Display name; the number itself when absent. 1 to 64 characters, not
+    /// all blank, without control characters, bidirectional overrides or
+    /// isolates (U+202A..U+202E, U+2066..U+2069) or zero-width characters
+    /// (U+200B..U+200F, U+2060, U+FEFF).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 64, example = "Main Line")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$",
+        example = "Main Line"
+    )]
     pub(crate) friendly_name: Option<String>,
     /// Agent to assign to this number immediately.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,9 +101,9 @@ pub(crate) struct ProvisionRequest {
     pub(crate) provider: Option<String>,
     /// Extension: repeating a request with the same key returns the same
     /// number and buys nothing more. The `Idempotency-Key` header does the
-    /// same; when both are given they must agree.
+    /// same; when both are given they must agree. Printable ASCII, no spaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = "^[!-~]+$")]
     pub(crate) idempotency_key: Option<String>,
 }
 
@@ -152,12 +160,18 @@ pub(crate) enum NumberType {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum DigitPattern {
     /// Anywhere in the number.
-    Contains(String),
+    Contains(Digits),
     /// At its start.
-    StartsWith(String),
+    StartsWith(Digits),
     /// At its end.
-    EndsWith(String),
+    EndsWith(Digits),
 }
+
+/// 1 to 15 digits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, pattern = "^[0-9]{1,15}$", example = "1234")]
+pub(crate) struct Digits(String);
 
 /// What to search for; every field is optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -179,14 +193,29 @@ pub(crate) struct SearchRequest {
     /// A digit pattern the number must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pattern: Option<DigitPattern>,
-    /// State or province.
+    /// State or province, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) region: Option<String>,
-    /// City or locality.
+    /// City or locality, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) locality: Option<String>,
-    /// Postal code.
+    /// Postal code, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) postal_code: Option<String>,
     /// Capabilities every result must have.
     #[serde(default = "no_capabilities")]
@@ -274,9 +303,15 @@ pub(crate) struct NumberList {
 pub(crate) struct UpdateRequest {
     /// The number's `id`.
     pub(crate) id: Uuid,
-    /// New display name, 1 to 64 characters.
+    /// New display name: 1 to 64 characters, not all blank, without control
+    /// characters, bidirectional overrides or isolates, or zero-width
+    /// characters (as in `provision-phone-number`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 64)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$"
+    )]
     pub(crate) friendly_name: Option<String>,
     /// New agent; `null` unassigns, absent keeps the current one.
     #[serde(
@@ -364,14 +399,29 @@ pub(crate) struct BulkSearch {
     /// A digit pattern the numbers must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pattern: Option<DigitPattern>,
-    /// State or province.
+    /// State or province, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) region: Option<String>,
-    /// City or locality.
+    /// City or locality, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) locality: Option<String>,
-    /// Postal code.
+    /// Postal code, 1 to 64 characters, not all blank, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub(crate) postal_code: Option<String>,
     /// Capabilities every number must have.
     #[serde(default = "no_capabilities")]
@@ -403,9 +453,15 @@ pub(crate) struct BulkProvisionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) provider: Option<String>,
     /// Display names are this prefix, a space and the position (`Sales 1`,
-    /// `Sales 2`, ...); the numbers themselves when absent.
+    /// `Sales 2`, ...); the numbers themselves when absent. The characters
+    /// allowed are those of a `friendly_name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 59, example = "Sales")]
+    #[schema(
+        min_length = 1,
+        max_length = 59,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*$",
+        example = "Sales"
+    )]
     pub(crate) friendly_name_prefix: Option<String>,
     /// Agent to assign to every number bought.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -415,9 +471,9 @@ pub(crate) struct BulkProvisionRequest {
     pub(crate) routing: Option<Routing>,
     /// Position `n` is bought under idempotency key `{prefix}-{n}`: repeating
     /// the request returns the numbers already bought and buys only the
-    /// missing ones.
+    /// missing ones. Printable ASCII, no spaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 250)]
+    #[schema(min_length = 1, max_length = 250, pattern = "^[!-~]+$")]
     pub(crate) idempotency_key_prefix: Option<String>,
     /// Carrier calls in flight at most, 1 to 64 (default 8); fewer while the
     /// carrier answers with rate limits.
@@ -638,6 +694,190 @@ mod tests {
             "properties of {name}"
         );
         assert_eq!(required(&schema), keys(minimal), "required of {name}");
+    }
+
+    /// The characters a `^[^...]*$` pattern's class excludes, as ranges.
+    fn excluded_ranges(pattern: &str) -> Vec<(u32, u32)> {
+        let class = pattern
+            .strip_prefix("^[^")
+            .and_then(|p| p.strip_suffix("]*$"))
+            .unwrap_or_else(|| panic!("not a negated class: {pattern}"));
+        let points: Vec<u32> = class
+            .split("\\u")
+            .skip(1)
+            .flat_map(|part| {
+                let (hex, rest) = part.split_at(4);
+                assert!(rest.is_empty() || rest == "-", "{pattern}");
+                let point = u32::from_str_radix(hex, 16).unwrap();
+                [Some(point), (rest == "-").then_some(u32::MAX)]
+            })
+            .flatten()
+            .collect();
+        let mut ranges = Vec::new();
+        let mut i = 0;
+        while i < points.len() {
+            if points.get(i + 1) == Some(&u32::MAX) {
+                ranges.push((points[i], points[i + 2]));
+                i += 3;
+            } else {
+                ranges.push((points[i], points[i]));
+                i += 1;
+            }
+        }
+        ranges
+    }
+
+    fn property(schema: &str, field: &str) -> Value {
+        component(schema)["properties"][field].clone()
+    }
+
+    fn max_length(schema: &str, field: &str) -> usize {
+        let p = property(schema, field);
+        assert_eq!(p["minLength"], 1, "{schema}.{field}: {p}");
+        p["maxLength"].as_u64().unwrap() as usize
+    }
+
+    #[test]
+    fn the_name_pattern_excludes_exactly_the_characters_core_refuses() {
+        for schema in ["ProvisionRequest", "UpdateRequest"] {
+            let pattern = property(schema, "friendly_name")["pattern"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let excluded = excluded_ranges(&pattern);
+            // Every character of the basic plane, and the first astral ones.
+            for c in (0..=0x1_0FFFu32).filter_map(char::from_u32) {
+                let documented = excluded
+                    .iter()
+                    .any(|(lo, hi)| (*lo..=*hi).contains(&u32::from(c)));
+                let refused = core::validate_friendly_name(&format!("a{c}b")).is_err();
+                assert_eq!(documented, refused, "{schema}: U+{:04X}", u32::from(c));
+            }
+        }
+        let prefix = property("BulkProvisionRequest", "friendly_name_prefix");
+        assert_eq!(
+            prefix["pattern"],
+            property("ProvisionRequest", "friendly_name")["pattern"]
+        );
+        // Search texts refuse control characters only.
+        let text = property("SearchRequest", "region")["pattern"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for c in (0..=0x3000u32).filter_map(char::from_u32) {
+            let documented = excluded_ranges(&text)
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&u32::from(c)));
+            let query = core::SearchQuery::new(core::CountryCode::US).region(format!("a{c}b"));
+            assert_eq!(
+                documented,
+                query.validate().is_err(),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+    }
+
+    #[test]
+    fn documented_lengths_and_ranges_are_the_ones_core_enforces() {
+        let number = || core::PhoneNumber::parse("+16045551234").unwrap();
+        let name_ok = |n: usize| {
+            core::ProvisionRequest::new(number())
+                .friendly_name("x".repeat(n))
+                .validate()
+                .is_ok()
+        };
+        for schema in ["ProvisionRequest", "UpdateRequest"] {
+            let max = max_length(schema, "friendly_name");
+            assert!(name_ok(max) && !name_ok(max + 1) && !name_ok(0), "{schema}");
+        }
+        let key_ok = |key: String| {
+            core::ProvisionRequest::new(number())
+                .idempotency_key(key)
+                .validate()
+                .is_ok()
+        };
+        let max = max_length("ProvisionRequest", "idempotency_key");
+        assert!(key_ok("k".repeat(max)) && !key_ok("k".repeat(max + 1)) && !key_ok(String::new()));
+        let key_pattern = property("ProvisionRequest", "idempotency_key")["pattern"].clone();
+        assert_eq!(key_pattern, "^[!-~]+$");
+        for c in (0..0x100u32).filter_map(char::from_u32) {
+            assert_eq!(key_ok(c.to_string()), ('!'..='~').contains(&c), "{c:?}");
+        }
+
+        let bulk = |f: &dyn Fn(core::BulkProvisionRequest) -> core::BulkProvisionRequest| {
+            f(core::BulkProvisionRequest::new(
+                1,
+                core::SearchQuery::default(),
+            ))
+            .validate()
+            .is_ok()
+        };
+        let max = max_length("BulkProvisionRequest", "friendly_name_prefix");
+        assert!(bulk(&|r| r.friendly_name_prefix("p".repeat(max))));
+        assert!(!bulk(&|r| r.friendly_name_prefix("p".repeat(max + 1))));
+        let max = max_length("BulkProvisionRequest", "idempotency_key_prefix");
+        assert!(bulk(&|r| r.idempotency_key_prefix("p".repeat(max))));
+        assert!(!bulk(&|r| r.idempotency_key_prefix("p".repeat(max + 1))));
+        assert_eq!(
+            property("BulkProvisionRequest", "idempotency_key_prefix")["pattern"],
+            key_pattern
+        );
+
+        let search_ok = |q: core::SearchQuery| q.validate().is_ok();
+        let query = || core::SearchQuery::new(core::CountryCode::US);
+        for schema in ["SearchRequest", "BulkSearch"] {
+            for field in ["region", "locality", "postal_code"] {
+                let max = max_length(schema, field);
+                let with = |text: String| match field {
+                    "region" => query().region(text),
+                    "locality" => query().locality(text),
+                    _ => query().postal_code(text),
+                };
+                assert!(search_ok(with("r".repeat(max))), "{schema}.{field}");
+                assert!(!search_ok(with("r".repeat(max + 1))), "{schema}.{field}");
+                assert!(!search_ok(with(" ".into())), "{schema}.{field}");
+            }
+        }
+        assert_eq!(component("Digits")["pattern"], "^[0-9]{1,15}$");
+        let digits =
+            |n: usize| search_ok(query().pattern(core::DigitPattern::Contains("1".repeat(n))));
+        assert!(digits(1) && digits(15) && !digits(16) && !digits(0));
+        assert_eq!(
+            property("SearchRequest", "area_code")["pattern"],
+            "^[0-9]{1,6}$"
+        );
+
+        let range = |schema: &str, field: &str| {
+            let p = property(schema, field);
+            (
+                p["minimum"].as_u64().unwrap(),
+                p["maximum"].as_u64().unwrap(),
+            )
+        };
+        assert_eq!(
+            range("SearchRequest", "limit"),
+            (1, u64::from(core::MAX_SEARCH_LIMIT))
+        );
+        assert_eq!(
+            range("BulkProvisionRequest", "count"),
+            (1, u64::from(core::MAX_BULK_COUNT))
+        );
+        assert_eq!(
+            range("BulkProvisionRequest", "max_concurrency"),
+            (1, u64::from(core::MAX_BULK_CONCURRENCY))
+        );
+        assert_eq!(
+            range("ListRequest", "limit"),
+            (1, u64::from(core::MAX_PAGE_SIZE))
+        );
+        for field in ["voice_url", "sms_url", "status_callback"] {
+            assert_eq!(
+                property("Routing", field)["maxLength"],
+                core::MAX_WEBHOOK_URL_LEN,
+                "{field}"
+            );
+        }
     }
 
     #[test]

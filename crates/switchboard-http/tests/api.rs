@@ -18,6 +18,7 @@ const LIST: &str = "/functions/v1/list-phone-numbers";
 const GET: &str = "/functions/v1/get-phone-number";
 const UPDATE: &str = "/functions/v1/update-phone-number";
 const RELEASE: &str = "/functions/v1/release-phone-number";
+const BULK: &str = "/functions/v1/bulk-provision-phone-numbers";
 
 #[tokio::test]
 async fn the_seed_example_works_verbatim() {
@@ -815,6 +816,131 @@ async fn bad_input_is_a_json_400_that_names_the_field_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_key_given_twice_is_refused_on_every_json_route_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let numbers = server.for_sale(3);
+    let made = server.provision(ACME, &numbers[0]).await;
+    let id = made["id"].as_str().unwrap().to_string();
+    let other = uuid::Uuid::new_v4();
+    let records = server.repo.len();
+    let calls = server.fake.calls().len();
+    let (a, b) = (numbers[1].as_str(), numbers[2].as_str());
+    // Each body is valid with either value, so only the repetition is wrong;
+    // before, update and search took the last value and provision refused
+    // with a serde message of its own.
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            PROVISION,
+            format!(r#"{{"phone_number": "{a}", "phone_number": "{b}"}}"#),
+            "phone_number",
+        ),
+        (
+            PROVISION,
+            format!(
+                r#"{{"phone_number": "{a}", "routing": {{"voice_url": "https://a.example/v", "voice_url": "https://b.example/v"}}}}"#
+            ),
+            "routing.voice_url",
+        ),
+        (
+            UPDATE,
+            format!(r#"{{"id": "{id}", "friendly_name": "A", "friendly_name": "B"}}"#),
+            "friendly_name",
+        ),
+        (
+            UPDATE,
+            format!(r#"{{"id": "{other}", "id": "{id}", "friendly_name": "A"}}"#),
+            "id",
+        ),
+        (SEARCH, r#"{"limit": 1, "limit": 2}"#.into(), "limit"),
+        (
+            SEARCH,
+            r#"{"provider": "fake", "provider": "fake"}"#.into(),
+            "provider",
+        ),
+        (LIST, r#"{"limit": 1, "limit": 2}"#.into(), "limit"),
+        (GET, format!(r#"{{"id": "{other}", "id": "{id}"}}"#), "id"),
+        (
+            RELEASE,
+            format!(r#"{{"id": "{other}", "id": "{id}"}}"#),
+            "id",
+        ),
+        (BULK, r#"{"count": 1, "count": 2}"#.into(), "count"),
+        (
+            BULK,
+            r#"{"count": 1, "search": {"area_code": "604", "area_code": "415"}}"#.into(),
+            "search.area_code",
+        ),
+        // An escaped spelling is the same key to every decoder.
+        (
+            UPDATE,
+            format!(r#"{{"id": "{id}", "friendly_name": "A", "friendly\u005fname": "B"}}"#),
+            "friendly_name",
+        ),
+    ];
+    for (path, body, field) in &cases {
+        let answer = server
+            .post_raw(path, Some(ACME), Some("application/json"), body.clone())
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            answer.text
+        );
+        assert_eq!(answer.code(), "invalid_input", "{body}");
+        assert_eq!(answer.field(), Some(*field), "{body}: {}", answer.text);
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("duplicate key"), "{message}");
+    }
+    assert_eq!(server.repo.len(), records);
+    assert_eq!(server.fake.calls().len(), calls, "the carrier was called");
+    let got = server.get(&format!("{GET}?id={id}"), Some(ACME)).await;
+    assert_eq!(got.body, made);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn names_with_bidirectional_or_zero_width_characters_are_refused() {
+    let server = TestServer::start().await;
+    let numbers = server.for_sale(2);
+    let made = server.provision(ACME, &numbers[0]).await;
+    let id = made["id"].as_str().unwrap();
+    let calls = server.fake.calls().len();
+    for (c, code_point) in [
+        ('\u{202E}', "U+202E"),
+        ('\u{2066}', "U+2066"),
+        ('\u{200B}', "U+200B"),
+        ('\u{FEFF}', "U+FEFF"),
+    ] {
+        let name = format!("Sales{c}Line");
+        let answer = server
+            .post(
+                PROVISION,
+                Some(ACME),
+                &json!({"phone_number": numbers[1].as_str(), "friendly_name": name}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+        assert_eq!(answer.field(), Some("friendly_name"));
+        assert!(answer.text.contains(code_point), "{}", answer.text);
+        let answer = server
+            .post(
+                UPDATE,
+                Some(ACME),
+                &json!({"id": id, "friendly_name": name}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+        assert_eq!(answer.field(), Some("friendly_name"));
+    }
+    assert_eq!(server.repo.len(), 1);
+    assert_eq!(server.fake.calls().len(), calls, "the carrier was called");
+    let got = server.get(&format!("{GET}?id={id}"), Some(ACME)).await;
+    assert_eq!(got.body, made);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_413_json() {
     let server = TestServer::with(Setup {
         options: HttpOptions::default().with_body_limit(1024),
@@ -836,6 +962,50 @@ async fn oversized_bodies_are_413_json() {
     );
     assert_eq!(answer.code(), "payload_too_large");
     assert!(server.repo.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_413_before_the_body_is_sent() {
+    use common::raw::{closed_within, read_response, send};
+    let server = TestServer::with(Setup {
+        options: HttpOptions::default().with_body_limit(1024),
+        ..Setup::default()
+    })
+    .await;
+    // A gigabyte declared and nothing sent: waiting for the body would hold
+    // the request until its 30 s timeout. With `Expect: 100-continue` the
+    // client waits for leave to send; it gets the refusal instead.
+    for expect in ["", "Expect: 100-continue\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = format!(
+            "POST {PROVISION} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {ACME}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1073741824\r\n{expect}\r\n"
+        );
+        send(&mut stream, head.as_bytes()).await;
+        let answer = tokio::time::timeout(Duration::from_secs(2), read_response(&mut stream))
+            .await
+            .expect("no answer within 2 s")
+            .expect("an answer");
+        assert_eq!(answer.status, 413, "{expect:?}: {answer:?}");
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+        assert!(
+            answer.head.to_ascii_lowercase().contains("x-request-id"),
+            "{answer:?}"
+        );
+        // The body it was promised is never read: the connection ends.
+        closed_within(&mut stream, Duration::from_secs(2)).await;
+    }
+    // A body exactly at the limit is read as usual.
+    let number = server.for_sale(1).remove(0);
+    let mut body = format!(r#"{{"phone_number": "{}"}}"#, number.as_str());
+    body.push_str(&" ".repeat(1024 - body.len()));
+    let answer = server
+        .post_raw(PROVISION, Some(ACME), Some("application/json"), body)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(server.repo.len(), 1);
     server.stop().await;
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use common::{ACME, TestServer};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -142,6 +142,216 @@ async fn the_document_describes_exactly_what_is_served() {
         "created_at",
     ] {
         assert!(object[field].is_object(), "{field}");
+    }
+    server.stop().await;
+}
+
+/// `{"$ref": ...}` resolved against the document's components.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()],
+        None => schema,
+    }
+}
+
+fn is_nullable(schema: &Value) -> bool {
+    let typed = match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(types) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed
+        || schema["oneOf"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i["type"] == "null"))
+}
+
+/// The object schema a property holds, directly, by reference, or as the
+/// non-null branch of a nullable one.
+fn object_of<'a>(doc: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    let direct = resolve(doc, schema);
+    if direct["properties"].is_object() {
+        return Some(direct);
+    }
+    schema["oneOf"]
+        .as_array()?
+        .iter()
+        .map(|item| resolve(doc, item))
+        .find(|s| s["properties"].is_object())
+}
+
+/// The paths (`routing.voice_url`) of every nullable property under `schema`.
+fn nullable_paths(doc: &Value, schema: &Value, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    let Some(properties) = schema["properties"].as_object() else {
+        return;
+    };
+    for (name, property) in properties {
+        let mut path = prefix.to_vec();
+        path.push(name.clone());
+        if is_nullable(property) {
+            out.push(path.clone());
+        }
+        if let Some(inner) = object_of(doc, property) {
+            nullable_paths(doc, inner, &path, out);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_request_field_the_document_calls_nullable_accepts_null() {
+    let server = TestServer::start().await;
+    let doc = server.get("/openapi.json", None).await.body;
+    // Bulk purchases buy from the front of the inventory; single ones take
+    // theirs from the back, so the two never collide.
+    let for_sale = server.for_sale(500);
+    let mut fresh = for_sale.iter().rev().map(|n| n.as_str().to_string());
+    let made = server.provision(ACME, &for_sale[0]).await;
+    let id = made["id"].clone();
+    let phone_number = made["phone_number"].clone();
+
+    let mut probes = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("post") else {
+            continue;
+        };
+        let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+        let Some(schema) = object_of(&doc, schema) else {
+            continue;
+        };
+        let mut paths = Vec::new();
+        nullable_paths(&doc, schema, &[], &mut paths);
+        for field in paths {
+            // A valid request without the field (so that null is all that
+            // changes); a route with no such request has a required field
+            // that the document must not call nullable.
+            let mut bases: Vec<Value> = match path.as_str() {
+                "/functions/v1/provision-phone-number" => {
+                    vec![json!({"phone_number": fresh.next().unwrap()})]
+                }
+                "/functions/v1/bulk-provision-phone-numbers" => vec![json!({"count": 1})],
+                "/functions/v1/search-phone-numbers" | "/functions/v1/list-phone-numbers" => {
+                    vec![json!({})]
+                }
+                "/functions/v1/get-phone-number" => {
+                    vec![json!({"id": id}), json!({"phone_number": phone_number})]
+                }
+                "/functions/v1/update-phone-number" => vec![
+                    json!({"id": id, "agent_id": null}),
+                    json!({"id": id, "friendly_name": "Line"}),
+                ],
+                other => panic!("no valid request known for {other}"),
+            };
+            bases.retain(|b| b.get(&field[0]).is_none());
+            let mut body = bases
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("{path}: {field:?} is nullable but required"));
+            let mut at = &mut body;
+            for step in &field[..field.len() - 1] {
+                at = at
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(step.clone())
+                    .or_insert_with(|| json!({}));
+            }
+            at[field.last().unwrap()] = Value::Null;
+            let answer = server.post(path, Some(ACME), &body).await;
+            assert!(
+                answer.status.is_success(),
+                "{path} with {}: null refused: {body} -> {} {}",
+                field.join("."),
+                answer.status,
+                answer.text
+            );
+            probes += 1;
+        }
+    }
+    // routing and its five fields on three routes, and more: the walk found them.
+    assert!(probes >= 18, "only {probes} nullable fields found");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_is_documented_optional_exactly_where_no_body_is_a_valid_request() {
+    let server = TestServer::start().await;
+    let doc = server.get("/openapi.json", None).await.body;
+    let mut optional = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(body) = item.get("post").map(|op| &op["requestBody"]) else {
+            continue;
+        };
+        // No body and no Content-Type, as `curl -X POST` sends.
+        let answer = common::Answer::from(
+            server
+                .client
+                .post(server.url(path))
+                .bearer_auth(ACME)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if body["required"] == false {
+            assert!(answer.status.is_success(), "{path}: {}", answer.text);
+            optional.push(path.clone());
+        } else {
+            assert_eq!(body["required"], true, "{path}");
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{path}: {}",
+                answer.text
+            );
+            assert_eq!(answer.code(), "invalid_input", "{path}");
+        }
+    }
+    assert_eq!(
+        optional,
+        [
+            "/functions/v1/list-phone-numbers",
+            "/functions/v1/search-phone-numbers"
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn get_phone_number_takes_exactly_one_of_id_and_phone_number_as_documented() {
+    let server = TestServer::start().await;
+    let doc = server.get("/openapi.json", None).await.body;
+    let schema = &doc["components"]["schemas"]["GetRequest"];
+    let branches: Vec<&Value> = schema["oneOf"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no oneOf: {schema}"))
+        .iter()
+        .map(|b| &b["required"])
+        .collect();
+    assert_eq!(branches, [&json!(["id"]), &json!(["phone_number"])]);
+
+    let number = server.for_sale(1).remove(0);
+    let made = server.provision(ACME, &number).await;
+    let (id, phone_number) = (&made["id"], &made["phone_number"]);
+    let path = "/functions/v1/get-phone-number";
+    for (body, valid) in [
+        (json!({"id": id}), true),
+        (json!({"phone_number": phone_number}), true),
+        // null is absent, as the branches' non-null types say.
+        (json!({"id": id, "phone_number": null}), true),
+        (json!({}), false),
+        (json!({"id": id, "phone_number": phone_number}), false),
+        (json!({"id": null, "phone_number": null}), false),
+    ] {
+        let answer = server.post(path, Some(ACME), &body).await;
+        if valid {
+            assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.text);
+        } else {
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{body}: {}",
+                answer.text
+            );
+        }
     }
     server.stop().await;
 }

@@ -5,13 +5,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Serialize;
+use serde_json::Value;
 use switchboard_core::{
     BulkOutcome, BulkProvisionRequest, BulkReport, BulkStats, ProvisionedNumber,
 };
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{JsonObject, from_value, null_as_absent};
 use crate::schema::{self, ErrorResponse};
 use crate::state::AppState;
 
@@ -120,7 +121,8 @@ impl From<BulkReport> for ReportBody {
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
-        (status = 503, description = "The request timed out; the purchases go on, and repeating it with the same idempotency key prefix returns them", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable, or the request timed out; the purchases go on, and repeating the request with the same idempotency key prefix returns them", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -128,8 +130,10 @@ pub(crate) async fn bulk_provision_phone_numbers(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(mut request): ApiJson<BulkProvisionRequest>,
+    JsonObject(mut body): JsonObject,
 ) -> Result<Json<ReportBody>, ApiError> {
+    null_as_absent(&mut body, "routing");
+    let mut request: BulkProvisionRequest = from_value(Value::Object(body))?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(

@@ -100,6 +100,8 @@ async fn list(
         (status = 200, description = "One page of the account's numbers, oldest first", body = schema::NumberList),
         (status = 400, description = "A bad parameter or cursor", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable (try again later), or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -124,6 +126,8 @@ pub(crate) async fn list_phone_numbers_get(
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable (try again later), or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -140,11 +144,12 @@ pub(crate) async fn list_phone_numbers_post(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct GetRequest {
-    /// The number's `id`.
+    /// The number's `id`. Give exactly one of `id` and `phone_number`.
     #[serde(default)]
     id: Option<Uuid>,
-    /// The number, E.164: the lookup an inbound call makes. In a query string
-    /// write `+` as `%2B`; an unencoded `+` (read as a space) is accepted too.
+    /// The number, E.164: the lookup an inbound call makes. Give exactly one
+    /// of `id` and `phone_number`. In a query string write `+` as `%2B`; an
+    /// unencoded `+` (read as a space) is accepted too.
     #[serde(default)]
     #[param(example = "+16045551234")]
     #[schema(example = "+16045551234")]
@@ -188,6 +193,8 @@ async fn get(
         (status = 400, description = "Neither or both of id and phone_number, or a malformed one", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 404, description = "The account has no such number", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable (try again later), or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -218,6 +225,8 @@ pub(crate) async fn get_phone_number_get(
         (status = 404, description = "The account has no such number", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable (try again later), or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -248,7 +257,8 @@ pub(crate) async fn get_phone_number_post(
         (status = 429, description = "The carrier is rate limiting", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
-        (status = 503, description = "The carrier is unreachable", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The carrier is unreachable or refused for now, the number store is unreachable, or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -324,6 +334,8 @@ fn timestamp(at: DateTime<Utc>) -> String {
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
         (status = 502, description = "The carrier refused the release", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The number store is unreachable, or the request timed out (a release under way goes on)", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]

@@ -3,11 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use serde_json::Value;
 use switchboard_core::{ProvisionRequest, ProvisionedNumber};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{JsonObject, from_value, null_as_absent};
 use crate::schema::{self, ErrorResponse};
 use crate::state::AppState;
 
@@ -36,7 +37,8 @@ use crate::state::AppState;
         (status = 429, description = "The carrier is rate limiting; retry after Retry-After seconds", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
-        (status = 503, description = "The carrier is unreachable or refused for now, or the request timed out; retry with the same idempotency key", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The carrier is unreachable or refused for now, the number store is unreachable, or the request timed out; retry with the same idempotency key", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -44,8 +46,10 @@ pub(crate) async fn provision_phone_number(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(mut request): ApiJson<ProvisionRequest>,
+    JsonObject(mut body): JsonObject,
 ) -> Result<Json<ProvisionedNumber>, ApiError> {
+    null_as_absent(&mut body, "routing");
+    let mut request: ProvisionRequest = from_value(Value::Object(body))?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(

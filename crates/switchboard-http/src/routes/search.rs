@@ -133,7 +133,8 @@ async fn search(
         (status = 429, description = "The carrier is rate limiting", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
-        (status = 503, description = "The carrier is unreachable", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The carrier is unreachable or refused for now, the token store is unreachable, or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -161,7 +162,8 @@ pub(crate) async fn search_phone_numbers_get(
         (status = 429, description = "The carrier is rate limiting", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
-        (status = 503, description = "The carrier is unreachable", body = ErrorResponse),
+        (status = 500, description = "An internal error: the number store failed for good, the service is misconfigured, or a bug; the details are only in the server's log", body = ErrorResponse),
+        (status = 503, description = "The carrier is unreachable or refused for now, the token store is unreachable, or the request timed out", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]

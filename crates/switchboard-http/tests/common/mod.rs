@@ -16,7 +16,7 @@ use switchboard_core::{
     SearchQuery, ServiceOptions, TelephonyProvider, TokenStore, hash_token,
 };
 use switchboard_fake::FakeProvider;
-use switchboard_http::{AppState, HttpOptions};
+use switchboard_http::{AppState, HttpOptions, ServeOptions};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -30,6 +30,8 @@ pub const REVOKED: &str = "sb_revoked_0123456789abcdef0123456789abc";
 /// How a test server is put together.
 pub struct Setup {
     pub options: HttpOptions,
+    /// The connection limits.
+    pub serve: ServeOptions,
     pub fake: FakeProvider,
     /// Serve the seed example: a carrier called `signalwire` that sells any
     /// number, the seed's id, and the seed's clock.
@@ -40,6 +42,7 @@ impl Default for Setup {
     fn default() -> Self {
         Self {
             options: HttpOptions::default(),
+            serve: ServeOptions::default(),
             fake: FakeProvider::new(),
             seed_world: false,
         }
@@ -48,6 +51,7 @@ impl Default for Setup {
 
 pub struct TestServer {
     pub base: String,
+    pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub repo: InMemoryRepository,
     pub tokens: InMemoryTokenStore,
@@ -108,17 +112,20 @@ impl TestServer {
         });
         let state = AppState::new(service, Arc::new(tokens.clone())).with_options(setup.options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(switchboard_http::serve(
+        let task = tokio::spawn(switchboard_http::serve_with(
             listener,
             switchboard_http::router(state),
+            setup.serve,
             async move {
                 let _ = stopped.await;
             },
         ));
         Self {
             base,
+            addr,
             client: reqwest::Client::new(),
             repo,
             tokens,
@@ -292,5 +299,96 @@ impl TelephonyProvider for SeedCarrier {
 
     async fn release(&self, _: &str) -> switchboard_core::Result<()> {
         Ok(())
+    }
+}
+
+/// HTTP/1.1 spoken by hand over TCP, for what an HTTP client library will
+/// not do: send half a request, declare a body and never send it, hold a
+/// connection open.
+pub mod raw {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    /// A response as read off the wire.
+    #[derive(Debug)]
+    pub struct RawResponse {
+        pub status: u16,
+        pub head: String,
+        pub body: String,
+    }
+
+    /// `GET path` on a kept-alive connection.
+    pub fn get(path: &str) -> String {
+        format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n")
+    }
+
+    /// Writes `bytes`.
+    pub async fn send(stream: &mut TcpStream, bytes: &[u8]) {
+        stream.write_all(bytes).await.expect("write to the server");
+    }
+
+    /// Reads one response with a `Content-Length` body; `None` if the server
+    /// closed the connection first.
+    pub async fn read_response(stream: &mut TcpStream) -> Option<RawResponse> {
+        let mut buf = Vec::new();
+        let head_end = loop {
+            if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => {
+                    assert!(buf.is_empty(), "connection closed mid-response: {buf:?}");
+                    return None;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {head}"));
+        let length: usize = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        let mut body = buf[head_end..].to_vec();
+        while body.len() < length {
+            let mut chunk = [0u8; 4096];
+            let n = stream.read(&mut chunk).await.expect("read the body");
+            assert!(n > 0, "connection closed mid-body");
+            body.extend_from_slice(&chunk[..n]);
+        }
+        Some(RawResponse {
+            status,
+            head,
+            body: String::from_utf8_lossy(&body).to_string(),
+        })
+    }
+
+    /// Waits up to `bound` for the server to close the connection without
+    /// sending anything more; returns when it did. Fails if it sends data or
+    /// keeps the connection open past `bound`.
+    pub async fn closed_within(stream: &mut TcpStream, bound: Duration) -> Instant {
+        let mut chunk = [0u8; 1024];
+        match tokio::time::timeout(bound, stream.read(&mut chunk)).await {
+            Err(_) => panic!("the connection is still open after {bound:?}"),
+            Ok(Ok(0)) => Instant::now(),
+            // A reset is a close too (unread input makes the kernel send one).
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Instant::now(),
+            Ok(Ok(n)) => panic!(
+                "expected the connection to close, got {:?}",
+                String::from_utf8_lossy(&chunk[..n])
+            ),
+            Ok(Err(e)) => panic!("unexpected read error: {e}"),
+        }
     }
 }
