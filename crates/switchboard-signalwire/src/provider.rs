@@ -158,6 +158,10 @@ impl TelephonyProvider for SignalWireProvider {
     /// leaves a paid number without a record, and a temporary one only sends
     /// the service to `find_owned`, which returns this same number. Setting
     /// the name or routing again with `update` finishes the job.
+    ///
+    /// Unlike Twilio's, SignalWire's PhoneNumber names no project or account
+    /// (neither description has such a field), so the answer cannot be
+    /// checked against ours; the number it names is checked by the service.
     async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
         let number = request.phone_number.as_str();
         if let Some(name) = &request.friendly_name {
