@@ -8,7 +8,13 @@
 //! whose answer is lost is reported as [`Error::Transport`] and settled by
 //! [`TelephonyProvider::find_owned`], which lists with `PhoneNumber=` rather
 //! than fetching by SID, because a fetch right after a purchase has been seen
-//! to answer 20404 (quirk 7).
+//! to answer 20404 (quirk 7). For the same reason the adapter reports a
+//! [`TelephonyProvider::not_found_window`], inside which the service does not
+//! take a release's 20404 as proof that the number is gone.
+//!
+//! Every IncomingPhoneNumber read must name our account when it names one
+//! (`account_sid`); one naming another is [`Error::Inconsistent`], and a
+//! purchase answered so is not reported as bought.
 
 use std::fmt;
 
