@@ -129,6 +129,12 @@ pub struct TwilioConfig {
     /// Regulatory bundle SID for numbers that need one.
     #[serde(default)]
     pub bundle_sid: Option<String>,
+    /// How long after a purchase a "not found" for the number is not taken
+    /// as proof it is gone (default 300: Twilio has answered 20404 for a
+    /// number it had just sold). 0 believes every not-found, e.g. against a
+    /// local emulator.
+    #[serde(default)]
+    pub not_found_window_seconds: Option<u64>,
 }
 
 /// SignalWire credentials and space (conventional variables: `SIGNALWIRE_*`).
@@ -146,6 +152,28 @@ pub struct SignalWireConfig {
     /// `SIGNALWIRE_TOKEN`).
     #[serde(default)]
     pub api_token: Option<Secret>,
+    /// Like Twilio's `not_found_window_seconds`; default 0, as SignalWire
+    /// is not known to deny a number it just sold.
+    #[serde(default)]
+    pub not_found_window_seconds: Option<u64>,
+}
+
+/// A carrier's `not_found_window_seconds`, checked: up to a week, since a
+/// longer one would hold releases pending for no known reason. `None` keeps
+/// the adapter's default.
+pub fn not_found_window(
+    carrier: &str,
+    seconds: Option<u64>,
+) -> Result<Option<std::time::Duration>, Error> {
+    match seconds {
+        None => Ok(None),
+        Some(s) if s <= 7 * 24 * 3600 => Ok(Some(std::time::Duration::from_secs(s))),
+        Some(_) => Err(Error::Configuration {
+            message: format!(
+                "[providers.{carrier}] not_found_window_seconds must be a whole number of seconds up to a week; 0 believes every not-found"
+            ),
+        }),
+    }
 }
 
 /// A value that must never be printed: `Debug` and `Display` show a mask.
@@ -555,6 +583,74 @@ mod tests {
         let mut bad = Config::default();
         bad.apply_env(&env(&[("SWITCHBOARD_RECONCILE_INTERVAL_SECONDS", "-1")]));
         assert!(bad.reconcile_interval().is_err());
+    }
+
+    #[test]
+    fn the_not_found_window_is_configurable_per_carrier_and_checked() {
+        let config = Config::from_toml(
+            "[providers.twilio]\nnot_found_window_seconds = 0\n\
+             [providers.signalwire]\nnot_found_window_seconds = 90\n",
+        )
+        .unwrap();
+        let twilio = config.providers.twilio.as_ref().unwrap();
+        assert_eq!(
+            not_found_window("twilio", twilio.not_found_window_seconds).unwrap(),
+            Some(std::time::Duration::ZERO)
+        );
+        let signalwire = config.providers.signalwire.as_ref().unwrap();
+        assert_eq!(
+            not_found_window("signalwire", signalwire.not_found_window_seconds).unwrap(),
+            Some(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(not_found_window("twilio", None).unwrap(), None);
+        let err = not_found_window("twilio", Some(7 * 24 * 3600 + 1)).unwrap_err();
+        assert!(
+            err.to_string().contains("not_found_window_seconds"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("providers.twilio"), "{err}");
+    }
+
+    /// The window reaches the adapters: 0 where the TOML says so, the
+    /// adapters' own defaults where it says nothing.
+    #[cfg(all(feature = "twilio", feature = "signalwire"))]
+    #[test]
+    fn the_not_found_window_reaches_the_adapters() {
+        let section = "[providers.twilio]\naccount_sid = \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n\
+                       auth_token = \"t\"\n";
+        let signalwire = "[providers.signalwire]\nspace_url = \"example.signalwire.com\"\n\
+                          project_id = \"p\"\napi_token = \"t\"\n";
+        let window = |toml: &str, carrier: &str| {
+            let config =
+                Config::from_toml(&format!("default_provider = \"twilio\"\n{toml}")).unwrap();
+            let registry = crate::build_registry(&config).unwrap();
+            registry.require(carrier).unwrap().not_found_window()
+        };
+        let defaults = format!("{section}{signalwire}");
+        assert_eq!(
+            window(&defaults, "twilio"),
+            switchboard_twilio::DEFAULT_NOT_FOUND_WINDOW
+        );
+        assert_eq!(
+            window(&defaults, "signalwire"),
+            switchboard_signalwire::SignalWireConfig::DEFAULT_NOT_FOUND_WINDOW
+        );
+        let set = format!(
+            "{section}not_found_window_seconds = 0\n{signalwire}not_found_window_seconds = 30\n"
+        );
+        assert_eq!(window(&set, "twilio"), std::time::Duration::ZERO);
+        assert_eq!(
+            window(&set, "signalwire"),
+            std::time::Duration::from_secs(30)
+        );
+        let too_long = format!("{section}not_found_window_seconds = 9999999\n{signalwire}");
+        let config =
+            Config::from_toml(&format!("default_provider = \"twilio\"\n{too_long}")).unwrap();
+        let err = crate::build_registry(&config).unwrap_err();
+        assert!(
+            err.to_string().contains("not_found_window_seconds"),
+            "{err}"
+        );
     }
 
     #[test]

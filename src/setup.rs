@@ -197,6 +197,10 @@ fn build_twilio(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
     if let Some(sid) = &section.bundle_sid {
         twilio = twilio.bundle_sid(sid)?;
     }
+    let window = crate::config::not_found_window("twilio", section.not_found_window_seconds)?;
+    if let Some(window) = window {
+        twilio = twilio.not_found_window(window);
+    }
     Ok(Arc::new(TwilioProvider::new(twilio)?))
 }
 
@@ -221,7 +225,11 @@ fn build_signalwire(config: &Config) -> Result<Arc<dyn TelephonyProvider>> {
         .api_token
         .as_ref()
         .ok_or_else(|| missing("signalwire", "api_token", "SIGNALWIRE_API_TOKEN"))?;
-    let signalwire = SignalWireConfig::new(space, project, token.expose().to_string())?;
+    let mut signalwire = SignalWireConfig::new(space, project, token.expose().to_string())?;
+    let window = crate::config::not_found_window("signalwire", section.not_found_window_seconds)?;
+    if let Some(window) = window {
+        signalwire = signalwire.with_not_found_window(window);
+    }
     Ok(Arc::new(SignalWireProvider::new(signalwire)?))
 }
 

@@ -412,8 +412,9 @@ impl ProvisioningService {
         })
     }
 
-    /// Buys, and when the answer is lost, temporary or names another
-    /// number, asks the carrier whether the number is now owned. Only a
+    /// Buys, and when the answer is lost, temporary or cannot be right (it
+    /// names another number, or the carrier's adapter found it inconsistent),
+    /// asks the carrier whether the number is now owned. Only a
     /// rate-limited purchase (which carriers never process) is tried again;
     /// any other unsettled outcome keeps its reservation for `reconcile`.
     async fn purchase_settled(
@@ -434,6 +435,9 @@ impl ProvisioningService {
                         other.phone_number
                     ),
                 },
+                // An answer that cannot be right says nothing either way:
+                // ask, as for a lost one.
+                Err(error @ Error::Inconsistent { .. }) => error,
                 Err(error) if !error.is_temporary() => return Purchase::Failed(error),
                 Err(error) => error,
             };

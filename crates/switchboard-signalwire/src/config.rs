@@ -32,6 +32,7 @@ pub struct SignalWireConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) not_found_window: Duration,
 }
 
 impl fmt::Debug for SignalWireConfig {
@@ -43,6 +44,7 @@ impl fmt::Debug for SignalWireConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
+            .field("not_found_window", &self.not_found_window)
             .finish()
     }
 }
@@ -52,6 +54,13 @@ impl SignalWireConfig {
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
     /// Default time allowed for a whole request, answer included.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default window after a purchase in which a "not found" is not
+    /// believed: none. Nothing known about SignalWire says it denies a
+    /// number it just sold (unlike Twilio), so its 404 is taken at its word.
+    /// Its releases are refused for about two weeks after a purchase anyway
+    /// (a [`switchboard_core::Error::RetryLater`] cooldown), so a window
+    /// would rarely come into play.
+    pub const DEFAULT_NOT_FOUND_WINDOW: Duration = Duration::ZERO;
 
     /// A configuration from explicit values, as the facade's TOML gives them.
     ///
@@ -88,6 +97,7 @@ impl SignalWireConfig {
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
+            not_found_window: Self::DEFAULT_NOT_FOUND_WINDOW,
         })
     }
 
@@ -131,6 +141,15 @@ impl SignalWireConfig {
         self
     }
 
+    /// Sets how long after a purchase a "not found" for the number is taken
+    /// as SignalWire not showing it yet rather than as the number being gone
+    /// (see [`Self::DEFAULT_NOT_FOUND_WINDOW`]): for the day SignalWire is
+    /// seen lagging its own purchases, without a new release of the adapter.
+    pub fn with_not_found_window(mut self, window: Duration) -> Self {
+        self.not_found_window = window;
+        self
+    }
+
     /// The space's origin, e.g. `https://example.signalwire.com/`.
     pub fn space_url(&self) -> &Url {
         &self.space
@@ -144,6 +163,11 @@ impl SignalWireConfig {
     /// The retry policy for idempotent calls.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.retry
+    }
+
+    /// The window in which a not-found after a purchase is not believed.
+    pub fn not_found_window(&self) -> Duration {
+        self.not_found_window
     }
 }
 

@@ -158,6 +158,10 @@ impl TelephonyProvider for SignalWireProvider {
     /// leaves a paid number without a record, and a temporary one only sends
     /// the service to `find_owned`, which returns this same number. Setting
     /// the name or routing again with `update` finishes the job.
+    ///
+    /// Unlike Twilio's, SignalWire's PhoneNumber names no project or account
+    /// (neither description has such a field), so the answer cannot be
+    /// checked against ours; the number it names is checked by the service.
     async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
         let number = request.phone_number.as_str();
         if let Some(name) = &request.friendly_name {
@@ -274,6 +278,10 @@ impl TelephonyProvider for SignalWireProvider {
         self.put(&id, &changes).await
     }
 
+    fn not_found_window(&self) -> std::time::Duration {
+        self.http.config().not_found_window()
+    }
+
     async fn release(&self, carrier_id: &str) -> Result<()> {
         let id = number_id(carrier_id)?;
         let url = self.http.endpoint(&format!("phone_numbers/{id}"));
@@ -290,16 +298,23 @@ impl TelephonyProvider for SignalWireProvider {
     }
 }
 
-/// SignalWire ids are UUIDs; anything else cannot name an owned number, and
-/// must not reach a URL path unchecked.
+/// SignalWire ids are UUIDs; anything else must not reach a URL path.
+///
+/// A malformed id is the caller's mistake, not SignalWire's answer, so it is
+/// [`Error::InvalidInput`] and never `NotFound`: callers take `NotFound` on
+/// a release as proof the number is gone, and would stop tracking a number
+/// that was never asked about. The id is not repeated: it came from outside.
 fn number_id(carrier_id: &str) -> Result<String> {
     Uuid::try_parse(carrier_id)
         .map(|id| id.hyphenated().to_string())
         .map_err(|_| {
-            Error::not_found(format!(
-                "signalwire phone number {:?} (SignalWire ids are UUIDs)",
-                carrier_id.chars().take(64).collect::<String>()
-            ))
+            Error::invalid(
+                "carrier_id",
+                format!(
+                    "is not a SignalWire phone number id (a UUID); it has {} characters",
+                    carrier_id.chars().count()
+                ),
+            )
         })
 }
 
@@ -330,9 +345,14 @@ fn unreadable(what: &str) -> Error {
     }
 }
 
-/// The PhoneNumber object as core's `CarrierNumber`.
+/// The PhoneNumber object as core's `CarrierNumber`. An id that is not a
+/// UUID makes the answer unreadable: handed out, it could never be updated
+/// or released (see [`number_id`]).
 fn carrier_number(wire: PhoneNumberWire) -> Result<CarrierNumber> {
     let carrier_id = wire.id.clone().ok_or_else(|| unreadable("without an id"))?;
+    if Uuid::try_parse(&carrier_id).is_err() {
+        return Err(unreadable("whose id is not a UUID"));
+    }
     let phone_number = wire
         .number
         .as_deref()
@@ -406,10 +426,16 @@ mod tests {
             number_id("3FA85F64-5717-4562-B3FC-2C963F66AFA6").unwrap(),
             "3fa85f64-5717-4562-b3fc-2c963f66afa6"
         );
-        assert!(matches!(
-            number_id("../addresses"),
-            Err(Error::NotFound { .. })
-        ));
+        for bad in [
+            "../addresses",
+            "PN123",
+            "",
+            "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        ] {
+            let err = number_id(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { .. }), "{bad}: {err:?}");
+            assert_eq!(err.field(), Some("carrier_id"), "{bad}");
+        }
     }
 
     #[test]

@@ -622,7 +622,7 @@ async fn release_deletes_and_a_missing_number_is_not_found() {
     // Not a SignalWire id: nothing is sent.
     assert!(matches!(
         signalwire.release("PN123").await,
-        Err(Error::NotFound { .. })
+        Err(Error::InvalidInput { .. })
     ));
 }
 

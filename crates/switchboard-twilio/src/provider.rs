@@ -9,7 +9,13 @@
 //! whose answer is lost is reported as [`Error::Transport`] and settled by
 //! [`TelephonyProvider::find_owned`], which lists with `PhoneNumber=` rather
 //! than fetching by SID, because a fetch right after a purchase has been seen
-//! to answer 20404 (live behaviour 7).
+//! to answer 20404 (live behaviour 7 in docs/carriers/twilio.md). For the same reason the adapter reports a
+//! [`TelephonyProvider::not_found_window`], inside which the service does not
+//! take a release's 20404 as proof that the number is gone.
+//!
+//! Every IncomingPhoneNumber read must name our account when it names one
+//! (`account_sid`); one naming another is [`Error::Inconsistent`], and a
+//! purchase answered so is not reported as bought.
 
 use std::fmt;
 
@@ -144,7 +150,12 @@ impl TwilioProvider {
                     },
                 })
                 .await
-                .and_then(|answer| owned_number(&parse::<IncomingWire>(&answer, "update")?));
+                .and_then(|answer| {
+                    owned_number(
+                        &parse::<IncomingWire>(&answer, "update")?,
+                        self.config().account_sid(),
+                    )
+                });
             let error = match result {
                 Ok(updated) => return updated,
                 Err(error) => error,
@@ -232,9 +243,41 @@ fn method(method: &Option<String>) -> Option<WebhookMethod> {
     }
 }
 
-/// An IncomingPhoneNumber as core's [`CarrierNumber`]. A method is reported
-/// only with its URL: Twilio reports `POST` for numbers with no webhook at all.
-fn owned_number(wire: &IncomingWire) -> Result<CarrierNumber> {
+/// What is wrong when `wire` names an account other than `account`, the one
+/// whose path was asked.
+///
+/// Twilio puts `account_sid` on every IncomingPhoneNumber. An answer under
+/// our path naming another account cannot be right (a proxy or edge mixing
+/// up accounts, say), and a number recorded from it would be one we can
+/// neither route nor release. An absent or empty `account_sid` passes: fields
+/// come and go (live behaviour 5), and the path already named ours. Hex
+/// digits compare in either case, as the configured SID may be spelled so.
+fn foreign_account(wire: &IncomingWire, account: &str) -> Option<String> {
+    let named = wire.account_sid.as_deref()?.trim();
+    if named.eq_ignore_ascii_case(account) {
+        return None;
+    }
+    // Named only when it is a SID: anything else is not ours to repeat.
+    Some(match Sid::parse(SidKind::Account, named) {
+        Ok(other) => format!("names account {other}, not {account}"),
+        Err(_) => format!("names an account_sid that is not an AC SID, not {account}"),
+    })
+}
+
+/// An IncomingPhoneNumber of `account` as core's [`CarrierNumber`]; one of
+/// another account is [`Error::Inconsistent`] (see [`foreign_account`]). A
+/// method is reported only with its URL: Twilio reports `POST` for numbers
+/// with no webhook at all.
+fn owned_number(wire: &IncomingWire, account: &str) -> Result<CarrierNumber> {
+    if let Some(why) = foreign_account(wire, account) {
+        return Err(Error::Inconsistent {
+            source_name: PROVIDER.to_string(),
+            message: format!(
+                "the phone number resource {} {why}",
+                wire.sid.as_deref().unwrap_or("without a sid")
+            ),
+        });
+    }
     let unreadable = |why: String| Error::Carrier {
         provider: PROVIDER.to_string(),
         status: None,
@@ -346,25 +389,35 @@ impl TelephonyProvider for TwilioProvider {
             .await?;
         // Twilio said yes, but if the answer cannot be read the outcome is
         // as unknown as a lost answer, and must be settled the same way.
-        let bought = serde_json::from_slice::<IncomingWire>(&answer.body)
-            .map_err(|e| e.to_string())
-            .and_then(|wire| {
-                tracing::info!(
-                    phone_number = phone,
-                    sid = ?wire.sid,
-                    status = ?wire.status,
-                    date_created = ?wire.date_created,
-                    "twilio purchase answered"
-                );
-                owned_number(&wire).map_err(|e| e.to_string())
-            })
-            .map_err(|why| Error::Transport {
-                provider: PROVIDER.to_string(),
+        let unknown = |why: String| Error::Transport {
+            provider: PROVIDER.to_string(),
+            message: format!(
+                "the purchase of {phone} was answered {} but the answer could not be read ({why}); whether it was bought is unknown",
+                answer.status.as_u16()
+            ),
+        };
+        let wire = serde_json::from_slice::<IncomingWire>(&answer.body)
+            .map_err(|e| unknown(e.to_string()))?;
+        tracing::info!(
+            phone_number = phone,
+            sid = ?wire.sid,
+            status = ?wire.status,
+            date_created = ?wire.date_created,
+            "twilio purchase answered"
+        );
+        // An answer for another account proves nothing about ours: it is
+        // not returned as bought, and the service asks `find_owned` instead.
+        let account = self.config().account_sid();
+        if let Some(why) = foreign_account(&wire, account) {
+            return Err(Error::Inconsistent {
+                source_name: PROVIDER.to_string(),
                 message: format!(
-                    "the purchase of {phone} was answered {} but the answer could not be read ({why}); whether it was bought is unknown",
-                    answer.status.as_u16()
+                    "the purchase of {phone} was answered with a number that {why}; \
+                     nothing is recorded from that answer"
                 ),
-            })?;
+            });
+        }
+        let bought = owned_number(&wire, account).map_err(|e| unknown(e.to_string()))?;
         match self.config().emergency_address() {
             Some(address) => Ok(self.attach_emergency_address(bought, address).await),
             None => Ok(bought),
@@ -398,7 +451,7 @@ impl TelephonyProvider for TwilioProvider {
                     .as_deref()
                     .is_some_and(|n| n.trim() == phone_number.as_str());
                 if same {
-                    return owned_number(wire).map(Some);
+                    return owned_number(wire, self.config().account_sid()).map(Some);
                 }
             }
             match list.next_page_uri {
@@ -446,7 +499,7 @@ impl TelephonyProvider for TwilioProvider {
         let items = list
             .incoming_phone_numbers
             .iter()
-            .map(owned_number)
+            .map(|wire| owned_number(wire, self.config().account_sid()))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
@@ -478,7 +531,7 @@ impl TelephonyProvider for TwilioProvider {
                 },
             })
             .await?;
-        owned_number(&parse(&answer, "update")?)
+        owned_number(&parse(&answer, "update")?, self.config().account_sid())
     }
 
     async fn release(&self, carrier_id: &str) -> Result<()> {
@@ -502,14 +555,20 @@ impl TelephonyProvider for TwilioProvider {
         .await?;
         Ok(())
     }
+
+    fn not_found_window(&self) -> std::time::Duration {
+        self.config().not_found_window_value()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
     fn provider() -> TwilioProvider {
-        let config = TwilioConfig::with_auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tok")
+        let config = TwilioConfig::with_auth_token(AC, "tok")
             .unwrap()
             .base_url("http://127.0.0.1:9")
             .unwrap();
@@ -545,7 +604,7 @@ mod tests {
                 "sms_method":"get","status_callback":""}"#,
         )
         .unwrap();
-        let n = owned_number(&wire).unwrap();
+        let n = owned_number(&wire, AC).unwrap();
         assert_eq!(n.routing.voice_url, None);
         assert_eq!(n.routing.voice_method, None);
         assert_eq!(n.routing.sms_method, Some(WebhookMethod::Get));
@@ -561,7 +620,34 @@ mod tests {
             r#"{"sid":"PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phone_number":"8089255327"}"#,
         ] {
             let wire: IncomingWire = serde_json::from_str(body).unwrap();
-            assert!(owned_number(&wire).is_err(), "{body}");
+            assert!(owned_number(&wire, AC).is_err(), "{body}");
         }
+    }
+
+    #[test]
+    fn a_number_of_another_account_is_inconsistent_and_an_unnamed_one_is_ours() {
+        let read = |account: &str| {
+            let wire: IncomingWire = serde_json::from_value(serde_json::json!({
+                "sid": "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "phone_number": "+18089255327",
+                "account_sid": account,
+            }))
+            .unwrap();
+            owned_number(&wire, AC)
+        };
+        assert!(read(AC).is_ok());
+        // The configured SID may be spelled in upper-case hex.
+        assert!(read("ACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").is_ok());
+        // Absent fields are normal on Twilio (live behaviour 4 and 5).
+        assert!(read("").is_ok());
+        let err = read("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb").unwrap_err();
+        assert!(matches!(err, Error::Inconsistent { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+            "{err}"
+        );
+        let err = read("not-a-sid-secret-looking").unwrap_err();
+        assert!(matches!(err, Error::Inconsistent { .. }), "{err:?}");
+        assert!(!err.to_string().contains("not-a-sid"), "{err}");
     }
 }

@@ -191,6 +191,8 @@ pub(crate) struct IncomingWire {
     #[serde(default, deserialize_with = "text")]
     pub sid: Option<String>,
     #[serde(default, deserialize_with = "text")]
+    pub account_sid: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub phone_number: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub friendly_name: Option<String>,
