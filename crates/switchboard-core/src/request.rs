@@ -392,6 +392,7 @@ mod tests {
         }
     }
 
+    #[test]
     fn agent_id_null_unassigns_and_absent_keeps() {
         let u: NumberUpdate = serde_json::from_str(r#"{"agent_id": null}"#).unwrap();
         assert_eq!(u.agent_id, Some(None));
