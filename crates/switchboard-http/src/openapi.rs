@@ -209,6 +209,22 @@ mod tests {
         }
     }
 
+    /// A write that lost its compare-and-swap more often than the service
+    /// decides again.
+    fn stale() -> Error {
+        Error::Stale {
+            what: "phone number x".into(),
+        }
+    }
+
+    /// A carrier answer that contradicts the request.
+    fn inconsistent() -> Error {
+        Error::Inconsistent {
+            source_name: "c".into(),
+            message: "answered with another number".into(),
+        }
+    }
+
     /// A number's carrier no longer configured (`ProviderRegistry::require`).
     fn misconfigured() -> Error {
         Error::Configuration {
@@ -218,8 +234,8 @@ mod tests {
 
     /// Each operation, its body, and the core errors its service calls can
     /// return, read from `ProvisioningService`. When core gains an error a
-    /// route can meet (`IdempotencyKeyMismatch`, `Stale`), it goes here, and
-    /// this test then asks for its status in that route's document.
+    /// route can meet, it goes here, and this test then asks for its status
+    /// in that route's document.
     fn operations() -> Vec<(&'static str, &'static str, Body, Vec<Error>)> {
         let provision = [
             vec![
@@ -240,6 +256,11 @@ mod tests {
                     code: None,
                     message: None,
                 },
+                Error::IdempotencyKeyMismatch {
+                    field: "agent_id".into(),
+                },
+                stale(),
+                inconsistent(),
             ],
             store(),
             carrier(),
@@ -257,13 +278,13 @@ mod tests {
         let list = [vec![invalid()], store()].concat();
         let get = [vec![invalid(), not_found()], store()].concat();
         let update = [
-            vec![invalid(), not_found(), conflict(), misconfigured()],
+            vec![invalid(), not_found(), conflict(), stale(), misconfigured()],
             store(),
             carrier(),
         ]
         .concat();
         let release = [
-            vec![invalid(), not_found(), conflict(), misconfigured()],
+            vec![invalid(), not_found(), conflict(), stale(), misconfigured()],
             store(),
             carrier_refusals(),
         ]
