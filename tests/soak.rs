@@ -245,8 +245,9 @@ fn pool(size: usize) -> Vec<PhoneNumber> {
 /// Runs the load through `front`: `plan.operations` operations drawn by
 /// [`WORKERS`] tasks. Half are provisions (a third of them with an
 /// idempotency key), a fifth renames, a tenth agent reassignments, a fifth
-/// releases of any number bought so far (also of one already released or
-/// being renamed); two draws are bulk runs. The faults change halfway.
+/// releases, each of one of the records bought last (see [`Tally::pick`]:
+/// often one being renamed or released by another task, or released
+/// already); two draws are bulk runs. The faults change halfway.
 async fn load(front: Arc<dyn Front>, plan: Plan, emulator: &RunningEmulator, tally: Arc<Tally>) {
     let pool = Arc::new(pool(plan.pool));
     let next_op = Arc::new(AtomicUsize::new(0));
