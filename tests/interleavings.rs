@@ -134,7 +134,9 @@ impl TelephonyProvider for Scripted {
     }
     async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
         self.pass(At::Before(Operation::Update)).await;
-        self.inner.update(carrier_id, update).await
+        let answer = self.inner.update(carrier_id, update).await;
+        self.pass(At::After(Operation::Update)).await;
+        answer
     }
     async fn release(&self, carrier_id: &str) -> Result<()> {
         self.pass(At::Before(Operation::Release)).await;
@@ -411,6 +413,47 @@ async fn a_rename_in_flight_never_undoes_a_pending_release() {
         drift_of(&report, &phone).map(|d| &d.repair),
         Some(&Repair::Released)
     );
+}
+
+/// Two renames overlap: the first is answered by the carrier and held
+/// before it records its name; the second reaches the carrier after it and
+/// records first. The carrier holds the second name, so the record must
+/// too: the first rename's late write must not undo the second's.
+#[tokio::test(start_paused = true)]
+async fn a_late_rename_never_undoes_a_later_one() {
+    let carrier = Scripted::new(fake());
+    let store = Arc::new(InMemoryRepository::new());
+    let service = service(carrier.clone(), store.clone());
+    let phone = for_sale(&carrier, 0).await;
+    let bought = service
+        .provision(&acme(), &ProvisionRequest::new(phone.clone()))
+        .await
+        .unwrap();
+    let rename = |name: &str| NumberUpdate {
+        friendly_name: Some(name.into()),
+        ..NumberUpdate::default()
+    };
+    let answered = carrier.gate(At::After(Operation::Update));
+    let first = tokio::spawn({
+        let service = service.clone();
+        let rename = rename("First");
+        async move { service.update(&acme(), bought.id, &rename).await }
+    });
+    answered.reached().await;
+    let second = service
+        .update(&acme(), bought.id, &rename("Second"))
+        .await
+        .unwrap();
+    assert_eq!(second.friendly_name, "Second");
+    answered.open();
+    let first = first.await.unwrap().unwrap();
+
+    let held = carrier.inner.find_owned(&phone).await.unwrap().unwrap();
+    assert_eq!(held.friendly_name.as_deref(), Some("Second"));
+    let record = only_record(store.as_ref(), &phone).await;
+    assert_eq!(record.friendly_name, "Second", "{record:?}");
+    // The first caller is told what the number is now called.
+    assert_eq!(first.friendly_name, "Second");
 }
 
 /// Scenario 3: a number bought moments ago that the carrier's listing

@@ -62,6 +62,86 @@ pub fn states(records: &[ProvisionedNumber]) -> BTreeMap<&'static str, usize> {
     counts
 }
 
+/// The three numbers a soak ends on, each of which must be 0: numbers the
+/// carrier bills with no live record holding them under their carrier id,
+/// live records of numbers the carrier does not hold under theirs, and
+/// releases a caller was told were done or pending that did not end
+/// released at both ends.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Zeros {
+    pub paid_without_record: usize,
+    pub live_not_held: usize,
+    pub releases_lost: usize,
+}
+
+impl Zeros {
+    /// Counts them from every record, the carrier's owned numbers (number
+    /// to carrier id) and the ids of the records whose release was asked
+    /// for and answered Ok. Returns the counts and one line per problem.
+    pub fn count(
+        records: &[ProvisionedNumber],
+        owned: &BTreeMap<String, String>,
+        released: &[uuid::Uuid],
+    ) -> (Zeros, Vec<String>) {
+        let mut zeros = Zeros::default();
+        let mut problems = Vec::new();
+        let live: BTreeMap<String, Option<&String>> = records
+            .iter()
+            .filter(|r| r.state.is_live())
+            .map(|r| (r.phone_number.as_str().to_string(), r.carrier_id.as_ref()))
+            .collect();
+        for (number, id) in owned {
+            if live.get(number) != Some(&Some(id)) {
+                zeros.paid_without_record += 1;
+                problems.push(format!(
+                    "{number} ({id}) is paid for and no live record holds it"
+                ));
+            }
+        }
+        for record in records.iter().filter(|r| r.state.is_live()) {
+            let number = record.phone_number.as_str();
+            if owned.get(number) != record.carrier_id.as_ref() {
+                zeros.live_not_held += 1;
+                problems.push(format!(
+                    "{number} is {} here (carrier id {:?}) but the carrier holds {:?}",
+                    record.state.as_str(),
+                    record.carrier_id,
+                    owned.get(number)
+                ));
+            }
+        }
+        let held: BTreeSet<&String> = owned.values().collect();
+        let by_id: HashMap<uuid::Uuid, &ProvisionedNumber> =
+            records.iter().map(|r| (r.id, r)).collect();
+        let asked: BTreeSet<&uuid::Uuid> = released.iter().collect();
+        for id in asked {
+            match by_id.get(id) {
+                None => {
+                    zeros.releases_lost += 1;
+                    problems.push(format!("release of {id} asked for; no such record"));
+                }
+                Some(record) => {
+                    let still_held = record.carrier_id.as_ref().is_some_and(|c| held.contains(c));
+                    if record.state != NumberState::Released || still_held {
+                        zeros.releases_lost += 1;
+                        problems.push(format!(
+                            "release of {} ({id}) asked for; it ended {}{}",
+                            record.phone_number,
+                            record.state.as_str(),
+                            if still_held {
+                                " and the carrier still holds it"
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+        (zeros, problems)
+    }
+}
+
 /// A directory removed when dropped.
 pub struct TempDir(PathBuf);
 
@@ -111,6 +191,21 @@ mod emulated {
             }
         }
         owned
+    }
+
+    /// The display name the carrier holds for each owned number (`None`
+    /// when it holds none), for the one account the adapters use.
+    pub fn names_at_carrier(
+        emulator: &RunningEmulator,
+        carrier: &str,
+    ) -> BTreeMap<String, Option<String>> {
+        emulator
+            .owned_numbers()
+            .into_iter()
+            .filter(|account| account.carrier == carrier)
+            .flat_map(|account| account.numbers)
+            .map(|number| (number.phone_number, number.name))
+            .collect()
     }
 
     /// Whether a logged request changed carrier state: it reached the

@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 
 use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation, secret_matches};
 use crate::errors;
+use crate::lag::LeftOut;
 use crate::log::{LoggedRequest, Outcome, RequestLog};
 use crate::state::{AccountKey, EmulatorClock, Ids, Store, splitmix64};
 
@@ -258,6 +259,7 @@ pub(crate) async fn gate(
         query: request.uri().query().map(str::to_string),
         status: None,
         outcome: Outcome::Answered,
+        left_out: 0,
     };
     let control = request.extensions().get::<ConnectionControl>().cloned();
 
@@ -356,6 +358,9 @@ pub(crate) async fn gate(
 
 fn finish(app: &App, mut entry: LoggedRequest, response: Response) -> Response {
     entry.status = Some(response.status().as_u16());
+    if let Some(LeftOut(n)) = response.extensions().get::<LeftOut>() {
+        entry.left_out = *n;
+    }
     app.log.push(entry);
     response
 }

@@ -295,6 +295,13 @@ pub struct Faults {
     pub drop_rate: f64,
     /// Mutating requests take effect, then the answer is lost.
     pub commit_then_timeout: Option<CommitThenTimeout>,
+    /// Owned-number listings that do not filter by number leave out the
+    /// numbers bought less than this many milliseconds ago, as a carrier
+    /// whose list is served from a lagging replica does. A lookup by number
+    /// (Twilio `PhoneNumber=`, SignalWire `filter_number`) is never lagged:
+    /// that is how a client confirms what a listing leaves out. Not limited
+    /// by `operations`.
+    pub listing_lag_ms: Option<u64>,
     /// The operations latency, errors, drops and commit-then-timeout apply
     /// to; empty means all.
     pub operations: Vec<Operation>,
@@ -312,6 +319,7 @@ impl Default for Faults {
             error_status: 500,
             drop_rate: 0.0,
             commit_then_timeout: None,
+            listing_lag_ms: None,
             operations: Vec::new(),
             seed: 0x5EED,
         }

@@ -10,9 +10,10 @@
 //! unavailable to every other. Answers follow the live services' reported
 //! quirks by default ([`Mode::Live`]) or the OpenAPI documents exactly
 //! ([`Mode::Strict`]). Faults (latency, an in-flight cap answering 429,
-//! 5xx, dropped connections, "committed then the answer was lost") can be
-//! set at start or changed while running, through [`EmulatorHandle`] or the
-//! JSON control endpoint under `/__emulator/`.
+//! 5xx, dropped connections, "committed then the answer was lost", an
+//! owned-number listing that lags the purchases) can be set at start or
+//! changed while running, through [`EmulatorHandle`] or the JSON control
+//! endpoint under `/__emulator/`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_emulator::EmulatorError> {
@@ -30,6 +31,7 @@ mod app;
 mod config;
 mod control;
 mod errors;
+mod lag;
 mod log;
 mod params;
 mod server;

@@ -47,6 +47,10 @@ pub struct LoggedRequest {
     pub status: Option<u16>,
     /// How it ended.
     pub outcome: Outcome,
+    /// Owned numbers a lagging listing (`Faults::listing_lag_ms`) left out
+    /// of this answer.
+    #[serde(default)]
+    pub left_out: usize,
 }
 
 /// A bounded log: the oldest entries go first once `capacity` is reached.

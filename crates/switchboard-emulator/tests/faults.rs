@@ -371,3 +371,103 @@ async fn extreme_control_values_are_absorbed_not_fatal() {
     .await;
     assert_eq!(status, 200, "the server is still answering");
 }
+
+/// The listing lag hides young numbers from whole-account listings only: a
+/// lookup by number finds them, the log counts what each answer left out,
+/// and numbers older than the lag are listed as before.
+#[tokio::test]
+async fn a_lagging_listing_leaves_out_young_numbers_but_a_lookup_finds_them() {
+    let e = Emulator::builder().start().await.unwrap();
+    let c = client();
+    let (_, found) = send(twilio(
+        &c,
+        &e,
+        Method::GET,
+        "AvailablePhoneNumbers/US/Local.json",
+    ))
+    .await;
+    let offers: Vec<String> = found["available_phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["phone_number"].as_str().unwrap().to_string())
+        .collect();
+    let buy = |number: &str| {
+        twilio(&c, &e, Method::POST, "IncomingPhoneNumbers.json").form(&[("PhoneNumber", number)])
+    };
+    // One old number, then two bought "now" (two minutes later).
+    assert_eq!(send(buy(&offers[0])).await.0, 201);
+    e.advance_clock(Duration::from_secs(120));
+    assert_eq!(send(buy(&offers[1])).await.0, 201);
+    assert_eq!(send(buy(&offers[2])).await.0, 201);
+    let (status, bought) = send(
+        signalwire(&c, &e, Method::POST, "/phone_numbers").json(&json!({"number": offers[3]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{bought}");
+
+    // Set over the control endpoint, as a process would.
+    let (status, _) = send(
+        c.put(format!("{}/__emulator/faults", e.base_url()))
+            .json(&json!({"listing_lag_ms": 60_000})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    e.clear_requests();
+
+    let listed = |body: &serde_json::Value, key: &str| -> Vec<String> {
+        body[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                n["phone_number"]
+                    .as_str()
+                    .or(n["number"].as_str())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // Page by page, as an adapter follows the cursor: only the old number.
+    let (status, page) =
+        send(twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json").query(&[("PageSize", "1")]))
+            .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed(&page, "incoming_phone_numbers"),
+        vec![offers[0].clone()]
+    );
+    assert!(page["next_page_uri"].is_null(), "{page}");
+    // By number: found at once.
+    for young in &offers[1..3] {
+        let (_, one) = send(
+            twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json")
+                .query(&[("PhoneNumber", young.as_str())]),
+        )
+        .await;
+        assert_eq!(listed(&one, "incoming_phone_numbers"), vec![young.clone()]);
+    }
+    let (_, all) = send(signalwire(&c, &e, Method::GET, "/phone_numbers")).await;
+    assert!(listed(&all, "data").is_empty(), "{all}");
+    let (_, one) = send(
+        signalwire(&c, &e, Method::GET, "/phone_numbers")
+            .query(&[("filter_number", offers[3].as_str())]),
+    )
+    .await;
+    assert_eq!(listed(&one, "data"), vec![offers[3].clone()]);
+
+    let left_out: Vec<usize> = e.requests().iter().map(|r| r.left_out).collect();
+    assert_eq!(left_out, vec![2, 0, 0, 1, 0]);
+
+    // Once the lag has passed, every number is listed.
+    e.advance_clock(Duration::from_secs(61));
+    let (_, page) = send(twilio(&c, &e, Method::GET, "IncomingPhoneNumbers.json")).await;
+    assert_eq!(
+        listed(&page, "incoming_phone_numbers"),
+        offers[..3].to_vec()
+    );
+    let (_, all) = send(signalwire(&c, &e, Method::GET, "/phone_numbers")).await;
+    assert_eq!(listed(&all, "data"), vec![offers[3].clone()]);
+    assert!(e.requests().iter().rev().take(2).all(|r| r.left_out == 0));
+}

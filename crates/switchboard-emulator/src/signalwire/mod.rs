@@ -23,6 +23,7 @@ use switchboard_core::{
 use crate::app::{App, Committed};
 use crate::config::Mode;
 use crate::errors::{signalwire_errors, signalwire_plain};
+use crate::lag::ListingLag;
 use crate::params::{self, get, integer, undeclared};
 use crate::state::{AccountKey, Bought, MAX_ADVANCE_SECS, NumberRecord};
 
@@ -345,6 +346,7 @@ async fn list(
     };
     let name_filter = get(&pairs, "filter_name").map(str::to_lowercase);
     let number_filter = get(&pairs, "filter_number").map(|f| f.trim().to_string());
+    let mut lag = ListingLag::new(&app, number_filter.is_some());
     let (records, more) = app.store.list(&account, after, page_size, |r| {
         number_filter
             .as_deref()
@@ -354,6 +356,7 @@ async fn list(
                     .as_deref()
                     .is_some_and(|n| n.to_lowercase().contains(f))
             })
+            && !lag.hides(r)
     });
     let link = |token: Option<u64>| {
         let mut query: Vec<(&str, String)> = Vec::new();
@@ -386,7 +389,8 @@ async fn list(
     if let Some(next) = next {
         links.insert("next".into(), Value::from(next));
     }
-    Json(serde_json::json!({ "links": links, "data": data })).into_response()
+    let response = Json(serde_json::json!({ "links": links, "data": data })).into_response();
+    lag.mark(response, &records, more)
 }
 
 async fn fetch(

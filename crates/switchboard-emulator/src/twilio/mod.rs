@@ -24,6 +24,7 @@ use switchboard_core::{
 use crate::app::{App, Committed};
 use crate::config::{Mode, is_sid};
 use crate::errors::{self, twilio_bad_request};
+use crate::lag::ListingLag;
 use crate::params::{self, boolean, get, integer, undeclared};
 use crate::state::{AccountKey, Bought, NumberRecord};
 
@@ -571,6 +572,7 @@ async fn list(
     };
     let number_filter = get(&pairs, "PhoneNumber").map(str::to_string);
     let name_filter = get(&pairs, "FriendlyName").map(str::to_string);
+    let mut lag = ListingLag::new(&app, number_filter.is_some());
     let (records, more) = app.store.list(&account, after, page_size, |r| {
         number_filter
             .as_deref()
@@ -578,6 +580,7 @@ async fn list(
             && name_filter
                 .as_deref()
                 .is_none_or(|f| render::friendly_name(r) == f)
+            && !lag.hides(r)
     });
     let sid = account_sid(&account);
     let mut filters = Vec::new();
@@ -606,7 +609,7 @@ async fn list(
         .map(|r| render::incoming(r, sid, mode))
         .collect();
     let end = (start + items.len()).saturating_sub(1);
-    Json(json!({
+    let response = Json(json!({
         "incoming_phone_numbers": items,
         "first_page_uri": page_uri(0, None),
         "next_page_uri": next,
@@ -617,7 +620,8 @@ async fn list(
         "end": end,
         "uri": page_uri(page, (after > 0).then_some(after)),
     }))
-    .into_response()
+    .into_response();
+    lag.mark(response, &records, more)
 }
 
 /// The SID from `PN....json`; `None` without the suffix (Twilio would answer
