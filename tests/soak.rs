@@ -417,7 +417,7 @@ impl Pass {
             refused_until: report
                 .drift
                 .iter()
-                .filter(|d| matches!(&d.repair, Repair::Left(why) if why.contains("refuses until")))
+                .filter(|d| matches!(&d.repair, Repair::Left(why) if why.contains("waits until")))
                 .count(),
         }
     }
@@ -444,7 +444,7 @@ impl Pass {
                 .filter(|d| {
                     d["repair"]["detail"]
                         .as_str()
-                        .is_some_and(|why| why.contains("refuses until"))
+                        .is_some_and(|why| why.contains("waits until"))
                 })
                 .count(),
         }
@@ -598,7 +598,10 @@ fn judge(
         pending_until_later, 0,
         "{label}: releases pending with a carrier's not_before"
     );
-    assert_eq!(during.refused_until + after.refused_until, 0);
+    // Releases deferred during the load are expected: a release whose
+    // answer was lost meets its own 20404 on the retry, inside Twilio's
+    // not-found window, and waits. What must not happen is one still
+    // waiting at the end (`pending_until_later` above).
     assert_agreement(
         records,
         &owned,

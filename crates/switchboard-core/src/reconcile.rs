@@ -250,7 +250,10 @@ impl ProvisioningService {
                 {
                     return drift(
                         DriftKind::ReleasePending,
-                        Repair::Left(format!("the carrier refuses until {not_before}")),
+                        Repair::Left(format!(
+                            "the release waits until {not_before} (a carrier cooldown, or \
+                             its not-found window after the purchase)"
+                        )),
                     );
                 }
                 let held = match listed {
@@ -279,7 +282,7 @@ impl ProvisioningService {
                 {
                     Ok(done) if done.state == NumberState::Released => Repair::Released,
                     Ok(pending) => Repair::Left(match pending.release_not_before {
-                        Some(t) => format!("the carrier refuses until {t}"),
+                        Some(t) => format!("the release waits until {t}"),
                         None => "the carrier refused for now".into(),
                     }),
                     Err(e) => Repair::Failed(e.to_string()),

@@ -3,9 +3,9 @@
 //! never `NotFound` (which a release takes as proof the number is gone),
 //! and nothing is sent to Twilio.
 
-mod fixtures;
+mod common;
 
-use fixtures::*;
+use common::*;
 use switchboard_core::{CarrierUpdate, Error, TelephonyProvider};
 use wiremock::MockServer;
 

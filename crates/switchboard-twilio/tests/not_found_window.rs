@@ -3,10 +3,12 @@
 //! answer inside the adapter's window stays pending and is tried again
 //! after it; with the window set to zero every not-found is believed.
 
+mod common;
 mod fixtures;
 
 use std::time::Duration;
 
+use common::*;
 use fixtures::*;
 use switchboard_core::{
     AccountId, NumberState, PhoneNumber, ProvisionRequest, ReconcileOptions, TelephonyProvider,
@@ -50,9 +52,10 @@ async fn first_delete_not_found_then_deleted(server: &MockServer) {
 
 #[test]
 fn the_default_window_covers_live_behaviour_7() {
-    let server_less =
-        TwilioProvider::new(switchboard_twilio::TwilioConfig::with_auth_token(AC, TOKEN).unwrap())
-            .unwrap();
+    let server_less = TwilioProvider::new(
+        switchboard_twilio::TwilioConfig::with_auth_token(AC, AUTH_TOKEN).unwrap(),
+    )
+    .unwrap();
     assert_eq!(server_less.not_found_window(), DEFAULT_NOT_FOUND_WINDOW);
     // "A moment" is seconds; the window is minutes, and no more than the
     // default background reconcile interval, so a pending release is not

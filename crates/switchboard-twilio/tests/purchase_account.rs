@@ -4,8 +4,10 @@
 //! when that does not settle it the reservation stays, and reconcile
 //! settles it later by asking again.
 
+mod common;
 mod fixtures;
 
+use common::*;
 use fixtures::*;
 use serde_json::{Value, json};
 use switchboard_core::{
@@ -49,7 +51,7 @@ async fn an_answer_naming_another_account_is_inconsistent_and_sent_once() {
         }
         other => panic!("expected Inconsistent, got {other:?}"),
     }
-    assert!(!err.to_string().contains(TOKEN), "{err}");
+    assert!(!err.to_string().contains(AUTH_TOKEN), "{err}");
     // Never retried: a repeated purchase answers 201 too (live behaviour 6).
     server.verify().await;
 }
