@@ -23,7 +23,10 @@ pub struct InMemoryRepository {
 /// instead of a walk down a tree of a million entries.
 #[derive(Debug, Default)]
 struct Tables {
-    by_id: HashMap<Uuid, ProvisionedNumber>,
+    /// Boxed: the map keeps every record ever made (released ones stay as
+    /// history), so it grows by rehashing, and moving a pointer per entry
+    /// is cheaper than moving a whole record.
+    by_id: HashMap<Uuid, Box<ProvisionedNumber>>,
     order: BTreeSet<Uuid>,
     /// Live records only: the uniqueness the invariants need.
     live_by_number: HashMap<PhoneNumber, Uuid>,
@@ -102,12 +105,12 @@ impl NumberRepository for InMemoryRepository {
         }
         tables.reindex(None, number);
         tables.order.insert(number.id);
-        tables.by_id.insert(number.id, number.clone());
+        tables.by_id.insert(number.id, Box::new(number.clone()));
         Ok(())
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<ProvisionedNumber>> {
-        Ok(self.read().by_id.get(&id).cloned())
+        Ok(self.read().by_id.get(&id).map(|n| (**n).clone()))
     }
 
     async fn find_by_phone_number(
@@ -119,7 +122,7 @@ impl NumberRepository for InMemoryRepository {
             .live_by_number
             .get(phone_number)
             .and_then(|id| tables.by_id.get(id))
-            .cloned())
+            .map(|n| (**n).clone()))
     }
 
     async fn find_by_idempotency_key(
@@ -132,7 +135,7 @@ impl NumberRepository for InMemoryRepository {
             .by_key
             .get(&(account.clone(), key.to_string()))
             .and_then(|id| tables.by_id.get(id))
-            .cloned())
+            .map(|n| (**n).clone()))
     }
 
     async fn list(
@@ -156,7 +159,7 @@ impl NumberRepository for InMemoryRepository {
             None => tables.order.range(..),
         };
         let mut items: Vec<ProvisionedNumber> = range
-            .filter_map(|id| tables.by_id.get(id))
+            .filter_map(|id| tables.by_id.get(id).map(|n| &**n))
             .filter(|n| filter.matches(n))
             .take(limit + 1)
             .cloned()
@@ -172,40 +175,44 @@ impl NumberRepository for InMemoryRepository {
 
     async fn update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber> {
         let mut tables = self.write();
-        let Some(old) = tables.by_id.get(&number.id).cloned() else {
-            return Err(Error::not_found(format!("number record {}", number.id)));
+        let not_found = || Error::not_found(format!("number record {}", number.id));
+        // Checked against the stored record in place, without copying it.
+        let updated = {
+            let old = tables.by_id.get(&number.id).ok_or_else(not_found)?;
+            if old.version != number.version {
+                return Err(Error::Stale {
+                    what: format!("number record {}", number.id),
+                });
+            }
+            if number.state.is_live()
+                && !old.state.is_live()
+                && let Some(holder) = tables.live_by_number.get(&old.phone_number)
+                && *holder != old.id
+            {
+                return Err(Error::AlreadyProvisioned {
+                    phone_number: old.phone_number.to_string(),
+                });
+            }
+            if let Some(key) = &number.idempotency_key
+                && let Some(holder) = tables.by_key.get(&(old.account.clone(), key.clone()))
+                && *holder != old.id
+            {
+                return Err(Error::Conflict {
+                    reason: format!("idempotency key {key:?} was already used by this account"),
+                });
+            }
+            // Identity fields never change: keep the stored ones.
+            let mut updated = number.clone();
+            updated.account = old.account.clone();
+            updated.phone_number = old.phone_number.clone();
+            updated.provider = old.provider.clone();
+            updated.created_at = old.created_at;
+            updated.version = old.version + 1;
+            updated
         };
-        if old.version != number.version {
-            return Err(Error::Stale {
-                what: format!("number record {}", number.id),
-            });
-        }
-        if number.state.is_live()
-            && !old.state.is_live()
-            && let Some(holder) = tables.live_by_number.get(&old.phone_number)
-            && *holder != old.id
-        {
-            return Err(Error::AlreadyProvisioned {
-                phone_number: old.phone_number.to_string(),
-            });
-        }
-        if let Some(key) = &number.idempotency_key
-            && let Some(holder) = tables.by_key.get(&(old.account.clone(), key.clone()))
-            && *holder != old.id
-        {
-            return Err(Error::Conflict {
-                reason: format!("idempotency key {key:?} was already used by this account"),
-            });
-        }
-        // Identity fields never change: keep the stored ones.
-        let mut updated = number.clone();
-        updated.account = old.account.clone();
-        updated.phone_number = old.phone_number.clone();
-        updated.provider = old.provider.clone();
-        updated.created_at = old.created_at;
-        updated.version = old.version + 1;
+        let slot = tables.by_id.get_mut(&number.id).ok_or_else(not_found)?;
+        let old = std::mem::replace(slot, Box::new(updated.clone()));
         tables.reindex(Some(&old), &updated);
-        tables.by_id.insert(updated.id, updated.clone());
         Ok(updated)
     }
 }
