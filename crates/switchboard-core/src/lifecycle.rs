@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use crate::{
     AccountId, CarrierNumber, Error, NumberState, ProvisionRequest, ProvisionedNumber, Result,
-    Routing,
 };
 
 /// What a new reservation needs besides the request.
@@ -146,7 +145,7 @@ impl ProvisionedNumber {
             Some(answer) => next.routing = answer.routing.clone(),
             None => {
                 if let Some(routing) = &update.routing {
-                    merge_routing(&mut next.routing, routing);
+                    next.routing.merge(routing);
                 }
             }
         }
@@ -219,29 +218,10 @@ impl ProvisionedNumber {
     }
 }
 
-/// Set fields of `change` replace those of `current`.
-fn merge_routing(current: &mut Routing, change: &Routing) {
-    if change.voice_url.is_some() {
-        current.voice_url = change.voice_url.clone();
-    }
-    if change.voice_method.is_some() {
-        current.voice_method = change.voice_method;
-    }
-    if change.sms_url.is_some() {
-        current.sms_url = change.sms_url.clone();
-    }
-    if change.sms_method.is_some() {
-        current.sms_method = change.sms_method;
-    }
-    if change.status_callback.is_some() {
-        current.status_callback = change.status_callback.clone();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Capabilities, NumberUpdate, PhoneNumber, WebhookUrl};
+    use crate::{Capabilities, NumberUpdate, PhoneNumber, Routing, WebhookUrl};
     use chrono::TimeZone;
 
     fn at(secs: i64) -> DateTime<Utc> {

@@ -109,6 +109,26 @@ pub struct Routing {
 }
 
 impl Routing {
+    /// Applies a partial change, as carriers apply an update: fields set in
+    /// `change` replace these, unset ones are left alone.
+    pub fn merge(&mut self, change: &Routing) {
+        if change.voice_url.is_some() {
+            self.voice_url = change.voice_url.clone();
+        }
+        if change.voice_method.is_some() {
+            self.voice_method = change.voice_method;
+        }
+        if change.sms_url.is_some() {
+            self.sms_url = change.sms_url.clone();
+        }
+        if change.sms_method.is_some() {
+            self.sms_method = change.sms_method;
+        }
+        if change.status_callback.is_some() {
+            self.status_callback = change.status_callback.clone();
+        }
+    }
+
     /// Whether no webhook is set.
     pub fn is_empty(&self) -> bool {
         self.voice_url.is_none()

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use switchboard_core::{
-    AvailableNumber, CarrierNumber, CarrierUpdate, PhoneNumber, Result, Routing, SearchQuery,
+    AvailableNumber, CarrierNumber, CarrierUpdate, PhoneNumber, Result, SearchQuery,
 };
 
 use crate::Inventory;
@@ -90,25 +90,6 @@ impl fmt::Debug for MemoryLedger {
             .field("owned", &owned)
             .field("held", &held)
             .finish()
-    }
-}
-
-/// Set fields replace, unset ones are left alone (the carrier's partial update).
-pub(crate) fn merge_routing(current: &mut Routing, change: &Routing) {
-    if change.voice_url.is_some() {
-        current.voice_url = change.voice_url.clone();
-    }
-    if change.voice_method.is_some() {
-        current.voice_method = change.voice_method;
-    }
-    if change.sms_url.is_some() {
-        current.sms_url = change.sms_url.clone();
-    }
-    if change.sms_method.is_some() {
-        current.sms_method = change.sms_method;
-    }
-    if change.status_callback.is_some() {
-        current.status_callback = change.status_callback.clone();
     }
 }
 
@@ -204,7 +185,7 @@ impl SalesLedger for MemoryLedger {
             sold.number.friendly_name = Some(name.clone());
         }
         if let Some(routing) = &update.routing {
-            merge_routing(&mut sold.number.routing, routing);
+            sold.number.routing.merge(routing);
         }
         Ok(Some(sold.number.clone()))
     }

@@ -19,36 +19,8 @@ use switchboard_core::{
 };
 use switchboard_fake::ledger::{Sale, SalesLedger, Sold, carrier_id, carrier_id_serial};
 
+use crate::backend::{Backend, on_pool};
 use crate::options::{Flavor, Scrubber, SqlOptions};
-
-#[derive(Clone)]
-enum Pool {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-}
-
-/// Runs `$body` with `$pool` bound to the concrete pool and `$db` naming
-/// its sqlx database type.
-macro_rules! on_pool {
-    ($self:expr, $pool:ident, $db:ident => $body:expr) => {
-        match &$self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite($pool) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Sqlite;
-                $body
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres($pool) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Postgres;
-                $body
-            }
-        }
-    };
-}
 
 #[cfg(test)]
 const COLUMNS: &str = "serial, phone_number, friendly_name, cap_voice, cap_sms, cap_mms, \
@@ -146,7 +118,7 @@ macro_rules! bind_sale {
 /// in-memory ledger with extra steps.
 #[derive(Clone)]
 pub struct SqlFakeLedger {
-    pool: Pool,
+    backend: Backend,
     shared: Arc<Shared>,
 }
 
@@ -272,12 +244,12 @@ impl SqlFakeLedger {
         };
         let scrubber = Scrubber::new(&options);
         let flavor = options.flavor()?;
-        let pool = match flavor {
+        let backend = match flavor {
             Flavor::Sqlite => Self::open_sqlite(&options, &scrubber).await?,
             Flavor::Postgres => Self::open_postgres(&options, &scrubber).await?,
         };
         Ok(Self {
-            pool,
+            backend,
             shared: Arc::new(Shared {
                 flavor,
                 scrubber,
@@ -287,32 +259,32 @@ impl SqlFakeLedger {
     }
 
     #[cfg(feature = "sqlite")]
-    async fn open_sqlite(options: &SqlOptions, scrubber: &Scrubber) -> Result<Pool> {
+    async fn open_sqlite(options: &SqlOptions, scrubber: &Scrubber) -> Result<Backend> {
         let (pool, readers) = crate::connect::sqlite(options, scrubber).await?;
         // The lookup connections serve the repository's hot path; the
         // ledger has none.
         if let Some(readers) = readers {
             readers.close().await;
         }
-        Ok(Pool::Sqlite(pool))
+        Ok(Backend::Sqlite(pool))
     }
 
     #[cfg(not(feature = "sqlite"))]
-    async fn open_sqlite(_: &SqlOptions, _: &Scrubber) -> Result<Pool> {
+    async fn open_sqlite(_: &SqlOptions, _: &Scrubber) -> Result<Backend> {
         Err(Error::Configuration {
             message: "this build has no SQLite support: enable the `sqlite` feature".into(),
         })
     }
 
     #[cfg(feature = "postgres")]
-    async fn open_postgres(options: &SqlOptions, scrubber: &Scrubber) -> Result<Pool> {
-        Ok(Pool::Postgres(
+    async fn open_postgres(options: &SqlOptions, scrubber: &Scrubber) -> Result<Backend> {
+        Ok(Backend::Postgres(
             crate::connect::postgres(options, scrubber).await?,
         ))
     }
 
     #[cfg(not(feature = "postgres"))]
-    async fn open_postgres(_: &SqlOptions, _: &Scrubber) -> Result<Pool> {
+    async fn open_postgres(_: &SqlOptions, _: &Scrubber) -> Result<Backend> {
         Err(Error::Configuration {
             message: "this build has no PostgreSQL support: enable the `postgres` feature".into(),
         })
@@ -440,9 +412,9 @@ impl SalesLedger for SqlFakeLedger {
             return Ok(Vec::new());
         }
         let action = "look up numbers in the fake's books";
-        let held: std::collections::HashSet<String> = match &self.pool {
+        let held: std::collections::HashSet<String> = match &self.backend {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => {
+            Backend::Sqlite(pool) => {
                 let mut held = std::collections::HashSet::new();
                 for chunk in numbers.chunks(SQLITE_HELD_CHUNK) {
                     let mut sql = String::from(
@@ -469,7 +441,7 @@ impl SalesLedger for SqlFakeLedger {
                 held
             }
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => {
+            Backend::Postgres(pool) => {
                 let texts: Vec<&str> = numbers.iter().map(|n| n.as_str()).collect();
                 sqlx::query_scalar::<sqlx::Postgres, String>(
                     "SELECT phone_number FROM fake_carrier_numbers WHERE carrier = $1 \
@@ -615,7 +587,7 @@ impl SalesLedger for SqlFakeLedger {
         })
         .map_err(|e| self.failed(&action, &e))?;
         #[cfg(feature = "postgres")]
-        if let (true, Pool::Postgres(pool)) = (inserted, &self.pool) {
+        if let (true, Backend::Postgres(pool)) = (inserted, &self.backend) {
             sqlx::query(ADVANCE_SEQUENCE)
                 .bind(serial)
                 .execute(pool)

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod backend;
 mod cache;
 mod connect;
 mod error;

@@ -16,6 +16,7 @@ use switchboard_core::{
 };
 use uuid::Uuid;
 
+use crate::backend::{Backend, on_pool};
 use crate::cache::{ReadCache, ReadCacheStats};
 use crate::error::{Clash, clash};
 use crate::options::{Flavor, Scrubber, SqlOptions};
@@ -23,35 +24,6 @@ use crate::record::{NUMBER_COLUMNS, NumberRow, TokenRow, method_text};
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("switchboard-sql needs at least one of the features `sqlite` and `postgres`");
-
-#[derive(Clone)]
-enum Backend {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-}
-
-/// Runs `$body` with `$pool` bound to the concrete pool and `$db` naming its
-/// sqlx database type.
-macro_rules! on_pool {
-    ($self:expr, $pool:ident, $db:ident => $body:expr) => {
-        match &$self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite($pool) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Sqlite;
-                $body
-            }
-            #[cfg(feature = "postgres")]
-            Backend::Postgres($pool) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Postgres;
-                $body
-            }
-        }
-    };
-}
 
 /// Binds the 26 columns of [`NUMBER_COLUMNS`] in order.
 macro_rules! bind_number {
