@@ -687,9 +687,8 @@ impl ProvisioningService {
             }
         };
         match outcome {
-            Err(Error::NotFound { .. }) if self.too_soon_to_trust_not_found(provider, &record) => {
-                let bought = record.purchased_at.unwrap_or(record.created_at);
-                let not_before = bought + chrono_duration(provider.not_found_window());
+            Err(Error::NotFound { .. }) if now < not_found_trusted_from(provider, &record) => {
+                let not_before = not_found_trusted_from(provider, &record);
                 self.write_with(&record, defer(Some(not_before))).await
             }
             Ok(()) | Err(Error::NotFound { .. }) => {
@@ -719,17 +718,16 @@ impl ProvisioningService {
             }
         }
     }
+}
 
-    /// Whether `record` was bought so recently that its carrier may still
-    /// deny a number it sold.
-    fn too_soon_to_trust_not_found(
-        &self,
-        provider: &dyn TelephonyProvider,
-        record: &ProvisionedNumber,
-    ) -> bool {
-        let bought = record.purchased_at.unwrap_or(record.created_at);
-        self.clock.now() < bought + chrono_duration(provider.not_found_window())
-    }
+/// From when a "not found" for `record` is taken as proof that its carrier
+/// no longer holds it: its carrier's not-found window after the purchase.
+fn not_found_trusted_from(
+    provider: &dyn TelephonyProvider,
+    record: &ProvisionedNumber,
+) -> chrono::DateTime<chrono::Utc> {
+    let bought = record.purchased_at.unwrap_or(record.created_at);
+    bought + chrono_duration(provider.not_found_window())
 }
 
 /// The 409 answer to a request whose idempotency key another request is
