@@ -268,6 +268,33 @@ async fn only_record(store: &dyn NumberRepository, phone: &PhoneNumber) -> Provi
     mine.remove(0)
 }
 
+/// Buys `phone` for acme in a task of its own, so the test can act while
+/// the purchase is held at a gate.
+fn spawn_provision(
+    service: &ProvisioningService,
+    phone: &PhoneNumber,
+) -> tokio::task::JoinHandle<Result<ProvisionedNumber>> {
+    let service = service.clone();
+    let request = ProvisionRequest::new(phone.clone());
+    tokio::spawn(async move { service.provision(&acme(), &request).await })
+}
+
+/// What Twilio answers for a number it does not show (live behaviour 7).
+fn twilio_not_found() -> Error {
+    Error::NotFound {
+        what: "PN".into(),
+        code: Some("20404".into()),
+    }
+}
+
+/// A carrier call whose connection was cut before any answer.
+fn connection_reset() -> Error {
+    Error::Transport {
+        provider: "fake".into(),
+        message: "reset".into(),
+    }
+}
+
 fn drift_of<'r>(report: &'r ReconcileReport, phone: &PhoneNumber) -> Option<&'r Drift> {
     report.drift.iter().find(|d| d.phone_number == *phone)
 }
@@ -284,15 +311,7 @@ async fn a_slow_purchase_keeps_its_reservation_from_reconcile() {
     let phone = for_sale(&carrier, 0).await;
     let purchase = carrier.gate(At::Before(Operation::Purchase));
 
-    let provisioning = tokio::spawn({
-        let service = service.clone();
-        let phone = phone.clone();
-        async move {
-            service
-                .provision(&acme(), &ProvisionRequest::new(phone))
-                .await
-        }
-    });
+    let provisioning = spawn_provision(&service, &phone);
     purchase.reached().await;
     // The carrier takes ten leases' time; reconcile runs in the middle.
     tokio::time::sleep(LEASE * 5).await;
@@ -325,15 +344,7 @@ async fn reconcile_never_writes_a_stale_verdict_over_a_completed_purchase() {
     let verdict = carrier.gate(At::After(Operation::FindOwned));
     store.refuse(Some(NumberState::Reserved));
 
-    let provisioning = tokio::spawn({
-        let service = service.clone();
-        let phone = phone.clone();
-        async move {
-            service
-                .provision(&acme(), &ProvisionRequest::new(phone))
-                .await
-        }
-    });
+    let provisioning = spawn_provision(&service, &phone);
     purchase.reached().await;
     tokio::time::sleep(LEASE * 2).await;
     let reconciling = tokio::spawn({
@@ -525,10 +536,7 @@ async fn a_listing_that_fails_is_reported_and_judges_nothing() {
     carrier.inner.release(&owned.carrier_id).await.unwrap();
     carrier.inner.script(
         Operation::ListOwned,
-        Fault::Fail(Error::Transport {
-            provider: "fake".into(),
-            message: "reset".into(),
-        }),
+        Fault::Fail(connection_reset()),
         Times::Once,
     );
     let report = service
@@ -560,10 +568,7 @@ async fn not_found_right_after_a_purchase_keeps_the_release_pending() {
         .unwrap();
     carrier.inner.script(
         Operation::Release,
-        Fault::Fail(Error::NotFound {
-            what: "PN".into(),
-            code: Some("20404".into()),
-        }),
+        Fault::Fail(twilio_not_found()),
         Times::Once,
     );
     let pending = service.release(&acme(), bought.id).await.unwrap();
@@ -610,10 +615,7 @@ async fn a_compensating_release_answered_not_found_keeps_the_reservation() {
     store.refuse(Some(NumberState::Active));
     carrier.inner.script(
         Operation::Release,
-        Fault::Fail(Error::NotFound {
-            what: "PN".into(),
-            code: Some("20404".into()),
-        }),
+        Fault::Fail(twilio_not_found()),
         Times::Once,
     );
     let err = service
@@ -668,10 +670,7 @@ async fn a_purchase_answer_naming_another_number_is_not_recorded() {
     *carrier.answer_names.lock().unwrap() = Some(other.clone());
     carrier.inner.script(
         Operation::FindOwned,
-        Fault::Fail(Error::Transport {
-            provider: "fake".into(),
-            message: "reset".into(),
-        }),
+        Fault::Fail(connection_reset()),
         Times::Once,
     );
     let err = service
