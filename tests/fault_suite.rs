@@ -188,6 +188,7 @@ async fn run_suite(carrier: &str, repo: &str, repository: Arc<dyn NumberReposito
             // reservations the faults left have lapsed.
             reservation_lease: LEASE,
             fresh_record_grace: Duration::from_millis(1),
+            ..ServiceOptions::default()
         });
     let account = AccountId::parse("fault-suite").expect("account");
 

@@ -235,6 +235,7 @@ fn service(carrier: Arc<Scripted>, store: Arc<dyn NumberRepository>) -> Provisio
             purchase_retry: RetryPolicy::NONE,
             reservation_lease: LEASE,
             fresh_record_grace: GRACE,
+            ..ServiceOptions::default()
         })
 }
 

@@ -728,6 +728,7 @@ fn service(
             },
             reservation_lease: LEASE,
             fresh_record_grace: GRACE,
+            ..ServiceOptions::default()
         },
     )
 }

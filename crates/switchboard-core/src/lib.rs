@@ -11,6 +11,7 @@ mod bulk;
 mod capabilities;
 mod clock;
 mod error;
+pub mod inbound;
 mod lifecycle;
 mod memory;
 mod number;

@@ -1,6 +1,7 @@
 //! The provisioning service: the one place where carrier calls and records
 //! are put in order, so that the invariants hold whatever fails in between.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use crate::{
     AccountId, AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, IdSource, NumberFilter,
     NumberRepository, NumberState, NumberUpdate, Page, PageRequest, PhoneNumber, ProviderRegistry,
     ProvisionRequest, ProvisionedNumber, PurchaseRequest, RandomIds, Reservation, Result,
-    RetryPolicy, SearchQuery, SystemClock, TelephonyProvider,
+    RetryPolicy, Routing, SearchQuery, SystemClock, TelephonyProvider,
 };
 
 /// Tunables of the service.
@@ -30,6 +31,11 @@ pub struct ServiceOptions {
     /// bought so recently that a carrier's listing may not show them yet,
     /// and reservations written before leases existed.
     pub fresh_record_grace: Duration,
+    /// Webhooks given, per carrier, to a number bought without routing of
+    /// its own: where the service receives that carrier's calls and
+    /// messages (set from the configured public URL). A carrier not named
+    /// here leaves such a number unrouted.
+    pub inbound_routing: BTreeMap<String, Routing>,
 }
 
 impl Default for ServiceOptions {
@@ -41,6 +47,7 @@ impl Default for ServiceOptions {
             },
             reservation_lease: Duration::from_secs(60),
             fresh_record_grace: Duration::from_secs(120),
+            inbound_routing: BTreeMap::new(),
         }
     }
 }
@@ -192,7 +199,7 @@ impl ProvisioningService {
         }
 
         let now = self.clock.now();
-        let record = ProvisionedNumber::reserve(
+        let mut record = ProvisionedNumber::reserve(
             request,
             Reservation {
                 id: self.ids.next_id(),
@@ -202,6 +209,11 @@ impl ProvisioningService {
                 lease_until: now + chrono_duration(self.options.reservation_lease),
             },
         );
+        if record.routing.is_empty()
+            && let Some(routing) = self.options.inbound_routing.get(provider.name())
+        {
+            record.routing = routing.clone();
+        }
         match self.repository.insert(&record).await {
             Ok(()) => {}
             Err(error @ (Error::Conflict { .. } | Error::AlreadyProvisioned { .. }))
@@ -215,7 +227,7 @@ impl ProvisioningService {
         let purchase = PurchaseRequest {
             phone_number: request.phone_number.clone(),
             friendly_name: request.friendly_name.clone(),
-            routing: request.routing.clone(),
+            routing: record.routing.clone(),
         };
         let (outcome, record) = self
             .purchase_holding_lease(provider.as_ref(), &purchase, record)
@@ -486,6 +498,23 @@ impl ProvisioningService {
     /// inbound call makes to find its agent.
     pub async fn lookup(&self, phone_number: &PhoneNumber) -> Result<Option<ProvisionedNumber>> {
         self.repository.find_by_phone_number(phone_number).await
+    }
+
+    /// The record that answers a call or message to `to` delivered by
+    /// `carrier`: the active number bought from that carrier, through the
+    /// same lookup (and read cache) as [`Self::lookup`]. A number that is
+    /// reserved, being released, released, unknown, or held at another
+    /// carrier is not ours to answer: `None`.
+    pub async fn resolve_inbound(
+        &self,
+        carrier: &str,
+        to: &PhoneNumber,
+    ) -> Result<Option<ProvisionedNumber>> {
+        Ok(self
+            .repository
+            .find_by_phone_number(to)
+            .await?
+            .filter(|record| record.state == NumberState::Active && record.provider == carrier))
     }
 
     /// A page of the account's numbers. Released and failed numbers are

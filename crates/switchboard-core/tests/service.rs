@@ -54,6 +54,7 @@ fn fast_options() -> ServiceOptions {
         },
         reservation_lease: Duration::from_secs(60),
         fresh_record_grace: Duration::from_secs(60),
+        ..ServiceOptions::default()
     }
 }
 
