@@ -803,6 +803,7 @@ async fn orphans_are_released_only_when_asked_and_while_their_slot_is_held() {
             service
                 .reconcile(&ReconcileOptions {
                     release_orphans: true,
+                    ..ReconcileOptions::default()
                 })
                 .await
         }
@@ -825,4 +826,80 @@ async fn orphans_are_released_only_when_asked_and_while_their_slot_is_held() {
         .provision(&acme(), &ProvisionRequest::new(phone.clone()))
         .await
         .unwrap();
+}
+
+/// Routing drift: reconcile sends a number's routing to the carrier while
+/// a request re-routes the same number. The request's routing reaches the
+/// carrier first and the record; reconcile's older routing lands after it.
+/// The pass sees the record moved and sends what it holds now, so the
+/// carrier ends on the request's routing. Without the re-read, the carrier
+/// keeps the routing reconcile read before the request.
+#[tokio::test(start_paused = true)]
+async fn a_routing_repair_never_undoes_a_re_route_made_meanwhile() {
+    let carrier = Scripted::new(fake());
+    let store = Arc::new(InMemoryRepository::new());
+    let service = service(carrier.clone(), store.clone());
+    let phone = for_sale(&carrier, 0).await;
+    let routed = |url: &str| Routing {
+        voice_url: Some(WebhookUrl::parse(url).unwrap()),
+        ..Routing::default()
+    };
+    let bought = service
+        .provision(
+            &acme(),
+            &ProvisionRequest::new(phone.clone()).routing(routed("https://a.example/voice")),
+        )
+        .await
+        .unwrap();
+    // Someone changes the webhook at the carrier, outside Switchboard.
+    let carrier_id = bought.carrier_id.clone().unwrap();
+    carrier
+        .inner
+        .update(
+            &carrier_id,
+            &CarrierUpdate {
+                routing: Some(routed("https://elsewhere.example/voice")),
+                ..CarrierUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let repairing = carrier.gate(At::Before(Operation::Update));
+    let reconciling = tokio::spawn({
+        let service = service.clone();
+        async move {
+            service
+                .reconcile(&ReconcileOptions {
+                    repair_routing: true,
+                    ..ReconcileOptions::default()
+                })
+                .await
+        }
+    });
+    repairing.reached().await;
+    let re_routed = service
+        .update(
+            &acme(),
+            bought.id,
+            &NumberUpdate {
+                routing: Some(routed("https://b.example/voice")),
+                ..NumberUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(re_routed.routing, routed("https://b.example/voice"));
+    repairing.open();
+    let report = reconciling.await.unwrap().unwrap();
+
+    let drift = drift_of(&report, &phone).expect("the routing drift is reported");
+    assert_eq!(drift.kind, DriftKind::RoutingDiffers);
+    assert_eq!(drift.repair, Repair::Rerouted, "{report:?}");
+    let held = carrier.inner.find_owned(&phone).await.unwrap().unwrap();
+    assert_eq!(
+        held.routing.voice_url,
+        routed("https://b.example/voice").voice_url,
+        "the carrier is left on the request's routing, not the one reconcile read first"
+    );
 }

@@ -54,6 +54,10 @@ enum Command {
         /// Also release numbers the carrier has that no record holds.
         #[arg(long)]
         release_orphans: bool,
+        /// Also point numbers whose webhooks at the carrier differ from
+        /// their record back at the record's webhooks.
+        #[arg(long)]
+        repair_routing: bool,
     },
 }
 
@@ -77,11 +81,17 @@ pub async fn run(args: Args) -> Result<()> {
         Command::Emulator(emulator_args) => emulator::run(emulator_args).await,
         Command::Numbers(command) => numbers::run(&config, command, out).await,
         Command::Token(command) => tokens::run(&config, command, out).await,
-        Command::Reconcile { release_orphans } => {
+        Command::Reconcile {
+            release_orphans,
+            repair_routing,
+        } => {
             let app = switchboard::open(&config).await?;
             let report = app
                 .service
-                .reconcile(&ReconcileOptions { release_orphans })
+                .reconcile(&ReconcileOptions {
+                    release_orphans,
+                    repair_routing,
+                })
                 .await?;
             out.reconcile(&report)
         }

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::{
-    AccountId, CarrierNumber, Error, NumberFilter, NumberState, PhoneNumber, ProvisionedNumber,
-    ProvisioningService, Result, TelephonyProvider,
+    AccountId, CarrierNumber, CarrierUpdate, Error, NumberFilter, NumberState, PhoneNumber,
+    ProvisionedNumber, ProvisioningService, Result, TelephonyProvider,
 };
 
 /// What `reconcile` may do beyond settling its own records.
@@ -16,6 +16,10 @@ pub struct ReconcileOptions {
     /// Release numbers the carrier says we own but no record holds. Off by
     /// default: the carrier account may hold numbers bought outside Switchboard.
     pub release_orphans: bool,
+    /// Point numbers whose webhooks at the carrier differ from the record
+    /// back at the record's webhooks. Off by default: a difference is
+    /// reported, and someone may have changed it at the carrier on purpose.
+    pub repair_routing: bool,
 }
 
 /// One disagreement between the repository and a carrier.
@@ -49,6 +53,9 @@ pub enum DriftKind {
     MissingAtCarrier,
     /// The carrier has a number no record holds.
     OrphanAtCarrier,
+    /// An active number whose webhooks at the carrier are not the ones its
+    /// record gives, so its calls may not reach its agent.
+    RoutingDiffers,
     /// Records of a carrier that is not configured here.
     ProviderNotConfigured,
 }
@@ -65,6 +72,8 @@ pub enum Repair {
     Released,
     /// Recorded as released (the carrier had already let it go).
     MarkedReleased,
+    /// Set the record's webhooks at the carrier.
+    Rerouted,
     /// Left as it is, with the reason.
     Left(String),
     /// The repair failed; it will be tried again next time.
@@ -100,6 +109,10 @@ impl ReconcileReport {
 /// no provision can reserve the number in between. Not a valid name for a
 /// user's account to collide with by accident: it starts with `_`.
 const RECONCILE_ACCOUNT: &str = "_reconcile";
+
+/// How many times one pass sends a number's routing when requests keep
+/// re-routing it meanwhile.
+const MAX_REROUTES: usize = 3;
 
 /// What the carrier's listing says about one number: `None` when the
 /// listing could not be read to the end.
@@ -162,7 +175,21 @@ impl ProvisioningService {
             for record in records {
                 held.insert(record.phone_number.clone());
                 let listed = owned.as_ref().map(|owned| owned.get(&record.phone_number));
+                let routing_drift = match listed {
+                    Some(Some(carrier))
+                        if record.state == NumberState::Active
+                            && record.routing.differs_from(&carrier.routing) =>
+                    {
+                        Some((record.id, record.phone_number.clone()))
+                    }
+                    _ => None,
+                };
                 if let Some(drift) = self.settle(provider.as_ref(), record, listed).await {
+                    report.drift.push(drift);
+                }
+                if let Some((id, number)) = routing_drift
+                    && let Some(drift) = self.reroute(provider.as_ref(), id, number, options).await
+                {
                     report.drift.push(drift);
                 }
             }
@@ -291,6 +318,75 @@ impl ProvisioningService {
             }
             NumberState::Released | NumberState::Failed => None,
         }
+    }
+
+    /// An active number whose listing showed other webhooks than its
+    /// record. Confirmed by asking the carrier about the number, and
+    /// repaired (when asked to) by sending the record's routing. The record
+    /// is the truth: if it changed while the carrier was being updated (a
+    /// request re-routed the number meanwhile), the routing it holds then
+    /// is sent again, so a pass never leaves the carrier on an older
+    /// routing than the record's.
+    async fn reroute(
+        &self,
+        provider: &dyn TelephonyProvider,
+        id: uuid::Uuid,
+        phone_number: PhoneNumber,
+        options: &ReconcileOptions,
+    ) -> Option<Drift> {
+        let drift = |repair| {
+            Some(Drift {
+                provider: provider.name().to_string(),
+                phone_number: phone_number.clone(),
+                kind: DriftKind::RoutingDiffers,
+                repair,
+            })
+        };
+        let mut sent = false;
+        for _ in 0..MAX_REROUTES {
+            let record = match self.repository.get(id).await {
+                Ok(Some(record)) if record.state == NumberState::Active => record,
+                // Released or gone meanwhile: nothing to point anywhere.
+                Ok(_) => return None,
+                Err(e) => return drift(Repair::Failed(e.to_string())),
+            };
+            let carrier_id = record.carrier_id.clone()?;
+            match provider.find_owned(&record.phone_number).await {
+                Ok(Some(held)) if held.carrier_id == carrier_id => {
+                    if !record.routing.differs_from(&held.routing) {
+                        // The listing was older than the number's routing,
+                        // or the previous round's change reached it.
+                        return if sent { drift(Repair::Rerouted) } else { None };
+                    }
+                }
+                // Whether the carrier holds it is settle's question.
+                Ok(_) => return None,
+                Err(e) => return drift(Repair::Failed(e.to_string())),
+            }
+            if !options.repair_routing {
+                return drift(Repair::Left("repair_routing is off".into()));
+            }
+            let change = CarrierUpdate {
+                friendly_name: None,
+                routing: Some(record.routing.clone()),
+            };
+            if let Err(e) = provider.update(&carrier_id, &change).await {
+                return drift(Repair::Failed(e.to_string()));
+            }
+            sent = true;
+            match self.repository.get(id).await {
+                Ok(Some(after))
+                    if after.routing != record.routing && after.state == NumberState::Active =>
+                {
+                    continue;
+                }
+                Ok(_) => return drift(Repair::Rerouted),
+                Err(e) => return drift(Repair::Failed(e.to_string())),
+            }
+        }
+        drift(Repair::Left(
+            "re-routed again and again while reconciling; left for the next pass".into(),
+        ))
     }
 
     /// Writes a repair decided on `record` as it was read, only if nobody

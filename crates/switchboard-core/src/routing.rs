@@ -129,6 +129,24 @@ impl Routing {
         }
     }
 
+    /// Whether `held` (what a carrier holds) disagrees with this routing in
+    /// any field this one sets. Fields this one leaves unset are the
+    /// carrier's to keep (a method it defaults, a status callback set
+    /// outside Switchboard), so they never count as drift.
+    pub fn differs_from(&self, held: &Routing) -> bool {
+        fn differs<T: PartialEq>(wanted: &Option<T>, held: &Option<T>) -> bool {
+            wanted.is_some() && wanted != held
+        }
+        // An unset method at the carrier is its default, POST.
+        let method = |m: Option<WebhookMethod>| Some(m.unwrap_or_default());
+        differs(&self.voice_url, &held.voice_url)
+            || (self.voice_method.is_some()
+                && method(self.voice_method) != method(held.voice_method))
+            || differs(&self.sms_url, &held.sms_url)
+            || (self.sms_method.is_some() && method(self.sms_method) != method(held.sms_method))
+            || differs(&self.status_callback, &held.status_callback)
+    }
+
     /// Whether no webhook is set.
     pub fn is_empty(&self) -> bool {
         self.voice_url.is_none()
@@ -151,6 +169,29 @@ mod tests {
         assert!(WebhookUrl::parse("https:///path").is_err());
         assert!(WebhookUrl::parse("https://a b").is_err());
         assert!(WebhookUrl::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn only_the_fields_a_routing_sets_can_differ() {
+        let url = |u: &str| Some(WebhookUrl::parse(u).unwrap());
+        let ours = Routing {
+            voice_url: url("https://sb.example/voice"),
+            voice_method: Some(WebhookMethod::Post),
+            ..Routing::default()
+        };
+        let mut held = Routing {
+            voice_url: url("https://sb.example/voice"),
+            sms_url: url("https://elsewhere.example/sms"),
+            status_callback: url("https://elsewhere.example/status"),
+            ..Routing::default()
+        };
+        assert!(!ours.differs_from(&held), "an unset method is POST");
+        held.voice_method = Some(WebhookMethod::Get);
+        assert!(ours.differs_from(&held));
+        held.voice_method = None;
+        held.voice_url = url("https://other.example/voice");
+        assert!(ours.differs_from(&held));
+        assert!(!Routing::default().differs_from(&held));
     }
 
     #[test]
