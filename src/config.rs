@@ -12,6 +12,10 @@ use std::path::Path;
 use serde::Deserialize;
 use switchboard_core::Error;
 
+mod inbound;
+
+pub use inbound::{AccountInbound, InboundConfig};
+
 /// The database used when none is configured: a SQLite file in the working
 /// directory, shared by every CLI command run there.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db";
@@ -75,6 +79,9 @@ pub struct Config {
     /// Carrier sections by name.
     #[serde(default)]
     pub providers: ProvidersConfig,
+    /// Answering calls and messages to our numbers.
+    #[serde(default)]
+    pub inbound: InboundConfig,
 }
 
 /// One section per carrier; a present section configures that carrier.
@@ -135,6 +142,15 @@ pub struct TwilioConfig {
     /// local emulator.
     #[serde(default)]
     pub not_found_window_seconds: Option<u64>,
+    /// The key Twilio signs webhooks with: the account's primary auth
+    /// token, even when the REST calls use an API key
+    /// (`TWILIO_WEBHOOK_AUTH_TOKEN`; default `auth_token`).
+    #[serde(default)]
+    pub webhook_auth_token: Option<Secret>,
+    /// Keys of Twilio's webhook signature settings (HMAC-SHA256), by the
+    /// name the settings header gives.
+    #[serde(default)]
+    pub webhook_signature_keys: BTreeMap<String, Secret>,
 }
 
 /// SignalWire credentials and space (conventional variables: `SIGNALWIRE_*`).
@@ -156,6 +172,10 @@ pub struct SignalWireConfig {
     /// is not known to deny a number it just sold.
     #[serde(default)]
     pub not_found_window_seconds: Option<u64>,
+    /// The project's signing key, which SignalWire signs webhooks with (not
+    /// the API token; `SIGNALWIRE_SIGNING_KEY`).
+    #[serde(default)]
+    pub signing_key: Option<Secret>,
 }
 
 /// A carrier's `not_found_window_seconds`, checked: up to a week, since a
@@ -275,6 +295,9 @@ impl Config {
         if let Some(v) = env.var("SWITCHBOARD_LISTEN") {
             self.listen = Some(v);
         }
+        if let Some(v) = env.var("SWITCHBOARD_PUBLIC_URL") {
+            self.inbound.public_url = Some(v);
+        }
         if let Some(v) = env.var("SWITCHBOARD_RECONCILE_INTERVAL_SECONDS") {
             self.reconcile_interval_seconds = Some(v.parse().unwrap_or(u64::MAX));
         }
@@ -295,6 +318,7 @@ impl Config {
             "TWILIO_API_KEY",
             "TWILIO_API_SECRET",
             "TWILIO_BASE_URL",
+            "TWILIO_WEBHOOK_AUTH_TOKEN",
         ];
         if twilio_vars.iter().any(|v| env.var(v).is_some()) {
             let t = self.providers.twilio.get_or_insert_with(Default::default);
@@ -303,12 +327,17 @@ impl Config {
             set(&mut t.api_key, env.var("TWILIO_API_KEY"));
             set(&mut t.api_secret, env.var("TWILIO_API_SECRET").map(Secret));
             set(&mut t.base_url, env.var("TWILIO_BASE_URL"));
+            set(
+                &mut t.webhook_auth_token,
+                env.var("TWILIO_WEBHOOK_AUTH_TOKEN").map(Secret),
+            );
         }
         let signalwire_vars = [
             "SIGNALWIRE_SPACE_URL",
             "SIGNALWIRE_PROJECT_ID",
             "SIGNALWIRE_API_TOKEN",
             "SIGNALWIRE_TOKEN",
+            "SIGNALWIRE_SIGNING_KEY",
         ];
         if signalwire_vars.iter().any(|v| env.var(v).is_some()) {
             let s = self
@@ -321,6 +350,10 @@ impl Config {
                 .var("SIGNALWIRE_API_TOKEN")
                 .or(env.var("SIGNALWIRE_TOKEN"));
             set(&mut s.api_token, token.map(Secret));
+            set(
+                &mut s.signing_key,
+                env.var("SIGNALWIRE_SIGNING_KEY").map(Secret),
+            );
         }
     }
 
