@@ -30,7 +30,9 @@ mod http;
 mod paging;
 mod provider;
 mod search;
+mod webhook;
 mod wire;
 
 pub use config::{ENV_API_TOKEN, ENV_PROJECT_ID, ENV_SPACE_URL, ENV_TOKEN_ALIAS, SignalWireConfig};
 pub use provider::SignalWireProvider;
+pub use webhook::SignalWireWebhooks;

@@ -29,6 +29,7 @@ mod provider;
 mod search;
 mod sid;
 mod transport;
+mod webhook;
 mod wire;
 
 pub use config::{
@@ -36,6 +37,7 @@ pub use config::{
     ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_SECRET, ENV_AUTH_TOKEN, TwilioConfig,
 };
 pub use provider::{MAX_SEARCH_RESULTS, TwilioProvider};
+pub use webhook::TwilioWebhooks;
 
 /// The provider name recorded on numbers bought through this adapter.
 pub const PROVIDER: &str = "twilio";

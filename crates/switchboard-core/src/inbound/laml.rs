@@ -16,6 +16,29 @@ pub fn form_params(encoded: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(encoded).into_owned().collect()
 }
 
+/// Reads a JSON webhook body as Twilio-named parameters: a flat object
+/// whose values are text (numbers and booleans are taken as their text;
+/// `null` as absent). Anything else is refused, naming what was wrong.
+pub fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| WebhookError::malformed("body", format!("is not JSON: {e}")))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(WebhookError::malformed("body", "is not a JSON object"));
+    };
+    let mut params = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => return Err(WebhookError::malformed(name, "is not text")),
+        };
+        params.push((name, text));
+    }
+    Ok(params)
+}
+
 fn first<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
     params
         .iter()

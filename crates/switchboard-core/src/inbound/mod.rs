@@ -15,5 +15,5 @@ pub mod signing;
 mod verify;
 
 pub use event::{InboundCall, InboundEvent, InboundKind, InboundMessage, Location, Media};
-pub use laml::{MAX_MEDIA, form_params, parse_laml_event};
+pub use laml::{MAX_MEDIA, form_params, json_params, parse_laml_event};
 pub use verify::{WebhookError, WebhookRequest, WebhookVerifier};

@@ -105,6 +105,28 @@ pub fn mac_matches(algorithm: MacAlgorithm, key: &[u8], data: &[u8], tag: &[u8])
     }
 }
 
+/// Whether `signature` (Base64, as in `X-Twilio-Signature`) signs `url`
+/// followed by `params` (the form scheme; `None` for a GET or a JSON body,
+/// where only the URL is signed), under either port form of the URL.
+pub fn laml_signature_matches(
+    algorithm: MacAlgorithm,
+    key: &[u8],
+    url: &str,
+    params: Option<&[(String, String)]>,
+    signature: &str,
+) -> bool {
+    let Some(tag) = base64_decode(signature) else {
+        return false;
+    };
+    url_variants(url).iter().any(|variant| {
+        let payload = match params {
+            Some(params) => laml_payload(variant, params),
+            None => variant.to_string(),
+        };
+        mac_matches(algorithm, key, payload.as_bytes(), &tag)
+    })
+}
+
 /// Standard Base64 with padding, as carriers write signatures.
 pub fn base64_encode(bytes: &[u8]) -> String {
     BASE64.encode(bytes)
