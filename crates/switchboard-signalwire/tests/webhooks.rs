@@ -29,6 +29,14 @@ const JSON_BODY: &str = r#"{"CallSid":"c0ffee00-0000-4000-8000-000000000001","Fr
 /// `hmac.new(KEY.encode(), (VOICE_URL + JSON_BODY).encode(), hashlib.sha1).hexdigest()`
 const JSON_SIGNATURE: &str = "2e038d3732dfb597c325c4708353886c81d96870";
 
+/// A refusal case: its name, the body, the headers, the verifier.
+type Case = (
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+    SignalWireWebhooks,
+);
+
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("content-type", "application/json; charset=utf-8");
 
@@ -112,7 +120,7 @@ fn a_json_callback_is_signed_in_hex_over_the_url_and_raw_body() {
 #[test]
 fn tampering_replay_wrong_keys_and_missing_headers_are_refused() {
     let good = [FORM, ("X-SignalWire-Signature", CALL_SIGNATURE)];
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, SignalWireWebhooks)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "tampered",
             CALL.replace("ringing", "busy"),

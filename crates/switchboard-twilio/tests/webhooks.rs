@@ -59,6 +59,14 @@ fn call_of(event: InboundEvent) -> switchboard_core::inbound::InboundCall {
     }
 }
 
+/// A refusal case: its name, the body, the headers, the verifier.
+type Case = (
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+    TwilioWebhooks,
+);
+
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 #[test]
@@ -222,7 +230,7 @@ fn the_signature_settings_header_selects_hmac_sha256_under_a_named_key() {
 #[test]
 fn tampering_replay_and_wrong_keys_are_refused_without_telling_why_in_secret_terms() {
     let good = [FORM, ("X-Twilio-Signature", CALL_SIGNATURE)];
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, TwilioWebhooks)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "tampered value",
             CALL.replace("ringing", "completed"),
