@@ -123,10 +123,8 @@ pub(crate) fn response_root_problem(text: &str) -> Option<String> {
                 }
             }
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(t) if depth == 0 => {
-                if !t.as_ref().iter().all(u8::is_ascii_whitespace) {
-                    return Some("has text outside the <Response> element".into());
-                }
+            Event::Text(t) if depth == 0 && !t.as_ref().iter().all(u8::is_ascii_whitespace) => {
+                return Some("has text outside the <Response> element".into());
             }
             Event::CData(_) if depth == 0 => {
                 return Some("has text outside the <Response> element".into());
