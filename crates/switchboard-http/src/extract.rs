@@ -53,17 +53,7 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large()
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                "the request body could not be read",
-            )
-        }
-    })?;
+    let bytes = read_body(req, state).await?;
     if bytes.is_empty() {
         return Ok(Bytes::from_static(b"{}"));
     }
@@ -84,7 +74,24 @@ pub(crate) async fn read_json_body<S: Send + Sync>(
     }
 }
 
-fn is_json(content_type: &str) -> bool {
+/// Reads the whole body within the body limit (413 beyond it), whatever its
+/// type: the JSON routes and the inbound webhooks both start here.
+pub(crate) async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large()
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "the request body could not be read",
+            )
+        }
+    })
+}
+
+/// Whether a `Content-Type` is JSON (`application/json` or a `+json` type).
+pub(crate) fn is_json(content_type: &str) -> bool {
     let essence = content_type
         .split(';')
         .next()

@@ -80,6 +80,7 @@
 mod auth;
 mod error;
 mod extract;
+pub mod inbound;
 mod openapi;
 mod ops;
 mod routes;
@@ -92,6 +93,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use inbound::{InboundOptions, inbound_routing};
 pub use openapi::openapi;
 pub use ops::REQUEST_ID_HEADER;
 pub use serve::{ServeOptions, serve, serve_with};

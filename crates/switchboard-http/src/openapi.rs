@@ -15,12 +15,16 @@ use crate::schema::ErrorResponse;
             `POST /functions/v1/provision-phone-number` is the seed API's endpoint, \
             field for field; the other `/functions/v1/<verb>-<noun>` routes follow its style. \
             Every `/functions/v1` route needs `Authorization: Bearer <token>`; the token \
-            says which account's numbers the request acts on. Errors are \
+            says which account's numbers the request acts on. The exception is \
+            `/functions/v1/inbound/...`, which carriers call with calls and messages to our \
+            numbers: there the carrier's signature is the credential (403 without a valid one), \
+            and the answer is TwiML/cXML. Errors are \
             `{\"error\": {\"code\", \"message\", \"field\"?}}`.",
     ),
     tags(
         (name = "numbers", description = "The account's phone numbers"),
         (name = "service", description = "The service itself"),
+        (name = "inbound", description = "Carriers' webhooks for calls and messages to our numbers"),
     ),
     components(schemas(ErrorResponse)),
     modifiers(&BearerScheme)
@@ -128,6 +132,7 @@ mod tests {
     use switchboard_core::Error;
 
     use crate::error::ApiError;
+    use crate::inbound::INBOUND_PREFIX;
 
     /// Where a route's failures come from, besides its own service calls.
     #[derive(Clone, Copy, PartialEq)]
@@ -358,10 +363,50 @@ mod tests {
             .as_object()
             .unwrap()
             .iter()
-            .filter(|(path, _)| path.starts_with("/functions/v1/"))
+            .filter(|(path, _)| {
+                path.starts_with("/functions/v1/") && !path.starts_with(INBOUND_PREFIX)
+            })
             .map(|(_, item)| item.as_object().unwrap().len())
             .sum::<usize>();
         assert_eq!(seen, protected);
+    }
+
+    #[test]
+    fn the_inbound_routes_document_exactly_the_errors_they_can_answer() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if !path.starts_with(INBOUND_PREFIX) {
+                continue;
+            }
+            for (method, op) in item.as_object().unwrap() {
+                // No bearer token: a bad signature instead, an unknown
+                // provider, a signed request missing a parameter; the store
+                // (resolve_inbound), the request timeout and the panic
+                // handler; and on POST the body's size and type.
+                let mut expected: BTreeSet<u16> = [400, 403, 404, 500, 503].into();
+                expected.extend(store().into_iter().map(status));
+                if method == "post" {
+                    expected.extend([413, 415]);
+                }
+                let documented: BTreeSet<u16> = op["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(|k| k.parse::<u16>().unwrap())
+                    .filter(|s| *s >= 400)
+                    .collect();
+                assert_eq!(documented, expected, "{method} {path}");
+                assert!(
+                    op["responses"]["200"]["content"]["text/xml"].is_object(),
+                    "{method} {path}: {}",
+                    op["responses"]["200"]
+                );
+                assert_eq!(op["security"], serde_json::json!([{}]), "{method} {path}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 4, "voice and messages, each GET and POST");
     }
 
     #[test]

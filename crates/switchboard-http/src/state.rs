@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use switchboard_core::{ProvisioningService, TokenStore};
 
+use crate::inbound::InboundOptions;
+
 /// Limits that protect the service from slow or oversized requests.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -46,6 +48,7 @@ pub struct AppState {
     pub(crate) service: ProvisioningService,
     pub(crate) tokens: Arc<dyn TokenStore>,
     pub(crate) options: HttpOptions,
+    pub(crate) inbound: Option<Arc<InboundOptions>>,
 }
 
 impl AppState {
@@ -56,12 +59,21 @@ impl AppState {
             service,
             tokens,
             options: HttpOptions::default(),
+            inbound: None,
         }
     }
 
     /// Replaces the options.
     pub fn with_options(mut self, options: HttpOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Serves the inbound webhook routes with `inbound`: until this is
+    /// called they answer 404, so a service that was given no public URL
+    /// accepts no carrier's calls.
+    pub fn with_inbound(mut self, inbound: InboundOptions) -> Self {
+        self.inbound = Some(Arc::new(inbound));
         self
     }
 

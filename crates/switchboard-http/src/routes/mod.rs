@@ -16,11 +16,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::inbound::routes as inbound;
 use crate::state::AppState;
 
 pub(crate) use meta::openapi_json_text;
 
-/// Routes that need a bearer token, and routes that do not.
+/// Routes that need a bearer token, and routes that do not (the service's
+/// own, and the carriers' webhooks, whose signature is their credential).
 pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let protected = OpenApiRouter::new()
         .routes(routes!(provision::provision_phone_number))
@@ -41,7 +43,15 @@ pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(numbers::release_phone_number));
     let public = OpenApiRouter::new()
         .routes(routes!(meta::healthz))
-        .routes(routes!(meta::openapi_json));
+        .routes(routes!(meta::openapi_json))
+        .routes(routes!(
+            inbound::inbound_voice_post,
+            inbound::inbound_voice_get
+        ))
+        .routes(routes!(
+            inbound::inbound_messages_post,
+            inbound::inbound_messages_get
+        ));
     (protected, public)
 }
 

@@ -2,6 +2,8 @@
 //! tests to talk to over HTTP.
 #![allow(dead_code)]
 
+pub mod verifier;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,12 +13,12 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use switchboard_core::{
     AccountId, ApiToken, AvailableNumber, Capabilities, CarrierNumber, CarrierUpdate, IdSource,
-    InMemoryRepository, InMemoryTokenStore, ManualClock, Page, PageRequest, PhoneNumber,
-    ProviderFeatures, ProviderRegistry, ProvisioningService, PurchaseRequest, RetryPolicy,
-    SearchQuery, ServiceOptions, TelephonyProvider, TokenStore, hash_token,
+    InMemoryRepository, InMemoryTokenStore, ManualClock, NumberRepository, Page, PageRequest,
+    PhoneNumber, ProviderFeatures, ProviderRegistry, ProvisioningService, PurchaseRequest,
+    RetryPolicy, SearchQuery, ServiceOptions, TelephonyProvider, TokenStore, hash_token,
 };
 use switchboard_fake::FakeProvider;
-use switchboard_http::{AppState, HttpOptions, ServeOptions};
+use switchboard_http::{AppState, HttpOptions, InboundOptions, ServeOptions};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -36,6 +38,13 @@ pub struct Setup {
     /// Serve the seed example: a carrier called `signalwire` that sells any
     /// number, the seed's id, and the seed's clock.
     pub seed_world: bool,
+    /// Serve the inbound webhook routes.
+    pub inbound: Option<InboundOptions>,
+    /// Carriers registered beside the fake (not the default).
+    pub extra_carriers: Vec<Arc<dyn TelephonyProvider>>,
+    /// A number store to use instead of the in-memory one (`repo` is then
+    /// unused).
+    pub repository: Option<Arc<dyn NumberRepository>>,
 }
 
 impl Default for Setup {
@@ -45,6 +54,9 @@ impl Default for Setup {
             serve: ServeOptions::default(),
             fake: FakeProvider::new(),
             seed_world: false,
+            inbound: None,
+            extra_carriers: Vec::new(),
+            repository: None,
         }
     }
 }
@@ -56,6 +68,8 @@ pub struct TestServer {
     pub repo: InMemoryRepository,
     pub tokens: InMemoryTokenStore,
     pub fake: FakeProvider,
+    /// The service behind the routes, for changes made beside the API.
+    pub service: ProvisioningService,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -91,26 +105,37 @@ impl TestServer {
 
         let fake = setup.fake.clone();
         let mut registry = ProviderRegistry::new(Arc::new(fake.clone()));
+        for carrier in setup.extra_carriers {
+            registry = registry.with(carrier);
+        }
+        let numbers: Arc<dyn NumberRepository> = match setup.repository {
+            Some(numbers) => numbers,
+            None => Arc::new(repo.clone()),
+        };
         let mut service;
         if setup.seed_world {
             registry = registry
                 .with(Arc::new(SeedCarrier))
                 .with_default("signalwire")
                 .unwrap();
-            service = ProvisioningService::new(registry, Arc::new(repo.clone()));
+            service = ProvisioningService::new(registry, numbers);
             service = service
                 .with_clock(Arc::new(ManualClock::new(
                     Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap(),
                 )))
                 .with_ids(Arc::new(SeedId));
         } else {
-            service = ProvisioningService::new(registry, Arc::new(repo.clone()));
+            service = ProvisioningService::new(registry, numbers);
         }
         let service = service.with_options(ServiceOptions {
             purchase_retry: RetryPolicy::NONE,
             ..ServiceOptions::default()
         });
-        let state = AppState::new(service, Arc::new(tokens.clone())).with_options(setup.options);
+        let mut state =
+            AppState::new(service.clone(), Arc::new(tokens.clone())).with_options(setup.options);
+        if let Some(inbound) = setup.inbound {
+            state = state.with_inbound(inbound);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -130,6 +155,7 @@ impl TestServer {
             repo,
             tokens,
             fake,
+            service,
             stop: Some(stop),
             task,
         }
