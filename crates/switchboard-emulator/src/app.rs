@@ -16,7 +16,8 @@ use switchboard_core::Clock;
 use switchboard_fake::Inventory;
 use tokio::sync::Notify;
 
-use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation, secret_matches};
+use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation};
+use crate::credentials::secret_matches;
 use crate::errors;
 use crate::lag::LeftOut;
 use crate::log::{LoggedRequest, Outcome, RequestLog};

@@ -30,6 +30,7 @@
 mod app;
 mod config;
 mod control;
+mod credentials;
 mod errors;
 mod lag;
 mod log;
@@ -41,12 +42,15 @@ mod surface;
 mod twilio;
 
 pub use config::{
-    AfterCommit, ApiKey, Behaviour, Carriers, CommitThenTimeout, DEFAULT_SIGNALWIRE_PROJECT_ID,
-    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
-    DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, EmulatorConfig, Faults, Latency, Mode,
-    Operation, SignalWireProject, TwilioAccount,
+    AfterCommit, Behaviour, Carriers, CommitThenTimeout, DEFAULT_WEBHOOK_TIMEOUT, EmulatorConfig,
+    Faults, Latency, Mode, Operation,
 };
 pub use control::CONTROL_PREFIX;
+pub use credentials::{
+    ApiKey, DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_SIGNING_KEY,
+    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
+    DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, SignalWireProject, TwilioAccount,
+};
 pub use log::{LoggedRequest, Outcome};
 pub use server::{
     Emulator, EmulatorBuilder, EmulatorError, EmulatorHandle, RunningEmulator, run, run_until,

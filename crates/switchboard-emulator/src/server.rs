@@ -22,9 +22,8 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::app::{App, ConnectionControl, SIGNALWIRE_PREFIX, TWILIO_PREFIX, gate};
-use crate::config::{
-    Behaviour, Carriers, EmulatorConfig, Faults, Mode, SignalWireProject, TwilioAccount,
-};
+use crate::config::{Behaviour, Carriers, EmulatorConfig, Faults, Mode};
+use crate::credentials::{SignalWireProject, TwilioAccount};
 use crate::errors;
 use crate::log::LoggedRequest;
 use crate::state::OwnedNumbers;
