@@ -32,6 +32,7 @@ mod config;
 mod control;
 mod credentials;
 mod errors;
+mod inbound;
 mod lag;
 mod log;
 mod params;
@@ -50,6 +51,11 @@ pub use credentials::{
     ApiKey, DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_SIGNING_KEY,
     DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
     DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, SignalWireProject, TwilioAccount,
+};
+pub use inbound::{
+    CallRequest, Delivery, DeliveryKind, InboundError, MAX_ANSWER_BYTES, MAX_BODY_CHARS, MAX_MEDIA,
+    Media, MessageRequest, RemoteEmulator, RemoteError, SentWebhook, SigningKeyOverride,
+    WebhookAnswer,
 };
 pub use log::{LoggedRequest, Outcome};
 pub use server::{
