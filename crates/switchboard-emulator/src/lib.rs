@@ -15,6 +15,16 @@
 //! changed while running, through [`EmulatorHandle`] or the JSON control
 //! endpoint under `/__emulator/`.
 //!
+//! It also plays the caller, so that webhook receivers are tested end to
+//! end: [`EmulatorHandle::place_call`] and [`EmulatorHandle::send_message`]
+//! (or `POST /__emulator/calls`, `/__emulator/messages`, or
+//! [`RemoteEmulator`] from another process) send the owning carrier's
+//! inbound webhook to the number's configured URL, with the carrier's
+//! parameter names and a valid signature (the Twilio account's auth token,
+//! the SignalWire project's signing key), and answer a [`Delivery`]: the
+//! exact request sent, so a test can replay or tamper with it, and what the
+//! receiver answered.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_emulator::EmulatorError> {
 //! use switchboard_emulator::{Emulator, Mode};
