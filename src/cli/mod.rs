@@ -78,7 +78,7 @@ pub async fn run(args: Args) -> Result<()> {
         #[cfg(feature = "server")]
         Command::Serve(serve_args) => serve::run(&config, serve_args, out).await,
         #[cfg(feature = "emulator")]
-        Command::Emulator(emulator_args) => emulator::run(emulator_args).await,
+        Command::Emulator(emulator_args) => emulator::run(emulator_args, out).await,
         Command::Numbers(command) => numbers::run(&config, command, out).await,
         Command::Token(command) => tokens::run(&config, command, out).await,
         Command::Reconcile {

@@ -16,8 +16,10 @@ use switchboard_core::Clock;
 use switchboard_fake::Inventory;
 use tokio::sync::Notify;
 
-use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation, secret_matches};
+use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation};
+use crate::credentials::secret_matches;
 use crate::errors;
+use crate::inbound::Deliveries;
 use crate::lag::LeftOut;
 use crate::log::{LoggedRequest, Outcome, RequestLog};
 use crate::state::{AccountKey, EmulatorClock, Ids, Store, splitmix64};
@@ -51,6 +53,8 @@ pub(crate) struct App {
     pub ids: Ids,
     pub clock: EmulatorClock,
     pub log: RequestLog,
+    /// The inbound calls and messages sent to the numbers' webhooks.
+    pub deliveries: Deliveries,
     behaviour: RwLock<Behaviour>,
     faults: RwLock<Arc<Faults>>,
     in_flight: Mutex<HashMap<AccountKey, u32>>,
@@ -61,7 +65,11 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub(crate) fn new(config: EmulatorConfig, clock: Option<Arc<dyn Clock>>) -> Self {
+    /// Fails only if the webhook client cannot be built (no TLS backend).
+    pub(crate) fn new(
+        config: EmulatorConfig,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Self, reqwest::Error> {
         let mut twilio = HashMap::new();
         for account in &config.twilio_accounts {
             twilio.insert(
@@ -88,12 +96,18 @@ impl App {
             .iter()
             .map(|p| (p.project_id.clone(), p.token.clone()))
             .collect();
-        Self {
+        let deliveries = Deliveries::new(
+            config.id_seed,
+            config.webhook_timeout,
+            config.request_log_capacity,
+        )?;
+        Ok(Self {
             inventory: Inventory::new(config.inventory_seed, config.inventory_size),
             store: Store::default(),
             ids: Ids::new(config.id_seed),
             clock: EmulatorClock::new(clock),
             log: RequestLog::new(config.request_log_capacity),
+            deliveries,
             behaviour: RwLock::new(config.behaviour),
             faults: RwLock::new(Arc::new(config.faults.clone())),
             in_flight: Mutex::new(HashMap::new()),
@@ -101,7 +115,7 @@ impl App {
             twilio,
             signalwire,
             config,
-        }
+        })
     }
 
     pub(crate) fn behaviour(&self) -> Behaviour {

@@ -2,11 +2,11 @@
 //! a CLI and the control endpoint all speak these types, so a fault set in a
 //! test and a fault set over HTTP are the same value.
 
-use std::fmt;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+use crate::credentials::{SignalWireProject, TwilioAccount};
 
 /// Which wire protocols a server answers. One server can serve both: their
 /// paths never overlap (`/2010-04-01/...` and `/api/relay/rest/...`).
@@ -63,140 +63,6 @@ pub enum Mode {
     /// Answer exactly the shapes of the OpenAPI documents, and refuse
     /// parameters they do not declare.
     Strict,
-}
-
-/// A Twilio account: its SID, auth token and API keys.
-#[derive(Clone)]
-pub struct TwilioAccount {
-    /// `AC` + 32 hex digits.
-    pub account_sid: String,
-    /// The auth token (Basic auth password with the account SID).
-    pub auth_token: SecretString,
-    /// API keys (`SK...` + secret) that act for this account.
-    pub api_keys: Vec<ApiKey>,
-    /// A trial account may own one number (Twilio error 21404 after that).
-    pub trial: bool,
-}
-
-/// A Twilio API key.
-#[derive(Clone)]
-pub struct ApiKey {
-    /// `SK` + 32 hex digits.
-    pub sid: String,
-    /// The key's secret.
-    pub secret: SecretString,
-}
-
-/// A SignalWire project: its id and API token.
-#[derive(Clone)]
-pub struct SignalWireProject {
-    /// The project id (a UUID on the live service; any text here).
-    pub project_id: String,
-    /// The API token.
-    pub token: SecretString,
-}
-
-/// The default Twilio account SID.
-pub const DEFAULT_TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-/// The default Twilio auth token. Not a secret: it only opens the emulator.
-pub const DEFAULT_TWILIO_AUTH_TOKEN: &str = "emulator-twilio-auth-token";
-/// The default Twilio API key SID.
-pub const DEFAULT_TWILIO_API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
-/// The default Twilio API key secret.
-pub const DEFAULT_TWILIO_API_KEY_SECRET: &str = "emulator-twilio-api-key-secret";
-/// The default SignalWire project id.
-pub const DEFAULT_SIGNALWIRE_PROJECT_ID: &str = "00000000-e000-4000-8000-000000000001";
-/// The default SignalWire API token.
-pub const DEFAULT_SIGNALWIRE_TOKEN: &str = "PTemulator-signalwire-token";
-
-impl TwilioAccount {
-    /// An account with an auth token and no API key.
-    pub fn new(account_sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
-        Self {
-            account_sid: account_sid.into(),
-            auth_token: SecretString::from(auth_token.into()),
-            api_keys: Vec::new(),
-            trial: false,
-        }
-    }
-
-    /// Adds an API key.
-    pub fn api_key(mut self, sid: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.api_keys.push(ApiKey {
-            sid: sid.into(),
-            secret: SecretString::from(secret.into()),
-        });
-        self
-    }
-
-    /// Marks the account as a trial account.
-    pub fn trial(mut self, trial: bool) -> Self {
-        self.trial = trial;
-        self
-    }
-
-    /// The default test account: [`DEFAULT_TWILIO_ACCOUNT_SID`] with
-    /// [`DEFAULT_TWILIO_AUTH_TOKEN`] and one API key.
-    pub fn default_test() -> Self {
-        Self::new(DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN)
-            .api_key(DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_API_KEY_SECRET)
-    }
-}
-
-impl SignalWireProject {
-    /// A project and its token.
-    pub fn new(project_id: impl Into<String>, token: impl Into<String>) -> Self {
-        Self {
-            project_id: project_id.into(),
-            token: SecretString::from(token.into()),
-        }
-    }
-
-    /// The default test project.
-    pub fn default_test() -> Self {
-        Self::new(DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_TOKEN)
-    }
-}
-
-impl fmt::Debug for TwilioAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TwilioAccount")
-            .field("account_sid", &self.account_sid)
-            .field("auth_token", &"[redacted]")
-            .field("api_keys", &self.api_keys)
-            .field("trial", &self.trial)
-            .finish()
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiKey")
-            .field("sid", &self.sid)
-            .field("secret", &"[redacted]")
-            .finish()
-    }
-}
-
-impl fmt::Debug for SignalWireProject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignalWireProject")
-            .field("project_id", &self.project_id)
-            .field("token", &"[redacted]")
-            .finish()
-    }
-}
-
-/// Compares a presented secret with the configured one in time that does
-/// not depend on where they differ.
-pub(crate) fn secret_matches(expected: &SecretString, presented: &str) -> bool {
-    let expected = expected.expose_secret().as_bytes();
-    let presented = presented.as_bytes();
-    let mut diff = expected.len() ^ presented.len();
-    for (i, b) in expected.iter().enumerate() {
-        diff |= usize::from(b ^ presented.get(i).copied().unwrap_or(0));
-    }
-    diff == 0
 }
 
 /// The carrier operations, as faults and the request log name them.
@@ -410,9 +276,17 @@ pub struct EmulatorConfig {
     pub behaviour: Behaviour,
     /// Initial faults.
     pub faults: Faults,
-    /// Most entries the request log keeps (oldest dropped first).
+    /// Most entries the request log keeps (oldest dropped first); the log
+    /// of inbound deliveries keeps as many.
     pub request_log_capacity: usize,
+    /// How long an inbound webhook may take to answer before the delivery
+    /// is recorded as unanswered. Twilio gives a voice webhook about 15
+    /// seconds, so that is the default.
+    pub webhook_timeout: Duration,
 }
+
+/// Twilio's wait for a voice webhook's answer (docs/carriers/twilio.md).
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -426,6 +300,7 @@ impl Default for EmulatorConfig {
             behaviour: Behaviour::default(),
             faults: Faults::default(),
             request_log_capacity: 100_000,
+            webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
         }
     }
 }
@@ -457,6 +332,9 @@ impl EmulatorConfig {
                 ));
             }
         }
+        if self.webhook_timeout.is_zero() {
+            return Err("webhook_timeout must be above zero".into());
+        }
         self.faults.validate()
     }
 
@@ -478,31 +356,6 @@ pub(crate) fn is_sid(value: &str, prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn debug_never_shows_secrets() {
-        let config = EmulatorConfig {
-            twilio_accounts: vec![
-                TwilioAccount::new(DEFAULT_TWILIO_ACCOUNT_SID, "tok-SECRET-1")
-                    .api_key(DEFAULT_TWILIO_API_KEY_SID, "key-SECRET-2"),
-            ],
-            signalwire_projects: vec![SignalWireProject::new("p", "sw-SECRET-3")],
-            ..EmulatorConfig::default()
-        };
-        let text = format!("{config:?}");
-        assert!(!text.contains("SECRET"), "{text}");
-        assert!(text.contains(DEFAULT_TWILIO_ACCOUNT_SID));
-    }
-
-    #[test]
-    fn secrets_compare_exactly() {
-        let s = SecretString::from("abc".to_string());
-        assert!(secret_matches(&s, "abc"));
-        assert!(!secret_matches(&s, "abd"));
-        assert!(!secret_matches(&s, "ab"));
-        assert!(!secret_matches(&s, "abcd"));
-        assert!(!secret_matches(&s, ""));
-    }
 
     #[test]
     fn bad_values_are_named() {

@@ -1,5 +1,6 @@
 //! The control endpoint under `/__emulator/`: read the request log and the
-//! owned numbers, change faults and behaviour, move the clock. It needs no
+//! owned numbers, change faults and behaviour, move the clock, and place
+//! inbound calls and messages (`POST /__emulator/calls`, `.../messages`). It needs no
 //! credentials: the emulator is a local test tool and never holds real
 //! numbers.
 
@@ -15,6 +16,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::config::{Behaviour, Faults};
+use crate::inbound::{self, CallRequest, Delivery, DeliveryKind, InboundError, MessageRequest};
 
 /// Path prefix of the control endpoint.
 pub const CONTROL_PREFIX: &str = "/__emulator";
@@ -31,6 +33,14 @@ pub(crate) fn router() -> Router<Arc<App>> {
         .route("/__emulator/behaviour", get(behaviour).put(set_behaviour))
         .route("/__emulator/clock/advance", post(advance_clock))
         .route("/__emulator/reset", post(reset))
+        .route(
+            "/__emulator/calls",
+            get(calls).post(place_call).delete(clear_calls),
+        )
+        .route(
+            "/__emulator/messages",
+            get(messages).post(send_message).delete(clear_messages),
+        )
 }
 
 fn bad_request(message: String) -> Response {
@@ -134,6 +144,77 @@ async fn advance_clock(State(app): State<Arc<App>>, body: axum::body::Bytes) -> 
 async fn reset(State(app): State<Arc<App>>) -> Response {
     app.store.clear();
     app.log.clear();
+    app.deliveries.log.clear();
     app.set_faults(Faults::default());
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A refusal as the control endpoint answers it: the status its case
+/// calls for, the message, and the case's code.
+fn refused(error: &InboundError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        Json(json!({ "error": error.to_string(), "reason": error.code() })),
+    )
+        .into_response()
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, InboundError> {
+    serde_json::from_slice(body).map_err(|e| InboundError::Invalid {
+        field: "body",
+        reason: format!("the {what} is not the JSON expected: {e}"),
+    })
+}
+
+fn answered(result: Result<Delivery, InboundError>) -> Response {
+    match result {
+        Ok(delivery) => Json(delivery).into_response(),
+        Err(error) => refused(&error),
+    }
+}
+
+async fn place_call(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    match read_json::<CallRequest>("call", &body) {
+        Ok(call) => answered(inbound::place_call(&app, &call).await),
+        Err(error) => refused(&error),
+    }
+}
+
+async fn send_message(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+    match read_json::<MessageRequest>("message", &body) {
+        Ok(message) => answered(inbound::send_message(&app, &message).await),
+        Err(error) => refused(&error),
+    }
+}
+
+fn listing(app: &App, kind: DeliveryKind) -> Response {
+    let deliveries: Vec<_> = app
+        .deliveries
+        .log
+        .entries()
+        .into_iter()
+        .filter(|d| d.kind == kind)
+        .collect();
+    Json(json!({ "deliveries": deliveries })).into_response()
+}
+
+async fn calls(State(app): State<Arc<App>>) -> Response {
+    listing(&app, DeliveryKind::Call)
+}
+
+async fn messages(State(app): State<Arc<App>>) -> Response {
+    listing(&app, DeliveryKind::Message)
+}
+
+async fn clear_calls(State(app): State<Arc<App>>) -> Response {
+    app.deliveries.log.retain(|d| d.kind != DeliveryKind::Call);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_messages(State(app): State<Arc<App>>) -> Response {
+    app.deliveries
+        .log
+        .retain(|d| d.kind != DeliveryKind::Message);
     StatusCode::NO_CONTENT.into_response()
 }

@@ -15,6 +15,16 @@
 //! changed while running, through [`EmulatorHandle`] or the JSON control
 //! endpoint under `/__emulator/`.
 //!
+//! It also plays the caller, so that webhook receivers are tested end to
+//! end: [`EmulatorHandle::place_call`] and [`EmulatorHandle::send_message`]
+//! (or `POST /__emulator/calls`, `/__emulator/messages`, or
+//! [`RemoteEmulator`] from another process) send the owning carrier's
+//! inbound webhook to the number's configured URL, with the carrier's
+//! parameter names and a valid signature (the Twilio account's auth token,
+//! the SignalWire project's signing key), and answer a [`Delivery`]: the
+//! exact request sent, so a test can replay or tamper with it, and what the
+//! receiver answered.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_emulator::EmulatorError> {
 //! use switchboard_emulator::{Emulator, Mode};
@@ -30,7 +40,9 @@
 mod app;
 mod config;
 mod control;
+mod credentials;
 mod errors;
+mod inbound;
 mod lag;
 mod log;
 mod params;
@@ -41,12 +53,20 @@ mod surface;
 mod twilio;
 
 pub use config::{
-    AfterCommit, ApiKey, Behaviour, Carriers, CommitThenTimeout, DEFAULT_SIGNALWIRE_PROJECT_ID,
-    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
-    DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, EmulatorConfig, Faults, Latency, Mode,
-    Operation, SignalWireProject, TwilioAccount,
+    AfterCommit, Behaviour, Carriers, CommitThenTimeout, DEFAULT_WEBHOOK_TIMEOUT, EmulatorConfig,
+    Faults, Latency, Mode, Operation,
 };
 pub use control::CONTROL_PREFIX;
+pub use credentials::{
+    ApiKey, DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_SIGNING_KEY,
+    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_API_KEY_SECRET,
+    DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, SignalWireProject, TwilioAccount,
+};
+pub use inbound::{
+    CallRequest, Delivery, DeliveryKind, InboundError, MAX_ANSWER_BYTES, MAX_BODY_CHARS, MAX_MEDIA,
+    Media, MessageRequest, RemoteEmulator, RemoteError, SentWebhook, SigningKeyOverride,
+    WebhookAnswer,
+};
 pub use log::{LoggedRequest, Outcome};
 pub use server::{
     Emulator, EmulatorBuilder, EmulatorError, EmulatorHandle, RunningEmulator, run, run_until,

@@ -1,6 +1,7 @@
 //! The request log: what reached the emulator and what it answered, so a
 //! test can assert on the calls an adapter made (and on retries and faults)
-//! without a proxy.
+//! without a proxy. The bounded log behind it also keeps the inbound
+//! webhooks the emulator delivered (`crate::inbound`).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -53,15 +54,30 @@ pub struct LoggedRequest {
     pub left_out: usize,
 }
 
+/// What a bounded log needs of its entries: their arrival number, by which
+/// it sorts them (entries may be pushed when they finish, out of order).
+pub(crate) trait Sequenced {
+    fn seq(&self) -> u64;
+}
+
+impl Sequenced for LoggedRequest {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
 /// A bounded log: the oldest entries go first once `capacity` is reached.
 #[derive(Debug)]
-pub(crate) struct RequestLog {
-    entries: Mutex<VecDeque<LoggedRequest>>,
+pub(crate) struct BoundedLog<T> {
+    entries: Mutex<VecDeque<T>>,
     capacity: usize,
     seq: AtomicU64,
 }
 
-impl RequestLog {
+/// The carrier requests that reached the emulator.
+pub(crate) type RequestLog = BoundedLog<LoggedRequest>;
+
+impl<T: Sequenced + Clone> BoundedLog<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(VecDeque::new()),
@@ -76,7 +92,7 @@ impl RequestLog {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    pub(crate) fn push(&self, entry: LoggedRequest) {
+    pub(crate) fn push(&self, entry: T) {
         if self.capacity == 0 {
             return;
         }
@@ -87,17 +103,22 @@ impl RequestLog {
         entries.push_back(entry);
     }
 
-    pub(crate) fn entries(&self) -> Vec<LoggedRequest> {
+    pub(crate) fn entries(&self) -> Vec<T> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let mut out: Vec<_> = entries.iter().cloned().collect();
-        out.sort_by_key(|e| e.seq);
+        out.sort_by_key(Sequenced::seq);
         out
     }
 
-    pub(crate) fn clear(&self) {
+    /// Keeps only the entries `keep` accepts.
+    pub(crate) fn retain(&self, keep: impl FnMut(&T) -> bool) {
         self.entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clear();
+            .retain(keep);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.retain(|_| false);
     }
 }

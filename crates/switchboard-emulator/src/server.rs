@@ -22,10 +22,10 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::app::{App, ConnectionControl, SIGNALWIRE_PREFIX, TWILIO_PREFIX, gate};
-use crate::config::{
-    Behaviour, Carriers, EmulatorConfig, Faults, Mode, SignalWireProject, TwilioAccount,
-};
+use crate::config::{Behaviour, Carriers, EmulatorConfig, Faults, Mode};
+use crate::credentials::{SignalWireProject, TwilioAccount};
 use crate::errors;
+use crate::inbound::{self, CallRequest, Delivery, InboundError, MessageRequest};
 use crate::log::LoggedRequest;
 use crate::state::OwnedNumbers;
 use crate::{control, signalwire, twilio};
@@ -40,6 +40,9 @@ pub enum EmulatorError {
     /// Binding or reading the listener failed.
     #[error("emulator listener: {0}")]
     Io(#[from] io::Error),
+    /// The HTTP client that delivers inbound webhooks could not be built.
+    #[error("emulator webhook client: {0}")]
+    Client(String),
 }
 
 /// Entry point of the builder.
@@ -128,6 +131,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long an inbound webhook may take to answer (default 15 s, as
+    /// Twilio waits for a voice webhook).
+    pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
+        self.config.webhook_timeout = timeout;
+        self
+    }
+
     /// The clock behind timestamps and the cooldown (default: the system
     /// clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -145,7 +155,9 @@ impl EmulatorBuilder {
     pub async fn start_on(self, listener: TcpListener) -> Result<RunningEmulator, EmulatorError> {
         self.config.validate().map_err(EmulatorError::Config)?;
         let addr = listener.local_addr()?;
-        let app = Arc::new(App::new(self.config, self.clock));
+        let app = Arc::new(
+            App::new(self.config, self.clock).map_err(|e| EmulatorError::Client(e.to_string()))?,
+        );
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(app.clone(), listener, async move {
             let mut stopped = stopped;
@@ -286,10 +298,35 @@ impl EmulatorHandle {
             .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
     }
 
-    /// Forgets every purchase and request, and removes the faults.
+    /// Places an inbound call to a number an account owns: its carrier's
+    /// voice webhook, signed with the account's key, and records it. A
+    /// delivery that got no answer is still `Ok` (its `error` says why);
+    /// `Err` means nothing was sent.
+    pub async fn place_call(&self, call: &CallRequest) -> Result<Delivery, InboundError> {
+        inbound::place_call(&self.app, call).await
+    }
+
+    /// Sends an inbound message to a number an account owns, as
+    /// [`EmulatorHandle::place_call`] does a call.
+    pub async fn send_message(&self, message: &MessageRequest) -> Result<Delivery, InboundError> {
+        inbound::send_message(&self.app, message).await
+    }
+
+    /// Every call and message delivered, in the order they were placed.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.app.deliveries.log.entries()
+    }
+
+    /// Empties the delivery log.
+    pub fn clear_deliveries(&self) {
+        self.app.deliveries.log.clear();
+    }
+
+    /// Forgets every purchase, request and delivery, and removes the faults.
     pub fn reset(&self) {
         self.app.store.clear();
         self.app.log.clear();
+        self.app.deliveries.log.clear();
         self.app.set_faults(Faults::default());
     }
 }
@@ -302,7 +339,7 @@ pub async fn run_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), EmulatorError> {
     config.validate().map_err(EmulatorError::Config)?;
-    let app = Arc::new(App::new(config, None));
+    let app = Arc::new(App::new(config, None).map_err(|e| EmulatorError::Client(e.to_string()))?);
     serve(app, listener, shutdown).await?;
     Ok(())
 }

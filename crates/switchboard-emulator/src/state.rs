@@ -166,6 +166,19 @@ impl Store {
         tables.accounts.get(account)?.get(seq).cloned()
     }
 
+    /// Who owns `number`, and its record: where an inbound call or message
+    /// to it goes.
+    pub(crate) fn owner_of(&self, number: &PhoneNumber) -> Option<(AccountKey, NumberRecord)> {
+        let tables = self.read();
+        let owner = tables.owners.get(number)?;
+        let record = tables
+            .accounts
+            .get(owner)?
+            .values()
+            .find(|r| &r.catalogue.phone_number == number)?;
+        Some((owner.clone(), record.clone()))
+    }
+
     /// Changes the account's record with this id; `change` may refuse.
     pub(crate) fn update<E>(
         &self,
@@ -428,10 +441,15 @@ mod tests {
         assert!(store.get(&a, "id1").is_some());
         assert!(store.owners().is_owned(&n.phone_number));
         assert!(matches!(
+            store.owner_of(&n.phone_number),
+            Some((owner, record)) if owner == a && record.id == "id1"
+        ));
+        assert!(matches!(
             store.release(&a, "id1", |_| Ok::<_, ()>(())),
             Some(Ok(_))
         ));
         assert!(!store.owners().is_owned(&n.phone_number));
+        assert!(store.owner_of(&n.phone_number).is_none());
         assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
     }
 
