@@ -29,6 +29,8 @@
 #![deny(missing_docs)]
 
 pub mod config;
+#[cfg(feature = "server")]
+pub mod inbound;
 mod setup;
 
 pub use setup::{Switchboard, build_registry, open, open_configured_store, open_store};

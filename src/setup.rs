@@ -16,6 +16,22 @@ pub struct Switchboard {
     pub service: ProvisioningService,
     /// Bearer tokens of the HTTP service.
     pub tokens: Arc<dyn TokenStore>,
+    /// How carriers' webhooks are answered; `None` without a public URL.
+    #[cfg(feature = "server")]
+    pub inbound: Option<crate::inbound::Inbound>,
+}
+
+#[cfg(feature = "server")]
+impl Switchboard {
+    /// The HTTP service's state: the service, its tokens, and the inbound
+    /// routes when a public URL is configured.
+    pub fn app_state(&self) -> switchboard_http::AppState {
+        let state = switchboard_http::AppState::new(self.service.clone(), self.tokens.clone());
+        match &self.inbound {
+            Some(inbound) => state.with_inbound(inbound.options.clone()),
+            None => state,
+        }
+    }
 }
 
 /// Builds the carriers, opens the store and assembles the service.
@@ -27,6 +43,14 @@ pub struct Switchboard {
 /// CLI command) sells from one fake carrier.
 pub async fn open(config: &Config) -> Result<Switchboard> {
     let carriers = configure_carriers(config)?;
+    #[allow(unused_mut)] // only the server feature adds to the options
+    let mut options = config.service_options()?;
+    #[cfg(feature = "server")]
+    let inbound = crate::inbound::configure(config)?;
+    #[cfg(feature = "server")]
+    if let Some(inbound) = &inbound {
+        options.inbound_routing = inbound.routing.clone();
+    }
     let (repository, tokens) = open_configured_store(config).await?;
     let ledger = match carriers.has_fake() {
         true => open_fake_ledger(config).await?,
@@ -34,8 +58,10 @@ pub async fn open(config: &Config) -> Result<Switchboard> {
     };
     Ok(Switchboard {
         service: ProvisioningService::new(carriers.into_registry(ledger)?, repository)
-            .with_options(config.service_options()?),
+            .with_options(options),
         tokens,
+        #[cfg(feature = "server")]
+        inbound,
     })
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args as ClapArgs;
 use switchboard::config::Config;
 use switchboard::{AccountId, Error, Result};
-use switchboard_http::{AppState, ServeOptions, router, serve_with};
+use switchboard_http::{ServeOptions, router, serve_with};
 use tokio::net::TcpListener;
 
 use super::Output;
@@ -101,7 +101,13 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
     if let Some(every) = reconcile_every {
         tokio::spawn(reconcile_periodically(app.service.clone(), every));
     }
-    let state = AppState::new(app.service.clone(), app.tokens.clone());
+    if let Some(inbound) = &app.inbound {
+        tracing::info!(
+            carriers = ?inbound.routing.keys().collect::<Vec<_>>(),
+            "answering carriers' webhooks under /functions/v1/inbound/"
+        );
+    }
+    let state = app.app_state();
     serve_with(
         listener,
         router(state),
