@@ -6,22 +6,47 @@
 //! release. `GET /openapi.json` describes all of it and is generated from the
 //! same route list the router is built from; `GET /healthz` answers liveness.
 //!
-//! Every `/functions/v1` route requires `Authorization: Bearer <token>`. The
-//! token is looked up by its hash in a [`TokenStore`] and names the account
-//! the request acts for; another account's numbers are 404. Errors are JSON:
+//! Every `/functions/v1` route but the carriers' webhooks requires
+//! `Authorization: Bearer <token>`. The token is looked up by its hash in a
+//! [`TokenStore`] and names the account the request acts for; another
+//! account's numbers are 404. Errors are JSON:
 //! `{"error": {"code": "invalid_input", "message": "...", "field": "phone_number"}}`.
+//!
+//! # Routes
+//!
+//! | route | credential | does |
+//! |---|---|---|
+//! | `POST /functions/v1/provision-phone-number` | bearer | buys a number (the seed's endpoint) |
+//! | `GET`/`POST /functions/v1/search-phone-numbers` | bearer | numbers a carrier has for sale |
+//! | `POST /functions/v1/bulk-provision-phone-numbers` | bearer | buys many numbers matching a search |
+//! | `GET`/`POST /functions/v1/list-phone-numbers` | bearer | the account's numbers, a page at a time |
+//! | `GET`/`POST /functions/v1/get-phone-number` | bearer | one number, by id or E.164 |
+//! | `POST /functions/v1/update-phone-number` | bearer | rename, reassign the agent, re-route |
+//! | `POST /functions/v1/release-phone-number` | bearer | gives a number back to its carrier |
+//! | `POST`/`GET /functions/v1/inbound/{provider}/voice` | carrier's signature | a call to one of our numbers, answered with TwiML/cXML |
+//! | `POST`/`GET /functions/v1/inbound/{provider}/messages` | carrier's signature | a message to one of our numbers, answered with TwiML/cXML |
+//! | `GET /healthz` | none | liveness |
+//! | `GET /openapi.json` | none | this API as OpenAPI 3.1 |
+//!
+//! The inbound routes are served once [`AppState::with_inbound`] is given
+//! [`InboundOptions`] (the public URL carriers call, a
+//! [`WebhookVerifier`](switchboard_core::inbound::WebhookVerifier) per
+//! carrier, and an [`inbound::InboundHandler`]); until then, and for a
+//! carrier without a verifier, they answer 404. The signature is checked
+//! against the public URL, never the `Host` header; see [`inbound`].
 //!
 //! # Status codes
 //!
 //! | status | when |
 //! |---|---|
-//! | 200 | done; provisioning answers 200 with the seed's object, as the seed shows |
+//! | 200 | done; provisioning answers 200 with the seed's object, as the seed shows; an inbound webhook's answer is TwiML/cXML (`text/xml; charset=utf-8`) |
 //! | 202 | release accepted but pending at the carrier (`"status": "releasing"`) |
-//! | 400 | malformed JSON, wrong type, unknown field, not E.164, not a UUID, or a search filter the carrier cannot apply (`not_supported`: changing the request fixes it) |
+//! | 400 | malformed JSON, wrong type, unknown field, not E.164, not a UUID, or a search filter the carrier cannot apply (`not_supported`: changing the request fixes it); for a signed inbound webhook, a missing or unreadable parameter (`field` names it) |
 //! | 401 | missing, malformed, unknown or revoked token |
-//! | 404 | no such number in the caller's account (another account's number included) |
+//! | 403 | an inbound webhook whose carrier signature is missing or does not verify (nothing is looked up, nothing answered) |
+//! | 404 | no such number in the caller's account (another account's number included); an inbound webhook from a carrier this service has no verifier for |
 //! | 409 | already provisioned, or a conflicting request in progress |
-//! | 413 / 415 | body too large (a declared `Content-Length` over the limit is refused before the body is read) / not JSON |
+//! | 413 / 415 | body too large (a declared `Content-Length` over the limit is refused before the body is read) / not JSON (for inbound webhooks: neither a form nor JSON) |
 //! | 422 | the carrier no longer offers the number, or needs a document first |
 //! | 429 | the carrier is rate limiting; `Retry-After` says how long to wait |
 //! | 500 | the number store failed for good, the service is misconfigured, or a bug (details only in the log) |
@@ -30,6 +55,13 @@
 //!
 //! `GET /openapi.json` lists, for every route, exactly the statuses it can
 //! answer; a test derives them from the error mapping.
+//!
+//! A call webhook whose number store fails need not be 503/500: the handler
+//! may give an answer instead ([`inbound::InboundHandler::store_unavailable`]),
+//! and [`inbound::ConfiguredAnswers`] answers a call as it answers a number
+//! that is not ours (rejected, or the configured message), so the caller
+//! hears something better than the carrier's "application error". Messages
+//! get the error, which the carrier's log shows.
 //!
 //! # Limits
 //!
