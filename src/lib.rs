@@ -30,7 +30,7 @@
 
 pub mod config;
 #[cfg(feature = "server")]
-pub mod inbound;
+pub mod webhooks;
 mod setup;
 
 pub use setup::{Switchboard, build_registry, open, open_configured_store, open_store};

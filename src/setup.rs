@@ -18,7 +18,7 @@ pub struct Switchboard {
     pub tokens: Arc<dyn TokenStore>,
     /// How carriers' webhooks are answered; `None` without a public URL.
     #[cfg(feature = "server")]
-    pub inbound: Option<crate::inbound::Inbound>,
+    pub inbound: Option<crate::webhooks::Inbound>,
 }
 
 #[cfg(feature = "server")]
@@ -46,7 +46,7 @@ pub async fn open(config: &Config) -> Result<Switchboard> {
     #[allow(unused_mut)] // only the server feature adds to the options
     let mut options = config.service_options()?;
     #[cfg(feature = "server")]
-    let inbound = crate::inbound::configure(config)?;
+    let inbound = crate::webhooks::configure(config)?;
     #[cfg(feature = "server")]
     if let Some(inbound) = &inbound {
         options.inbound_routing = inbound.routing.clone();
