@@ -6,11 +6,10 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use switchboard_core::WebhookMethod;
 use switchboard_core::inbound::signing::{self, MacAlgorithm};
 use switchboard_core::inbound::{
-    InboundEvent, InboundKind, WebhookError, WebhookRequest, WebhookVerifier, form_params,
-    json_params, parse_laml_event,
+    InboundEvent, InboundKind, WebhookError, WebhookRequest, WebhookVerifier, json_params,
+    parse_laml_event,
 };
 
 const SIGNATURE: &str = "X-SignalWire-Signature";
@@ -58,11 +57,17 @@ impl WebhookVerifier for SignalWireWebhooks {
             .ok_or(WebhookError::Unsigned { header: SIGNATURE })?;
         let bad = WebhookError::BadSignature { header };
         let key = self.signing_key.expose_secret().as_bytes();
+        // An unset key would let anyone sign: a verifier without one
+        // accepts nothing.
+        if key.is_empty() {
+            return Err(bad);
+        }
         let params = if request.is_json() {
+            // SignalWire's own JSON scheme: lower-case hex of HMAC-SHA1 over
+            // the URL followed by the raw body.
             let tag = signing::hex_decode(signature).ok_or(bad.clone())?;
             let signed = signing::url_variants(request.url).iter().any(|url| {
-                let mut payload = url.as_bytes().to_vec();
-                payload.extend_from_slice(request.body);
+                let payload = [url.as_bytes(), request.body].concat();
                 signing::mac_matches(MacAlgorithm::HmacSha1, key, &payload, &tag)
             });
             if !signed {
@@ -70,22 +75,7 @@ impl WebhookVerifier for SignalWireWebhooks {
             }
             json_params(request.body)?
         } else {
-            let (params, signed_params) = if request.method == WebhookMethod::Get {
-                (form_params(request.query().unwrap_or("").as_bytes()), false)
-            } else {
-                (form_params(request.body), true)
-            };
-            let covered = signed_params.then_some(params.as_slice());
-            if !signing::laml_signature_matches(
-                MacAlgorithm::HmacSha1,
-                key,
-                request.url,
-                covered,
-                signature,
-            ) {
-                return Err(bad);
-            }
-            params
+            signing::verify_laml_form(MacAlgorithm::HmacSha1, key, request, signature).ok_or(bad)?
         };
         parse_laml_event(crate::errors::PROVIDER, kind, &params)
     }

@@ -29,14 +29,6 @@ const JSON_BODY: &str = r#"{"CallSid":"c0ffee00-0000-4000-8000-000000000001","Fr
 /// `hmac.new(KEY.encode(), (VOICE_URL + JSON_BODY).encode(), hashlib.sha1).hexdigest()`
 const JSON_SIGNATURE: &str = "2e038d3732dfb597c325c4708353886c81d96870";
 
-/// A refusal case: its name, the body, the headers, the verifier.
-type Case = (
-    &'static str,
-    String,
-    Vec<(&'static str, &'static str)>,
-    SignalWireWebhooks,
-);
-
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("content-type", "application/json; charset=utf-8");
 
@@ -86,6 +78,14 @@ fn the_url_may_carry_its_default_port() {
             ),
         )
         .expect("signed without the port, received with it");
+    // b64(KEY, payload("https://sb.example.com:443/functions/v1/inbound/signalwire/voice", call))
+    let headers = [
+        FORM,
+        ("X-SignalWire-Signature", "LMTEwiOy9+S5lWvZoSQ7wT4H5Zg="),
+    ];
+    verifier()
+        .accept(InboundKind::Voice, &request(VOICE_URL, CALL, &headers))
+        .expect("signed with the port, received without it");
 }
 
 #[test]
@@ -118,63 +118,180 @@ fn a_json_callback_is_signed_in_hex_over_the_url_and_raw_body() {
 }
 
 #[test]
-fn tampering_replay_wrong_keys_and_missing_headers_are_refused() {
-    let good = [FORM, ("X-SignalWire-Signature", CALL_SIGNATURE)];
-    let cases: Vec<Case> = vec![
+fn a_get_webhook_follows_the_twilio_form_scheme() {
+    let url = "https://sb.example.com/functions/v1/inbound/signalwire/voice?CallSid=CA0123456789abcdef0123456789abcdef&From=%2B14155550101&To=%2B16045550100&CallerName=Zo%C3%AB";
+    // b64(KEY, url)
+    let headers = [("X-SignalWire-Signature", "Zt5d+EW8yZg0BOB2k87NiSPTzS8=")];
+    let request = WebhookRequest {
+        method: WebhookMethod::Get,
+        url,
+        headers: &headers,
+        body: b"",
+    };
+    let InboundEvent::Call(call) = verifier().accept(InboundKind::Voice, &request).unwrap() else {
+        panic!("not a call")
+    };
+    assert_eq!(call.caller_name.as_deref(), Some("Zoë"));
+}
+
+#[test]
+fn a_json_callback_may_carry_the_default_port() {
+    // hmac.new(KEY.encode(), ("https://sb.example.com:443/functions/v1/inbound/signalwire/voice"
+    //     + JSON_BODY).encode(), hashlib.sha1).hexdigest()
+    let headers = [
+        JSON,
         (
-            "tampered",
-            CALL.replace("ringing", "busy"),
-            good.to_vec(),
-            verifier(),
-        ),
-        (
-            "replayed to another number",
-            CALL.replace("%2B16045550100", "%2B16045550199"),
-            good.to_vec(),
-            verifier(),
-        ),
-        // The API token is not the signing key.
-        (
-            "wrong key",
-            CALL.to_string(),
-            good.to_vec(),
-            SignalWireWebhooks::new("PTapi-token"),
-        ),
-        (
-            "hex where Base64 belongs",
-            CALL.to_string(),
-            vec![FORM, ("X-SignalWire-Signature", JSON_SIGNATURE)],
-            verifier(),
+            "X-SignalWire-Signature",
+            "bbb7cc33ac572af5d91290ece67ec42e8843ed76",
         ),
     ];
-    for (case, body, headers, verifier) in cases {
-        let err = verifier
-            .accept(InboundKind::Voice, &request(VOICE_URL, &body, &headers))
-            .unwrap_err();
-        assert!(err.is_authentication(), "{case}: {err:?}");
+    verifier()
+        .accept(InboundKind::Voice, &request(VOICE_URL, JSON_BODY, &headers))
+        .expect("signed with :443, received without");
+}
+
+/// A voice webhook that must be refused, and how.
+struct Refusal {
+    case: &'static str,
+    body: String,
+    headers: Vec<(&'static str, &'static str)>,
+    verifier: SignalWireWebhooks,
+    expected: WebhookError,
+}
+
+fn refusal(
+    case: &'static str,
+    body: &str,
+    headers: &[(&'static str, &'static str)],
+    verifier: SignalWireWebhooks,
+    header: &'static str,
+) -> Refusal {
+    Refusal {
+        case,
+        body: body.to_string(),
+        headers: headers.to_vec(),
+        verifier,
+        expected: WebhookError::BadSignature { header },
+    }
+}
+
+#[test]
+fn forgeries_wrong_keys_and_missing_headers_are_refused_without_telling_secrets() {
+    let sw = "X-SignalWire-Signature";
+    let tw = "X-Twilio-Signature";
+    let good = [FORM, (sw, CALL_SIGNATURE)];
+    let good_tw = [FORM, (tw, CALL_SIGNATURE)];
+    let json = [JSON, (sw, JSON_SIGNATURE)];
+    let tampered = CALL.replace("ringing", "busy");
+    let other_to = CALL.replace("%2B16045550100", "%2B16045550199");
+    let mut cases = vec![
+        refusal("tampered", &tampered, &good, verifier(), sw),
+        refusal(
+            "tampered, Twilio's header",
+            &tampered,
+            &good_tw,
+            verifier(),
+            tw,
+        ),
+        refusal(
+            "replayed body with another To",
+            &other_to,
+            &good,
+            verifier(),
+            sw,
+        ),
+        // The API token is not the signing key.
+        refusal(
+            "wrong key",
+            CALL,
+            &good,
+            SignalWireWebhooks::new("PTapi-token"),
+            sw,
+        ),
+        // b64("", payload(VOICE_URL, call)): what anyone can compute when no
+        // key is configured, so a verifier without one accepts nothing.
+        refusal(
+            "empty key",
+            CALL,
+            &[FORM, (sw, "D075pP91oSuqxilR97ALG+2jRmQ=")],
+            SignalWireWebhooks::new(""),
+            sw,
+        ),
+        refusal(
+            "hex where Base64 belongs",
+            CALL,
+            &[FORM, (sw, JSON_SIGNATURE)],
+            verifier(),
+            sw,
+        ),
+        refusal("not Base64", CALL, &[FORM, (sw, "%%%")], verifier(), sw),
+        refusal(
+            "not hex",
+            JSON_BODY,
+            &[JSON, (sw, "not hex")],
+            verifier(),
+            sw,
+        ),
+        refusal(
+            "Base64 where hex belongs",
+            JSON_BODY,
+            &[JSON, (sw, CALL_SIGNATURE)],
+            verifier(),
+            sw,
+        ),
+        refusal(
+            "JSON body changed",
+            &JSON_BODY.replace("+14155550101", "+14155550199"),
+            &json,
+            verifier(),
+            sw,
+        ),
+    ];
+    let mut unsigned = refusal("missing header", CALL, &[FORM], verifier(), sw);
+    unsigned.expected = WebhookError::Unsigned { header: sw };
+    cases.push(unsigned);
+    for case in &cases {
+        let request = request(VOICE_URL, &case.body, &case.headers);
+        let err = case
+            .verifier
+            .accept(InboundKind::Voice, &request)
+            .expect_err(case.case);
+        assert_eq!(err, case.expected, "{}", case.case);
         for text in [err.to_string(), format!("{err:?}")] {
-            assert!(
-                !text.contains(KEY) && !text.contains(CALL_SIGNATURE),
-                "{case}: {text}"
-            );
+            for secret in [KEY, CALL_SIGNATURE, JSON_SIGNATURE] {
+                assert!(!text.contains(secret), "{}: {text}", case.case);
+            }
         }
     }
+}
+
+#[test]
+fn a_signed_request_missing_what_we_need_is_malformed_naming_it() {
+    // b64(KEY, payload(VOICE_URL, [("From","+14155550101"),("To","+16045550100")]))
+    let no_call_sid = "From=%2B14155550101&To=%2B16045550100";
+    let headers = [
+        FORM,
+        ("X-SignalWire-Signature", "GnwuQN/S1rS3rRdOlXPvLv+UeFM="),
+    ];
     let err = verifier()
-        .accept(InboundKind::Voice, &request(VOICE_URL, CALL, &[FORM]))
+        .accept(
+            InboundKind::Voice,
+            &request(VOICE_URL, no_call_sid, &headers),
+        )
         .unwrap_err();
-    assert_eq!(
-        err,
-        WebhookError::Unsigned {
-            header: "X-SignalWire-Signature"
-        }
-    );
-    let headers = [JSON, ("X-SignalWire-Signature", "not hex")];
-    assert!(
-        verifier()
-            .accept(InboundKind::Voice, &request(VOICE_URL, JSON_BODY, &headers))
-            .unwrap_err()
-            .is_authentication()
-    );
+    assert_eq!(err, WebhookError::malformed("CallSid", "is missing"));
+    assert!(!err.is_authentication());
+
+    // b64(KEY, payload(VOICE_URL, [("CallSid","CA0123456789abcdef0123456789abcdef"),("From","+14155550101")]))
+    let no_to = "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B14155550101";
+    let headers = [
+        FORM,
+        ("X-SignalWire-Signature", "y8lbd2hj49TXe0d6MggLhs1uJNI="),
+    ];
+    let err = verifier()
+        .accept(InboundKind::Voice, &request(VOICE_URL, no_to, &headers))
+        .unwrap_err();
+    assert_eq!(err, WebhookError::malformed("To", "is missing"));
 }
 
 #[test]

@@ -598,6 +598,38 @@ async fn update_puts_only_what_changes() {
         .unwrap();
 }
 
+/// A messages-only routing change switches the message handler to webhooks
+/// (SignalWire never calls `message_request_url` otherwise) and leaves the
+/// call handler, and so the number's calls, as they were.
+#[tokio::test]
+async fn a_messages_only_update_sets_the_message_handler_alone() {
+    let server = MockServer::start().await;
+    authorized("PUT", &number_path())
+        .and(body_json(json!({
+            "message_handler": "laml_webhooks",
+            "message_request_url": "https://agent.example.com/sms",
+            "message_request_method": "POST"
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(phone_number_routed()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider(&server)
+        .update(
+            NUMBER_ID,
+            &CarrierUpdate {
+                friendly_name: None,
+                routing: Some(Routing {
+                    sms_url: Some(url("https://agent.example.com/sms")),
+                    sms_method: Some(WebhookMethod::Post),
+                    ..Routing::default()
+                }),
+            },
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn release_deletes_and_a_missing_number_is_not_found() {
     let server = MockServer::start().await;

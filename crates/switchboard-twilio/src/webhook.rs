@@ -5,7 +5,6 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use switchboard_core::WebhookMethod;
 use switchboard_core::inbound::signing::{self, MacAlgorithm};
 use switchboard_core::inbound::{
     InboundEvent, InboundKind, WebhookError, WebhookRequest, WebhookVerifier, form_params,
@@ -35,21 +34,26 @@ impl TwilioWebhooks {
     }
 
     /// A key for Twilio's webhook signature settings (HMAC-SHA256), by the
-    /// key's name as the settings header gives it.
+    /// key's name as the settings header gives it. A name given twice keeps
+    /// the later secret, as a rotated key replaces the old one.
     pub fn with_signature_key(
         mut self,
         name: impl Into<String>,
         secret: impl Into<String>,
     ) -> Self {
+        let name = name.into();
+        self.signature_keys.retain(|(n, _)| *n != name);
         self.signature_keys
-            .push((name.into(), SecretString::from(secret.into())));
+            .push((name, SecretString::from(secret.into())));
         self
     }
 
     /// The MAC and key a request says it was signed with: the Auth Token
     /// and HMAC-SHA1 unless a settings header names one of our keys.
     fn scheme(&self, request: &WebhookRequest<'_>) -> Result<(MacAlgorithm, &str), WebhookError> {
-        let bad = WebhookError::BadSignature { header: SIGNATURE };
+        // What is wrong is the settings header: it names no key or
+        // algorithm we accept. Never a fallback to the Auth Token.
+        let bad = WebhookError::BadSignature { header: SETTINGS };
         let Some(settings) = request.header(SETTINGS) else {
             return Ok((MacAlgorithm::HmacSha1, self.auth_token.expose_secret()));
         };
@@ -103,40 +107,29 @@ impl WebhookVerifier for TwilioWebhooks {
             .ok_or(WebhookError::Unsigned { header: SIGNATURE })?;
         let (algorithm, key) = self.scheme(request)?;
         let bad = WebhookError::BadSignature { header: SIGNATURE };
-        let query = form_params(request.query().unwrap_or("").as_bytes());
-        let signed = |params: Option<&[(String, String)]>| {
-            signing::laml_signature_matches(
-                algorithm,
-                key.as_bytes(),
-                request.url,
-                params,
-                signature,
-            )
-        };
+        // An unset key would let anyone sign: a verifier without one
+        // accepts nothing.
+        if key.is_empty() {
+            return Err(bad);
+        }
+        let key = key.as_bytes();
         let params = if request.is_json() {
             // The body is bound to the URL by its hash, the URL by the
             // signature: both must hold.
+            let query = form_params(request.query().unwrap_or("").as_bytes());
             let declared = query
                 .iter()
                 .find(|(name, _)| name == "bodySHA256")
                 .map(|(_, value)| value.to_ascii_lowercase());
-            if declared.as_deref() != Some(signing::sha256_hex(request.body).as_str())
-                || !signed(None)
+            let hashed = declared.as_deref() == Some(signing::sha256_hex(request.body).as_str());
+            if !hashed
+                || !signing::laml_signature_matches(algorithm, key, request.url, None, signature)
             {
                 return Err(bad);
             }
             json_params(request.body)?
-        } else if request.method == WebhookMethod::Get {
-            if !signed(None) {
-                return Err(bad);
-            }
-            query
         } else {
-            let params = form_params(request.body);
-            if !signed(Some(&params)) {
-                return Err(bad);
-            }
-            params
+            signing::verify_laml_form(algorithm, key, request, signature).ok_or(bad)?
         };
         parse_laml_event(crate::PROVIDER, kind, &params)
     }

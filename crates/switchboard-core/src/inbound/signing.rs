@@ -12,6 +12,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{KeyInit, Mac};
 
+use super::{WebhookRequest, form_params};
+use crate::WebhookMethod;
+
 type HmacSha1 = hmac::Hmac<sha1::Sha1>;
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -125,6 +128,25 @@ pub fn laml_signature_matches(
         };
         mac_matches(algorithm, key, payload.as_bytes(), &tag)
     })
+}
+
+/// Twilio's form scheme, which SignalWire's cXML webhooks follow too: a GET
+/// carries its parameters in the query and only the URL is signed; a POST
+/// carries them in its form body, signed after the URL. Gives the
+/// parameters only if `signature` signs the request, so that no caller
+/// reads them unchecked.
+pub fn verify_laml_form(
+    algorithm: MacAlgorithm,
+    key: &[u8],
+    request: &WebhookRequest<'_>,
+    signature: &str,
+) -> Option<Vec<(String, String)>> {
+    let (params, covered) = match request.method {
+        WebhookMethod::Get => (form_params(request.query().unwrap_or("").as_bytes()), false),
+        WebhookMethod::Post => (form_params(request.body), true),
+    };
+    let signed_params = covered.then_some(params.as_slice());
+    laml_signature_matches(algorithm, key, request.url, signed_params, signature).then_some(params)
 }
 
 /// Standard Base64 with padding, as carriers write signatures.
