@@ -24,14 +24,15 @@
 //! is also the token store, as a deployed service would have it, unless
 //! `--tokens memory` keeps tokens in memory to show the repository's share.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
 use chrono::Utc;
+use support::{Run, measure, spread};
 use switchboard_core::{
     AccountId, ApiToken, InMemoryRepository, InMemoryTokenStore, NumberRepository, PhoneNumber,
     ProviderRegistry, ProvisionRequest, ProvisioningService, TokenStore, hash_token,
@@ -118,13 +119,6 @@ struct Row {
     ratio: Option<(f64, f64, f64)>,
 }
 
-/// The median, lowest and highest of `ratios`.
-fn spread(mut ratios: Vec<f64>) -> Option<(f64, f64, f64)> {
-    ratios.sort_by(f64::total_cmp);
-    let median = *ratios.get(ratios.len() / 2)?;
-    Some((median, ratios[0], ratios[ratios.len() - 1]))
-}
-
 /// One row from the rows of several rounds: requests and errors summed,
 /// req/s averaged, latencies the median of the rounds'.
 fn combine(rounds: &[Row]) -> Option<Row> {
@@ -174,22 +168,7 @@ fn push_rounds(trivial: &[Row], lookup: &[Row], rows: &mut Vec<Row>) {
     rows.push(l);
 }
 
-struct Run {
-    requests: usize,
-    errors: usize,
-    elapsed: Duration,
-    latencies_us: Vec<u32>,
-}
-
 impl Run {
-    fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        f64::from(self.latencies_us[i]) / 1000.0
-    }
-
     fn row(&self, repo: &str, what: &'static str) -> Row {
         Row {
             repo: repo.to_owned(),
@@ -197,63 +176,11 @@ impl Run {
             what,
             requests: self.requests as u64,
             errors: self.errors as u64,
-            rps: self.requests as f64 / self.elapsed.as_secs_f64(),
+            rps: self.rps(),
             p50_ms: self.percentile_ms(0.50),
             p99_ms: self.percentile_ms(0.99),
             ratio: None,
         }
-    }
-}
-
-/// Runs `concurrency` tasks, each sending `make(i)` until the time is up or
-/// `max_requests` have been started, and gathers the latencies.
-async fn measure<F>(settings: &Settings, seconds: u64, max_requests: usize, make: F) -> Run
-where
-    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let make = Arc::new(make);
-    let counter = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..settings.concurrency {
-        let make = make.clone();
-        let counter = counter.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            while Instant::now() < deadline {
-                let i = counter.fetch_add(1, Ordering::Relaxed);
-                if i >= max_requests {
-                    break;
-                }
-                let sent = Instant::now();
-                match make(i).send().await {
-                    Ok(response) if response.status().is_success() => {
-                        let _ = response.bytes().await;
-                    }
-                    _ => errors += 1,
-                }
-                latencies.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut latencies_us = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        if let Ok((l, e)) = task.await {
-            latencies_us.extend(l);
-            errors += e;
-        }
-    }
-    let elapsed = started.elapsed();
-    latencies_us.sort_unstable();
-    Run {
-        requests: latencies_us.len(),
-        errors,
-        elapsed,
-        latencies_us,
     }
 }
 
@@ -483,7 +410,7 @@ async fn bench_reqwest(
     for _ in 0..2 {
         let c = client.clone();
         let t = format!("{trivial}/");
-        measure(settings, 1, usize::MAX, move |_| c.get(&t)).await;
+        measure(settings.concurrency, 1, usize::MAX, move |_| c.get(&t)).await;
     }
 
     let (mut trivial_rounds, mut lookup_rounds) = (Vec::new(), Vec::new());
@@ -492,14 +419,23 @@ async fn bench_reqwest(
             if (round + k) % 2 == 0 {
                 let c = client.clone();
                 let t = format!("{trivial}/");
-                let run = measure(settings, settings.seconds, usize::MAX, move |_| c.get(&t)).await;
+                let run = measure(
+                    settings.concurrency,
+                    settings.seconds,
+                    usize::MAX,
+                    move |_| c.get(&t),
+                )
+                .await;
                 trivial_rounds.push(run.row(repo, "trivial axum handler (GET /)"));
             } else {
                 let c = client.clone();
                 let l = lookups.clone();
-                let run = measure(settings, settings.seconds, usize::MAX, move |i| {
-                    c.get(&l[i % l.len()]).bearer_auth(TOKEN)
-                })
+                let run = measure(
+                    settings.concurrency,
+                    settings.seconds,
+                    usize::MAX,
+                    move |i| c.get(&l[i % l.len()]).bearer_auth(TOKEN),
+                )
                 .await;
                 lookup_rounds.push(run.row(repo, "GET get-phone-number (lookup)"));
             }
@@ -510,7 +446,7 @@ async fn bench_reqwest(
     let p = purchases.clone();
     let url = format!("{api}{PROVISION_PATH}");
     let max = p.len();
-    let run = measure(settings, settings.seconds, max, move |i| {
+    let run = measure(settings.concurrency, settings.seconds, max, move |i| {
         c.post(&url)
             .bearer_auth(TOKEN)
             .header("content-type", "application/json")
