@@ -29,9 +29,9 @@
 #![deny(missing_docs)]
 
 pub mod config;
+mod setup;
 #[cfg(feature = "server")]
 pub mod webhooks;
-mod setup;
 
 pub use setup::{Switchboard, build_registry, open, open_configured_store, open_store};
 pub use switchboard_core::*;
