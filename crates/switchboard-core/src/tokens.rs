@@ -21,15 +21,7 @@ pub fn generate_token() -> String {
 /// fast hash suffices because tokens are random and long, not passwords.
 pub fn hash_token(token: &str) -> String {
     use sha2::Digest;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = sha2::Sha256::digest(token.as_bytes());
-    // Every request hashes its token: one allocation, not one per byte.
-    let mut hex = String::with_capacity(2 * digest.len());
-    for byte in digest {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+    crate::inbound::signing::hex_lower(&sha2::Sha256::digest(token.as_bytes()))
 }
 
 /// A stored token: its hash, never the token.

@@ -9,10 +9,9 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use switchboard_core::WebhookMethod;
 use switchboard_core::inbound::signing::{self, MacAlgorithm};
 use switchboard_core::inbound::{
-    InboundEvent, InboundKind, WebhookError, WebhookRequest, WebhookVerifier, form_params,
+    InboundEvent, InboundKind, WebhookError, WebhookRequest, WebhookVerifier, json_params,
     parse_laml_event,
 };
 
@@ -70,25 +69,6 @@ pub fn sign_json(key: &str, url: &str, body: &[u8]) -> String {
     signing::hex_lower(&signing::hmac_sha1(key.as_bytes(), &signed))
 }
 
-/// The parameters of a JSON object of strings and numbers.
-fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, WebhookError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| WebhookError::malformed("body", format!("is not JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| WebhookError::malformed("body", "is not a JSON object"))?;
-    Ok(object
-        .iter()
-        .map(|(name, value)| {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (name.clone(), text)
-        })
-        .collect())
-}
-
 impl WebhookVerifier for TestVerifier {
     fn carrier(&self) -> &str {
         &self.carrier
@@ -123,22 +103,9 @@ impl WebhookVerifier for TestVerifier {
             }
             return parse_laml_event(&self.carrier, kind, &json_params(request.body)?);
         }
-        let body_params = match request.method {
-            WebhookMethod::Post => form_params(request.body),
-            WebhookMethod::Get => Vec::new(),
-        };
-        let tag = signing::base64_decode(signature).ok_or(bad.clone())?;
-        let signed = urls.iter().any(|url| {
-            let payload = signing::laml_payload(url, &body_params);
-            signing::mac_matches(MacAlgorithm::HmacSha1, &self.key, payload.as_bytes(), &tag)
-        });
-        if !signed {
-            return Err(bad);
-        }
-        let params = match request.method {
-            WebhookMethod::Post => body_params,
-            WebhookMethod::Get => form_params(request.query().unwrap_or("").as_bytes()),
-        };
+        let params =
+            signing::verify_laml_form(MacAlgorithm::HmacSha1, &self.key, request, signature)
+                .ok_or(bad)?;
         parse_laml_event(&self.carrier, kind, &params)
     }
 }
