@@ -10,8 +10,8 @@ use switchboard::{Error, Result};
 use switchboard_emulator::{
     CallRequest, Carriers, DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_SIGNING_KEY,
     DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, Delivery,
-    EmulatorConfig, Media, MessageRequest, Mode, RemoteEmulator, RemoteError, SignalWireProject,
-    SigningKeyOverride, run_until,
+    DeliveryKind, EmulatorConfig, Media, MessageRequest, Mode, RemoteEmulator, RemoteError,
+    SignalWireProject, SigningKeyOverride, run_until,
 };
 use tokio::net::TcpListener;
 
@@ -184,6 +184,13 @@ fn remote_error(error: RemoteError) -> Error {
             code: None,
             message: Some(message),
         },
+        RemoteError::Unreachable { url, message } => Error::Transport {
+            provider: format!("the emulator at {url}"),
+            message,
+        },
+        RemoteError::BadUrl { url, reason } => {
+            Error::invalid("--emulator", format!("{url:?} {reason}"))
+        }
         other => Error::Transport {
             provider: "the emulator".into(),
             message: other.to_string(),
@@ -194,50 +201,80 @@ fn remote_error(error: RemoteError) -> Error {
 /// Prints what was sent and answered; a webhook that did not answer makes
 /// the command fail (after printing), so scripts notice.
 fn print_delivery(delivery: &Delivery, out: Output) -> Result<()> {
-    if out.json {
-        let text = serde_json::to_string_pretty(delivery).map_err(|e| Error::Configuration {
+    let text = if out.json {
+        serde_json::to_string_pretty(delivery).map_err(|e| Error::Configuration {
             message: format!("cannot print JSON: {e}"),
-        })?;
-        println!("{text}");
+        })?
     } else {
-        println!(
-            "{} {} to {} from {} ({} account {})",
-            match delivery.kind {
-                switchboard_emulator::DeliveryKind::Call => "call",
-                switchboard_emulator::DeliveryKind::Message => "message",
-            },
-            delivery.sid,
-            delivery.to,
-            delivery.from,
-            delivery.carrier,
-            delivery.account
-        );
-        println!(
-            "sent    {} {}",
-            delivery.request.method, delivery.request.url
-        );
-        if let Some(answer) = &delivery.answer {
-            println!(
-                "answer  {} {} in {} ms{}",
-                answer.status,
-                answer
-                    .content_type
-                    .as_deref()
-                    .unwrap_or("(no content type)"),
-                delivery.elapsed_ms,
-                if answer.truncated { " (cut)" } else { "" }
-            );
-            if !answer.body.is_empty() {
-                println!("{}", answer.body);
-            }
-        }
-    }
+        describe(delivery)
+    };
+    write_stdout(&text)?;
     match &delivery.error {
         Some(message) => Err(Error::Transport {
-            provider: "the webhook".into(),
+            provider: format!("the webhook {}", delivery.request.url),
             message: message.clone(),
         }),
         None => Ok(()),
+    }
+}
+
+/// The delivery in a few lines: who called whom, the request line, the
+/// answer's status and type, and its body.
+fn describe(delivery: &Delivery) -> String {
+    let kind = match delivery.kind {
+        DeliveryKind::Call => "call",
+        DeliveryKind::Message => "message",
+    };
+    let mut text = format!(
+        "{kind} {} to {} from {} ({} account {})\nsent    {} {}\n",
+        delivery.sid,
+        delivery.to,
+        delivery.from,
+        delivery.carrier,
+        delivery.account,
+        delivery.request.method,
+        delivery.request.url
+    );
+    if let Some(answer) = &delivery.answer {
+        text.push_str(&format!(
+            "answer  {} {} in {} ms{}\n",
+            answer.status,
+            answer
+                .content_type
+                .as_deref()
+                .unwrap_or("(no content type)"),
+            delivery.elapsed_ms,
+            if answer.truncated { " (cut)" } else { "" }
+        ));
+        if !answer.body.is_empty() {
+            text.push_str(&answer.body);
+            if !answer.body.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                stdout.write_all(b"\n")
+            }
+        })
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Configuration {
+            message: format!("cannot write to stdout: {e}"),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -289,4 +326,115 @@ async fn serve(args: ServeArgs) -> Result<()> {
     .map_err(|e| Error::Configuration {
         message: format!("emulator failed: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn delivery(answer: Option<&str>) -> Delivery {
+        serde_json::from_value(serde_json::json!({
+            "seq": 1, "kind": "call", "carrier": "twilio", "account": "AC1",
+            "number_id": "PN1", "to": "+15125550100", "from": "+16045550199",
+            "sid": "CA1",
+            "request": {"method": "POST", "url": "http://127.0.0.1:9/voice",
+                        "headers": {}, "body": "", "params": []},
+            "answer": answer.map(|body| serde_json::json!({
+                "status": 200, "content_type": "text/xml", "body": body})),
+            "error": if answer.is_none() { Some("could not connect") } else { None },
+            "elapsed_ms": 4,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn params_must_be_name_value() {
+        assert_eq!(name_value("A=b=c").unwrap(), ("A".into(), "b=c".into()));
+        assert!(name_value("=x").unwrap_err().contains("NAME=VALUE"));
+        assert!(name_value("novalue").is_err());
+    }
+
+    #[test]
+    fn no_subcommand_serves_and_serve_flags_do_not_mix_with_call() {
+        let cli = Cli::try_parse_from(["emulator", "--strict", "--webhook-timeout", "3"]).unwrap();
+        assert!(cli.args.command.is_none());
+        assert!(cli.args.serve.strict);
+        assert_eq!(cli.args.serve.webhook_timeout, 3);
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "call",
+            "--to",
+            "+15125550100",
+            "--from",
+            "+1604",
+            "--param",
+            "X=1",
+        ])
+        .unwrap();
+        match cli.args.command {
+            Some(EmulatorCommand::Call(call)) => {
+                assert_eq!(call.common.emulator, DEFAULT_EMULATOR_URL);
+                assert_eq!(call.common.params, vec![("X".into(), "1".into())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            Cli::try_parse_from(["emulator", "--strict", "call", "--to", "+1", "--from", "+1"])
+                .is_err()
+        );
+        assert!(Cli::try_parse_from(["emulator", "message", "--to", "+1"]).is_err());
+    }
+
+    #[test]
+    fn the_text_shows_the_request_and_the_answer() {
+        let text = describe(&delivery(Some("<Response/>")));
+        assert!(
+            text.starts_with("call CA1 to +15125550100 from +16045550199 (twilio account AC1)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sent    POST http://127.0.0.1:9/voice\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("answer  200 text/xml in 4 ms\n<Response/>\n"),
+            "{text}"
+        );
+        assert!(!describe(&delivery(None)).contains("answer"));
+    }
+
+    #[test]
+    fn a_webhook_without_an_answer_fails_the_command_and_names_it() {
+        let error = print_delivery(&delivery(None), Output { json: true }).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("http://127.0.0.1:9/voice") && text.contains("could not connect"),
+            "{text}"
+        );
+        assert!(print_delivery(&delivery(Some("")), Output { json: false }).is_ok());
+    }
+
+    #[test]
+    fn the_emulators_refusal_keeps_its_status_and_message() {
+        let error = remote_error(RemoteError::Refused {
+            status: 404,
+            reason: Some("unknown_number".into()),
+            message: "no account of this emulator owns +15125550100".into(),
+        });
+        let text = error.to_string();
+        assert!(
+            text.contains("404") && text.contains("owns +15125550100"),
+            "{text}"
+        );
+        let error = remote_error(RemoteEmulator::new("ftp://x").unwrap_err());
+        assert!(error.to_string().contains("--emulator"), "{error}");
+    }
 }

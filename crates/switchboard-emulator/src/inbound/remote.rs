@@ -126,7 +126,7 @@ impl RemoteEmulator {
     ) -> Result<T, RemoteError> {
         let unreachable = |e: reqwest::Error| RemoteError::Unreachable {
             url: self.base.clone(),
-            message: e.without_url().to_string(),
+            message: causes(e),
         };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
@@ -148,4 +148,24 @@ impl RemoteEmulator {
             message: format!("not a delivery ({e})"),
         })
     }
+}
+
+/// The client's error with its causes ("error sending request: ...:
+/// Connection refused"), without the URL, which the error names beside it.
+fn causes(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut parts = vec![if error.is_timeout() {
+        "no answer in time".to_string()
+    } else {
+        error.to_string()
+    }];
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
 }
