@@ -66,7 +66,7 @@ impl WebhookVerifier for SignalWireWebhooks {
             // SignalWire's own JSON scheme: lower-case hex of HMAC-SHA1 over
             // the URL followed by the raw body.
             let tag = signing::hex_decode(signature).ok_or(bad.clone())?;
-            let signed = signing::url_variants(request.url).iter().any(|url| {
+            let signed = signing::url_variants(request.url).any(|url| {
                 let payload = [url.as_bytes(), request.body].concat();
                 signing::mac_matches(MacAlgorithm::HmacSha1, key, &payload, &tag)
             });

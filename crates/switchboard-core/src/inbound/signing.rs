@@ -37,8 +37,13 @@ pub fn laml_payload(url: &str, params: &[(String, String)]) -> String {
 /// The URL as given, and the same URL with its default port written out
 /// (or left out, if it was written): carriers sign whichever they called,
 /// and a proxy or a configuration may have said it the other way.
-pub fn url_variants(url: &str) -> [Cow<'_, str>; 2] {
-    [Cow::Borrowed(url), Cow::Owned(other_port_form(url))]
+///
+/// The second form is built only when asked for: a genuine request signed
+/// over the URL as configured never pays for it.
+pub fn url_variants(url: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    std::iter::once(Cow::Borrowed(url)).chain(std::iter::once_with(move || {
+        Cow::Owned(other_port_form(url))
+    }))
 }
 
 fn other_port_form(url: &str) -> String {
@@ -94,15 +99,26 @@ pub enum MacAlgorithm {
 /// (the `hmac` crate's `verify_slice`), so that timing tells a forger
 /// nothing about how much of a guess was right.
 pub fn mac_matches(algorithm: MacAlgorithm, key: &[u8], data: &[u8], tag: &[u8]) -> bool {
+    mac_of_pieces_matches(algorithm, key, [data], tag)
+}
+
+/// [`mac_matches`] over the concatenation of `pieces`, fed to the MAC one
+/// by one so that no payload is assembled in memory first.
+pub fn mac_of_pieces_matches<'a>(
+    algorithm: MacAlgorithm,
+    key: &[u8],
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    tag: &[u8],
+) -> bool {
     match algorithm {
         MacAlgorithm::HmacSha1 => {
             let mut mac = HmacSha1::new_from_slice(key).expect("HMAC takes a key of any length");
-            mac.update(data);
+            pieces.into_iter().for_each(|piece| mac.update(piece));
             mac.verify_slice(tag).is_ok()
         }
         MacAlgorithm::HmacSha256 => {
             let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
-            mac.update(data);
+            pieces.into_iter().for_each(|piece| mac.update(piece));
             mac.verify_slice(tag).is_ok()
         }
     }
@@ -121,12 +137,19 @@ pub fn laml_signature_matches(
     let Some(tag) = base64_decode(signature) else {
         return false;
     };
-    url_variants(url).iter().any(|variant| {
-        let payload = match params {
-            Some(params) => laml_payload(variant, params),
-            None => variant.to_string(),
-        };
-        mac_matches(algorithm, key, payload.as_bytes(), &tag)
+    // The payload of [`laml_payload`], fed to the MAC piece by piece.
+    let mut sorted: Vec<&(String, String)> = params.unwrap_or_default().iter().collect();
+    sorted.sort();
+    url_variants(url).any(|variant| {
+        let params = sorted
+            .iter()
+            .flat_map(|(name, value)| [name.as_bytes(), value.as_bytes()]);
+        mac_of_pieces_matches(
+            algorithm,
+            key,
+            std::iter::once(variant.as_bytes()).chain(params),
+            &tag,
+        )
     })
 }
 
@@ -207,7 +230,10 @@ mod tests {
             ("http://[::1]/x", "http://[::1]:80/x"),
         ];
         for (given, other) in cases {
-            let [same, changed] = url_variants(given);
+            let forms: Vec<_> = url_variants(given).collect();
+            let [same, changed] = forms.as_slice() else {
+                panic!("two forms of {given}");
+            };
             assert_eq!(same, given);
             assert_eq!(changed, other, "for {given}");
         }
