@@ -45,7 +45,10 @@ impl HttpOptions {
 /// The state behind [`crate::router`]. Cheap to clone: every part is shared.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub(crate) service: ProvisioningService,
+    // Behind an Arc: the state is cloned for every request, and the
+    // service's options (routing per carrier, retry policies) are not free
+    // to copy.
+    pub(crate) service: Arc<ProvisioningService>,
     pub(crate) tokens: Arc<dyn TokenStore>,
     pub(crate) options: HttpOptions,
     pub(crate) inbound: Option<Arc<InboundOptions>>,
@@ -56,7 +59,7 @@ impl AppState {
     /// [`HttpOptions`].
     pub fn new(service: ProvisioningService, tokens: Arc<dyn TokenStore>) -> Self {
         Self {
-            service,
+            service: Arc::new(service),
             tokens,
             options: HttpOptions::default(),
             inbound: None,
