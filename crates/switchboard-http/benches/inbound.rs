@@ -1,18 +1,22 @@
 //! Inbound webhooks per second over loopback: a carrier's signed call
 //! webhook (`POST /functions/v1/inbound/fake/voice`, a form body) verified,
 //! resolved to its number's record and answered with the configured voice
-//! template, beside a trivial axum handler measured the same way in the
-//! same run as the yardstick; and a forged webhook (bad signature, 403),
-//! which must cost less than a verified one since nothing is looked up.
+//! template, beside two trivial axum handlers measured the same way in the
+//! same run as the yardsticks: one given the very same request (it reads
+//! the body and answers a fixed TwiML: what a webhook endpoint that checks
+//! nothing costs, the ratio the issue's target is read against) and the bare
+//! `GET /` (which also leaves out the client's and server's cost of sending
+//! and reading a body); and a forged webhook (bad signature, 403), which
+//! must cost less than a verified one since nothing is looked up.
 //!
 //! ```text
 //! cargo bench -p switchboard-http --bench inbound -- [--seconds N] [--rounds N]
 //!     [--concurrency C] [--repo sqlite,sqlite-nocache,memory]
 //! ```
 //! Defaults: SQLite with its read cache, 64 connections, 3 rounds of 5 s;
-//! `--seconds 1 --rounds 1` is a quick check. The trivial handler and the
-//! webhook run in alternating slices of `--seconds` each, `--rounds` times
-//! (which goes first swaps each round); "vs trivial" is the median of the
+//! `--seconds 1 --rounds 1` is a quick check. The two trivial handlers and
+//! the webhook run in slices of `--seconds` each, `--rounds` times (which
+//! goes first rotates each round); "vs trivial" is the median of the
 //! per-round ratios. The client is reqwest in the server's own process and
 //! runtime (as in `benches/http.rs`), so its work shares the cores with the
 //! server's. The verifier is the tests' (Twilio's form scheme: HMAC-SHA1
@@ -26,7 +30,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use reqwest::StatusCode;
 use support::{Run, measure, measure_expecting, spread};
 use switchboard_core::{
@@ -84,7 +91,10 @@ struct Row {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// Against the trivial POST (or, for the forged row, none).
     ratio: Option<f64>,
+    /// Against the trivial GET.
+    vs_get: Option<f64>,
 }
 
 /// One row from several slices: requests and errors summed, req/s
@@ -103,7 +113,19 @@ fn combine(repo: &str, what: &'static str, runs: &[Run]) -> Row {
         p50_ms: median(runs.iter().map(|r| r.percentile_ms(0.50)).collect()),
         p99_ms: median(runs.iter().map(|r| r.percentile_ms(0.99)).collect()),
         ratio: None,
+        vs_get: None,
     }
+}
+
+/// A webhook endpoint that checks nothing: it reads the body and answers a
+/// fixed TwiML, the floor under any handler that must read the request.
+async fn trivial_webhook(body: Bytes) -> impl IntoResponse {
+    let answer = if body.is_empty() {
+        "<Response/>"
+    } else {
+        "<Response><Say>ok</Say></Response>"
+    };
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], answer)
 }
 
 async fn spawn(router: Router) -> String {
@@ -221,7 +243,12 @@ async fn bench_repo(settings: &Settings, repo: &str, rows: &mut Vec<Row>) {
         .with_verifier(Arc::new(TestVerifier::new("fake", KEY).without_recording()));
     let state = AppState::new(service, Arc::new(InMemoryTokenStore::new())).with_inbound(inbound);
     let api = spawn(switchboard_http::router(state)).await;
-    let trivial = spawn(Router::new().route("/", get(|| async { "ok" }))).await;
+    let trivial = spawn(
+        Router::new()
+            .route("/", get(|| async { "ok" }))
+            .route("/hook", post(trivial_webhook)),
+    )
+    .await;
     println!(
         "{name}: API at {api}, trivial handler at {trivial}/, {NUMBERS} numbers with an agent"
     );
@@ -259,59 +286,83 @@ async fn bench_repo(settings: &Settings, repo: &str, rows: &mut Vec<Row>) {
         return;
     }
 
-    for _ in 0..2 {
+    // The contenders, each a request maker: the trivial handler asked the
+    // bare `GET /`, the trivial handler given the very request the webhook
+    // gets (same body and headers, answered with a fixed TwiML after reading
+    // the body: what a webhook endpoint that checks nothing costs), and the
+    // webhook itself.
+    type Make = Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>;
+    let get_trivial: Make = {
         let (c, t) = (client.clone(), format!("{trivial}/"));
-        measure(settings.concurrency, 1, usize::MAX, move |_| c.get(&t)).await;
+        Arc::new(move |_| c.get(&t))
+    };
+    let post_trivial: Make = {
+        let (client, url, calls) = (client.clone(), format!("{trivial}/hook"), calls.clone());
+        Arc::new(move |i: usize| {
+            let (body, signature) = &calls[i % calls.len()];
+            client
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(SIGNATURE_HEADER, signature)
+                .body(body.clone())
+        })
+    };
+    let webhook: Make = Arc::new(call.clone());
+    let contenders = [get_trivial, post_trivial, webhook];
+    for make in &contenders {
+        let make = make.clone();
+        measure(settings.concurrency, 1, usize::MAX, move |i| make(i)).await;
     }
-    let (mut trivial_runs, mut call_runs) = (Vec::new(), Vec::new());
+    let mut runs: [Vec<Run>; 3] = Default::default();
     for round in 0..settings.rounds {
-        for k in 0..2 {
-            if (round + k) % 2 == 0 {
-                let (c, t) = (client.clone(), format!("{trivial}/"));
-                let run = measure(
-                    settings.concurrency,
-                    settings.seconds,
-                    usize::MAX,
-                    move |_| c.get(&t),
-                )
-                .await;
-                trivial_runs.push(run);
-            } else {
-                let run = measure(
-                    settings.concurrency,
-                    settings.seconds,
-                    usize::MAX,
-                    call.clone(),
-                )
-                .await;
-                call_runs.push(run);
-            }
+        // Each round starts with the next contender, so that none is always
+        // measured right after the same other.
+        for k in 0..contenders.len() {
+            let which = (round + k) % contenders.len();
+            let make = contenders[which].clone();
+            let run = measure(
+                settings.concurrency,
+                settings.seconds,
+                usize::MAX,
+                move |i| make(i),
+            )
+            .await;
+            runs[which].push(run);
         }
     }
-    let ratios: Vec<f64> = trivial_runs
-        .iter()
-        .zip(&call_runs)
-        .filter(|(t, _)| t.rps() > 0.0)
-        .map(|(t, c)| c.rps() / t.rps())
-        .collect();
-    println!(
-        "  {name}: webhook / trivial per round {:?}",
-        ratios
-            .iter()
+    let per_round = |base: &[Run]| -> Vec<f64> {
+        base.iter()
+            .zip(&runs[2])
+            .filter(|(t, _)| t.rps() > 0.0)
+            .map(|(t, c)| c.rps() / t.rps())
+            .collect()
+    };
+    let (vs_get, vs_post) = (per_round(&runs[0]), per_round(&runs[1]));
+    let rounded = |v: &[f64]| {
+        v.iter()
             .map(|r| (r * 100.0).round() / 100.0)
             .collect::<Vec<_>>()
+    };
+    println!(
+        "  {name}: webhook / trivial POST per round {:?}; webhook / trivial GET per round {:?}",
+        rounded(&vs_post),
+        rounded(&vs_get)
     );
-    rows.push(combine(
+    rows.push(combine(&name, "trivial axum handler (GET /)", &runs[0]));
+    let mut post = combine(
         &name,
-        "trivial axum handler (GET /)",
-        &trivial_runs,
-    ));
+        "trivial axum handler (POST /hook, the same signed body, fixed TwiML)",
+        &runs[1],
+    );
+    post.ratio = Some(1.0);
+    rows.push(post);
     let mut verified = combine(
         &name,
         "POST inbound voice (verify, resolve, answer)",
-        &call_runs,
+        &runs[2],
     );
-    verified.ratio = spread(ratios).map(|(median, _, _)| median);
+    verified.ratio = spread(vs_post).map(|(median, _, _)| median);
+    verified.vs_get = spread(vs_get).map(|(median, _, _)| median);
     rows.push(verified);
 
     // Forged: a signature under another key, answered 403 before any lookup.
@@ -354,23 +405,30 @@ async fn run(settings: Settings) {
         bench_repo(&settings, repo, &mut rows).await;
     }
     println!(
-        "\nloopback, {} connections, reqwest in the server's process; trivial and webhook: {} \
-         rounds of {} s each, alternating, vs trivial = median per-round ratio; forged: one run \
-         of {} s\n",
+        "\nloopback, {} connections, reqwest in the server's process; trivial GET, trivial POST \
+         and webhook: {} rounds of {} s each, rotating, vs = median per-round ratio; forged: one \
+         run of {} s\n",
         settings.concurrency, settings.rounds, settings.seconds, settings.seconds
     );
-    println!("| repository | what | requests | errors | req/s | p50 ms | p99 ms | vs trivial |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    let mut base = 0.0;
+    println!(
+        "| repository | what | requests | errors | req/s | p50 ms | p99 ms | vs trivial POST | vs trivial GET |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let (mut get_rps, mut post_rps) = (0.0, 0.0);
     for r in &rows {
-        if r.what.starts_with("trivial") {
-            base = r.rps;
+        // Each repository's rows start with its two yardsticks.
+        if r.what.starts_with("trivial axum handler (GET") {
+            get_rps = r.rps;
+            post_rps = rows
+                .iter()
+                .find(|p| p.repo == r.repo && p.what.starts_with("trivial axum handler (POST"))
+                .map_or(0.0, |p| p.rps);
         }
-        let ratio = r
-            .ratio
-            .unwrap_or(if base > 0.0 { r.rps / base } else { 0.0 });
+        let of = |base: f64| if base > 0.0 { r.rps / base } else { 0.0 };
+        let vs_post = r.ratio.unwrap_or(of(post_rps));
+        let vs_get = r.vs_get.unwrap_or(of(get_rps));
         println!(
-            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {ratio:.2} |",
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {vs_post:.2} | {vs_get:.2} |",
             r.repo, r.what, r.requests, r.errors, r.rps, r.p50_ms, r.p99_ms
         );
     }
