@@ -12,6 +12,7 @@ mod capabilities;
 mod clock;
 mod error;
 pub mod inbound;
+pub mod layer;
 mod lifecycle;
 mod memory;
 mod number;

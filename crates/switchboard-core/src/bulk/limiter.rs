@@ -17,9 +17,14 @@
 //! nobody reaches prove nothing about a higher one, and a limit grown that way
 //! would later send a burst the carrier refuses in bulk.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
 
 use tokio::sync::Notify;
+
+use crate::Error;
+use crate::layer::{CallEnd, CallHook, Operation};
 
 /// Successes needed per step of growth, in windows of the current limit,
 /// once the limit has reached the level at which the carrier last refused.
@@ -275,6 +280,26 @@ impl Limiter {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         self.limiter.release();
+    }
+}
+
+/// The limiter as a layer over the bulk's carrier: each call waits for room
+/// and reports how the carrier took it.
+#[async_trait]
+impl CallHook for Arc<Limiter> {
+    type Mark = CallMark;
+
+    async fn started(&self, _carrier: &str, _operation: Operation) -> CallMark {
+        self.call_started().await
+    }
+
+    fn ended(&self, mark: CallMark, end: &CallEnd<'_>) {
+        let outcome = match end.error {
+            Some(Error::RateLimited { .. }) => CallOutcome::RateLimited,
+            Some(Error::Transport { .. }) => CallOutcome::Unknown,
+            _ => CallOutcome::Accepted,
+        };
+        self.call_ended(mark, outcome);
     }
 }
 

@@ -17,7 +17,6 @@
 mod candidates;
 mod fill;
 mod limiter;
-mod observed;
 mod report;
 mod request;
 mod run;
@@ -30,12 +29,12 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::layer::Hooked;
 use crate::{
     AccountId, Error, MAX_SEARCH_LIMIT, ProviderRegistry, ProvisioningService, Result, RetryPolicy,
     TelephonyProvider,
 };
 use limiter::Limiter;
-use observed::Observed;
 pub use report::{BulkOutcome, BulkReport, BulkStats};
 pub use request::{
     BulkProvisionRequest, DEFAULT_BULK_CONCURRENCY, MAX_BULK_CONCURRENCY, MAX_BULK_COUNT,
@@ -100,10 +99,10 @@ impl ProvisioningService {
             .unwrap_or(DEFAULT_BULK_CONCURRENCY)
             .clamp(1, MAX_BULK_CONCURRENCY);
         let limiter = Arc::new(Limiter::new(SLOW_START_LIMIT.min(max), max));
-        // Every carrier call, the service's included, reports to the limiter
-        // as it ends, so a refusal lowers the limit at once.
-        let provider: Arc<dyn TelephonyProvider> =
-            Arc::new(Observed::new(provider, limiter.clone()));
+        // Every carrier call, the service's included, waits for the limiter
+        // and reports to it as it ends, so a refusal lowers the limit at once
+        // (not after the service has finished settling what it refused).
+        let provider: Arc<dyn TelephonyProvider> = Arc::new(Hooked::new(provider, limiter.clone()));
         // One carrier, and no purchase retries inside `provision`: the bulk
         // waits out rate limits itself, without holding a slot.
         let mut service = self.clone();
