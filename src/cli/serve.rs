@@ -98,9 +98,6 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         );
     }
 
-    if let Some(every) = reconcile_every {
-        tokio::spawn(reconcile_periodically(app.service.clone(), every));
-    }
     if let Some(inbound) = &app.inbound {
         tracing::info!(
             carriers = ?inbound.routing.keys().collect::<Vec<_>>(),
@@ -108,6 +105,15 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         );
     }
     let state = app.app_state();
+    if let Some(every) = reconcile_every {
+        // Through the routes' service, so that its carrier calls and what it
+        // finds show in `GET /metrics` beside theirs.
+        tokio::spawn(reconcile_periodically(
+            state.service().clone(),
+            state.metrics().clone(),
+            every,
+        ));
+    }
     serve_with(
         listener,
         router(state),
@@ -124,16 +130,23 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
 /// answer was lost, reservations of a crashed process) without an operator.
 /// Orphans at the carrier are only reported: releasing them is an operator's
 /// decision (`switchboard reconcile --release-orphans`).
-async fn reconcile_periodically(service: switchboard::ProvisioningService, every: Duration) {
+async fn reconcile_periodically(
+    service: switchboard::ProvisioningService,
+    metrics: std::sync::Arc<switchboard_http::Metrics>,
+    every: Duration,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        match service
+        let result = service
             .reconcile(&switchboard::ReconcileOptions::default())
-            .await
-        {
+            .await;
+        if let Ok(report) = &result {
+            metrics.observe_reconcile(report);
+        }
+        match result {
             Ok(report) if !report.errors.is_empty() => tracing::warn!(
                 records = report.records_checked,
                 drift = report.drift.len(),

@@ -98,6 +98,20 @@ pub trait CallHook: Send + Sync + std::fmt::Debug + 'static {
     fn ended(&self, mark: Self::Mark, end: &CallEnd<'_>);
 }
 
+/// A shared hook is a hook: one instance can watch several carriers.
+#[async_trait]
+impl<H: CallHook> CallHook for Arc<H> {
+    type Mark = H::Mark;
+
+    async fn started(&self, carrier: &str, operation: Operation) -> Self::Mark {
+        H::started(self, carrier, operation).await
+    }
+
+    fn ended(&self, mark: Self::Mark, end: &CallEnd<'_>) {
+        H::ended(self, mark, end);
+    }
+}
+
 /// `inner`, with `hook` told about each of its calls.
 #[derive(Debug)]
 pub struct Hooked<H> {
@@ -191,7 +205,7 @@ mod tests {
     }
 
     #[async_trait]
-    impl CallHook for Arc<Recorder> {
+    impl CallHook for Recorder {
         type Mark = usize;
 
         async fn started(&self, carrier: &str, operation: Operation) -> usize {

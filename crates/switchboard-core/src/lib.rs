@@ -49,7 +49,7 @@ pub use provider::{
 };
 pub use reconcile::{Drift, DriftKind, ReconcileOptions, ReconcileReport, Repair};
 pub use registry::ProviderRegistry;
-pub use repository::{NumberFilter, NumberRepository};
+pub use repository::{NumberFilter, NumberRepository, ReadCacheCounts};
 pub use request::{
     MAX_FRIENDLY_NAME_LEN, MAX_IDEMPOTENCY_KEY_LEN, NumberUpdate, ProvisionRequest,
     validate_friendly_name,

@@ -29,6 +29,22 @@ impl ProviderRegistry {
         self
     }
 
+    /// Every carrier wrapped by `layer` (for example in a
+    /// [`crate::layer::Hooked`]), under the same names and default.
+    pub fn layered(
+        self,
+        layer: impl Fn(Arc<dyn TelephonyProvider>) -> Arc<dyn TelephonyProvider>,
+    ) -> Self {
+        Self {
+            providers: self
+                .providers
+                .into_iter()
+                .map(|(name, provider)| (name, layer(provider)))
+                .collect(),
+            default: self.default,
+        }
+    }
+
     /// Makes `name` the default for new purchases.
     pub fn with_default(mut self, name: &str) -> Result<Self> {
         if !self.providers.contains_key(name) {

@@ -45,6 +45,16 @@ impl NumberFilter {
     }
 }
 
+/// How many reads a read cache answered from memory and how many went to
+/// the store, since the repository was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadCacheCounts {
+    /// Answered from memory.
+    pub hits: u64,
+    /// Went to the store.
+    pub misses: u64,
+}
+
 /// Durable storage of [`ProvisionedNumber`] records.
 ///
 /// The store itself enforces the invariants that must hold across processes:
@@ -94,4 +104,11 @@ pub trait NumberRepository: Send + Sync + Debug {
     /// there is no such record, [`crate::Error::AlreadyProvisioned`] if the
     /// change would make a second live record of the phone number.
     async fn update(&self, number: &ProvisionedNumber) -> Result<ProvisionedNumber>;
+
+    /// How the repository's read cache has answered so far, if it has one:
+    /// for metrics, read when they are scraped. `None` (the default) for a
+    /// repository that answers every read from its store.
+    fn read_cache_counts(&self) -> Option<ReadCacheCounts> {
+        None
+    }
 }

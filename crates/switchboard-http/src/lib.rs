@@ -113,6 +113,7 @@ mod auth;
 mod error;
 mod extract;
 pub mod inbound;
+mod metrics;
 mod openapi;
 mod ops;
 mod routes;
@@ -126,6 +127,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use inbound::{InboundOptions, inbound_routing};
+pub use metrics::Metrics;
 pub use openapi::openapi;
 pub use ops::REQUEST_ID_HEADER;
 pub use serve::{ServeOptions, serve, serve_with};
@@ -142,8 +144,9 @@ pub use switchboard_core::TokenStore;
 pub fn router(state: AppState) -> Router {
     let (protected, public) = routes::parts();
     let protected: Router<AppState> = Router::from(protected)
-        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
-    let public: Router<AppState> = public.into();
+        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer))
+        .route_layer(from_fn(ops::matched_route));
+    let public: Router<AppState> = Router::from(public).route_layer(from_fn(ops::matched_route));
     let limits = ops::Limits {
         body_limit: state.options.body_limit,
         request_timeout: state.options.request_timeout,
@@ -155,7 +158,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(from_fn_with_state(limits, ops::limits))
         .layer(CatchPanicLayer::custom(ops::panic_response))
-        .layer(from_fn(ops::request_context))
+        .layer(from_fn_with_state(
+            state.metrics.clone(),
+            ops::request_context,
+        ))
         .with_state(state)
 }
 

@@ -5,7 +5,9 @@
 use std::any::Any;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 
 /// The header that carries a request's id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -69,8 +72,13 @@ fn new_request_id() -> Uuid {
 /// Middleware: gives the request an id, runs it in a span carrying method,
 /// path and id, echoes the id, and logs status and latency. Headers are never
 /// logged, so neither is the Authorization header.
-pub(crate) async fn request_context(mut request: Request, next: Next) -> Response {
+pub(crate) async fn request_context(
+    State(metrics): State<Arc<Metrics>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
+    let method = method_label(request.method());
     let id = request_id(request.headers().get(REQUEST_ID_HEADER));
     request.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
     let span = tracing::info_span!(
@@ -82,7 +90,10 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
     );
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let route = response.extensions().get::<MatchedPath>();
+    metrics.observe_request(route.map(MatchedPath::as_str), method, status, elapsed);
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, latency_ms, "request finished");
@@ -92,6 +103,33 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
     });
     response.headers_mut().insert(REQUEST_ID_HEADER, id);
     response
+}
+
+/// Route middleware: hands the route's path template (`MatchedPath`, known
+/// only once the router has matched) to [`request_context`] on the way out,
+/// so metrics count by route and never by raw path.
+pub(crate) async fn matched_route(request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(matched);
+    }
+    response
+}
+
+/// A method as a metric label: the standard ones by name, anything else
+/// as `other`, so a client cannot grow the label set.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// The per-request limits of [`crate::HttpOptions`], as the state of

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_core::{ProvisioningService, TokenStore};
+use switchboard_core::layer::Hooked;
+use switchboard_core::{ProvisioningService, TelephonyProvider, TokenStore};
 
 use crate::inbound::InboundOptions;
+use crate::metrics::Metrics;
 
 /// Limits that protect the service from slow or oversized requests.
 #[derive(Debug, Clone)]
@@ -52,18 +54,41 @@ pub struct AppState {
     pub(crate) tokens: Arc<dyn TokenStore>,
     pub(crate) options: HttpOptions,
     pub(crate) inbound: Option<Arc<InboundOptions>>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// State over `service`, authenticating against `tokens`, with default
     /// [`HttpOptions`].
+    ///
+    /// Every carrier of `service` is wrapped in a layer that feeds the
+    /// state's [`Metrics`], so the carrier calls the routes make are counted
+    /// (see [`AppState::service`] for the service to run anything else
+    /// through, such as a periodic reconcile, to have it counted too).
     pub fn new(service: ProvisioningService, tokens: Arc<dyn TokenStore>) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let hook = metrics.clone();
+        let service = service.with_provider_layer(move |carrier| {
+            Arc::new(Hooked::new(carrier, hook.clone())) as Arc<dyn TelephonyProvider>
+        });
         Self {
             service: Arc::new(service),
             tokens,
             options: HttpOptions::default(),
             inbound: None,
+            metrics,
         }
+    }
+
+    /// The service the routes use, its carriers counted in [`AppState::metrics`].
+    pub fn service(&self) -> &ProvisioningService {
+        &self.service
+    }
+
+    /// What `GET /metrics` serves; [`Metrics::observe_reconcile`] takes the
+    /// reports of reconcile passes run beside the routes.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Replaces the options.

@@ -86,6 +86,7 @@ async fn the_document_describes_exactly_what_is_served() {
         "GET /functions/v1/inbound/{provider}/messages",
         "POST /functions/v1/inbound/{provider}/messages",
         "GET /healthz",
+        "GET /metrics",
         "GET /openapi.json",
     ]
     .into_iter()

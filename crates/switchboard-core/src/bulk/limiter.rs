@@ -17,7 +17,7 @@
 //! nobody reaches prove nothing about a higher one, and a limit grown that way
 //! would later send a burst the carrier refuses in bulk.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
@@ -286,7 +286,7 @@ impl Drop for Permit<'_> {
 /// The limiter as a layer over the bulk's carrier: each call waits for room
 /// and reports how the carrier took it.
 #[async_trait]
-impl CallHook for Arc<Limiter> {
+impl CallHook for Limiter {
     type Mark = CallMark;
 
     async fn started(&self, _carrier: &str, _operation: Operation) -> CallMark {

@@ -44,6 +44,29 @@ pub enum DriftKind {
     ProviderNotConfigured,
 }
 
+impl DriftKind {
+    /// The snake_case name the JSON report uses, for metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::PurchaseUnrecorded => "purchase_unrecorded",
+            DriftKind::PurchaseNeverHappened => "purchase_never_happened",
+            DriftKind::PurchaseUnsettled => "purchase_unsettled",
+            DriftKind::ReleasePending => "release_pending",
+            DriftKind::MissingAtCarrier => "missing_at_carrier",
+            DriftKind::OrphanAtCarrier => "orphan_at_carrier",
+            DriftKind::RoutingDiffers => "routing_differs",
+            DriftKind::ProviderNotConfigured => "provider_not_configured",
+        }
+    }
+}
+
+impl Repair {
+    /// Whether the drift was set right (not left, not failed).
+    pub fn is_repaired(&self) -> bool {
+        !matches!(self, Repair::Left(_) | Repair::Failed(_))
+    }
+}
+
 /// What reconcile did about a drift.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "action", content = "detail")]
@@ -82,9 +105,29 @@ pub struct ReconcileReport {
 impl ReconcileReport {
     /// How many drifts were repaired.
     pub fn repaired(&self) -> usize {
-        self.drift
-            .iter()
-            .filter(|d| !matches!(d.repair, Repair::Left(_) | Repair::Failed(_)))
-            .count()
+        self.drift.iter().filter(|d| d.repair.is_repaired()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_of_each_kind_is_its_json_name() {
+        let kinds = [
+            DriftKind::PurchaseUnrecorded,
+            DriftKind::PurchaseNeverHappened,
+            DriftKind::PurchaseUnsettled,
+            DriftKind::ReleasePending,
+            DriftKind::MissingAtCarrier,
+            DriftKind::OrphanAtCarrier,
+            DriftKind::RoutingDiffers,
+            DriftKind::ProviderNotConfigured,
+        ];
+        for kind in kinds {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json.as_str(), Some(kind.as_str()));
+        }
     }
 }

@@ -75,6 +75,17 @@ impl ProvisioningService {
         self
     }
 
+    /// The same service with every carrier wrapped by `layer`: what it
+    /// wraps is what every operation of the service (and of a bulk or
+    /// reconcile pass it runs) calls.
+    pub fn with_provider_layer(
+        mut self,
+        layer: impl Fn(Arc<dyn TelephonyProvider>) -> Arc<dyn TelephonyProvider>,
+    ) -> Self {
+        self.providers = Arc::new((*self.providers).clone().layered(layer));
+        self
+    }
+
     /// The options in use.
     pub fn options(&self) -> &ServiceOptions {
         &self.options

@@ -1,12 +1,15 @@
-//! The routes about the service itself: liveness and its own description.
+//! The routes about the service itself: liveness, metrics and its own
+//! description.
 
 use std::sync::LazyLock;
 
 use axum::Json;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
 use crate::schema::Health;
+use crate::state::AppState;
 
 /// Liveness: answers as long as the process serves requests. It checks no
 /// carrier or store, so that a carrier outage does not get the process killed.
@@ -21,6 +24,34 @@ pub(crate) async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
     })
+}
+
+/// The service's metrics (carrier calls, HTTP requests, reconcile drift,
+/// the read cache) in the OpenMetrics text format Prometheus scrapes.
+///
+/// Served without a token, as scrapers carry none: no label holds an
+/// account, a number or a secret (carriers, operations, routes, methods,
+/// statuses and outcome codes only). Keep it off the public internet at
+/// the proxy like any operations endpoint.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    responses((status = 200, description = "Every metric family, OpenMetrics text", body = String,
+               content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")),
+    security(())
+)]
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let text = state
+        .metrics
+        .render(state.service.repository().read_cache_counts());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
 }
 
 /// The document, serialized once: it depends on the code only.

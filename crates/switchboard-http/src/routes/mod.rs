@@ -43,6 +43,7 @@ pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(numbers::release_phone_number));
     let public = OpenApiRouter::new()
         .routes(routes!(meta::healthz))
+        .routes(routes!(meta::metrics))
         .routes(routes!(meta::openapi_json))
         .routes(routes!(
             inbound::inbound_voice_post,

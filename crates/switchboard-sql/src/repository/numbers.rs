@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use switchboard_core::{
     AccountId, Error, MAX_PAGE_SIZE, NumberFilter, NumberRepository, Page, PageRequest,
-    PhoneNumber, ProvisionedNumber, Result,
+    PhoneNumber, ProvisionedNumber, ReadCacheCounts, Result,
 };
 use uuid::Uuid;
 
@@ -131,6 +131,13 @@ impl SqlRepository {
 
 #[async_trait]
 impl NumberRepository for SqlRepository {
+    fn read_cache_counts(&self) -> Option<ReadCacheCounts> {
+        self.read_cache_stats().map(|stats| ReadCacheCounts {
+            hits: stats.hits,
+            misses: stats.misses,
+        })
+    }
+
     async fn insert(&self, number: &ProvisionedNumber) -> Result<()> {
         let result = self.write_insert(number).await;
         self.forget(|cache| cache.invalidate_number(number.phone_number.as_str()));
