@@ -123,7 +123,7 @@ mod state;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use inbound::{InboundOptions, inbound_routing};
@@ -144,9 +144,8 @@ pub use switchboard_core::TokenStore;
 pub fn router(state: AppState) -> Router {
     let (protected, public) = routes::parts();
     let protected: Router<AppState> = Router::from(protected)
-        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer))
-        .route_layer(from_fn(ops::matched_route));
-    let public: Router<AppState> = Router::from(public).route_layer(from_fn(ops::matched_route));
+        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
+    let public: Router<AppState> = public.into();
     let limits = ops::Limits {
         body_limit: state.options.body_limit,
         request_timeout: state.options.request_timeout,

@@ -12,6 +12,7 @@
 //! or token ever becomes a label.
 
 use std::fmt;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -45,14 +46,44 @@ struct CarrierLabels {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
+    route: &'static str,
     method: &'static str,
     status: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
+}
+
+/// The path templates the router serves, read from the OpenAPI document
+/// that the router and the document are both built from.
+static ROUTES: LazyLock<Vec<String>> =
+    LazyLock::new(|| crate::openapi::openapi().paths.paths.into_keys().collect());
+
+/// The template `path` is served by (`/functions/v1/inbound/{provider}/voice`
+/// for `/functions/v1/inbound/twilio/voice`), or `None` for a path no route
+/// serves. Found by comparing segments, before the request reaches the
+/// router, so that counting costs no middleware and no allocation.
+pub(crate) fn route_of(path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .find(|template| template_matches(template, path))
+        .map(String::as_str)
+}
+
+fn template_matches(template: &str, path: &str) -> bool {
+    let mut segments = path.split('/');
+    for expected in template.split('/') {
+        let Some(segment) = segments.next() else {
+            return false;
+        };
+        let is_parameter = expected.starts_with('{') && expected.ends_with('}');
+        if (is_parameter && segment.is_empty()) || (!is_parameter && segment != expected) {
+            return false;
+        }
+    }
+    segments.next().is_none()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -209,16 +240,14 @@ impl Metrics {
     /// Counts one answered HTTP request.
     pub(crate) fn observe_request(
         &self,
-        route: Option<&str>,
+        route: Option<&'static str>,
         method: &'static str,
         status: u16,
         elapsed: Duration,
     ) {
-        let route = route.unwrap_or("unmatched").to_string();
+        let route = route.unwrap_or("unmatched");
         self.request_seconds
-            .get_or_create(&RouteLabels {
-                route: route.clone(),
-            })
+            .get_or_create(&RouteLabels { route })
             .observe(elapsed.as_secs_f64());
         self.requests
             .get_or_create(&RequestLabels {
@@ -296,6 +325,25 @@ mod tests {
 
     use super::*;
     use switchboard_core::{Drift, DriftKind, PhoneNumber, Repair};
+
+    #[test]
+    fn paths_are_counted_under_the_template_that_serves_them() {
+        assert_eq!(
+            route_of("/functions/v1/inbound/twilio/voice"),
+            Some("/functions/v1/inbound/{provider}/voice")
+        );
+        assert_eq!(route_of("/healthz"), Some("/healthz"));
+        for unserved in [
+            "/functions/v1/inbound//voice",
+            "/functions/v1/inbound/twilio/voice/extra",
+            "/healthz/",
+            "/",
+            "",
+            "/functions/v1/provision-phone-number/+16045550100",
+        ] {
+            assert_eq!(route_of(unserved), None, "{unserved}");
+        }
+    }
 
     #[test]
     fn calls_requests_and_reconcile_show_in_the_text() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, route_of};
 
 /// The header that carries a request's id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -79,6 +79,7 @@ pub(crate) async fn request_context(
 ) -> Response {
     let started = Instant::now();
     let method = method_label(request.method());
+    let route = route_of(request.uri().path());
     let id = request_id(request.headers().get(REQUEST_ID_HEADER));
     request.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
     let span = tracing::info_span!(
@@ -91,8 +92,7 @@ pub(crate) async fn request_context(
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    let route = response.extensions().get::<MatchedPath>();
-    metrics.observe_request(route.map(MatchedPath::as_str), method, status, elapsed);
+    metrics.observe_request(route, method, status, elapsed);
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
@@ -102,18 +102,6 @@ pub(crate) async fn request_context(
         }
     });
     response.headers_mut().insert(REQUEST_ID_HEADER, id);
-    response
-}
-
-/// Route middleware: hands the route's path template (`MatchedPath`, known
-/// only once the router has matched) to [`request_context`] on the way out,
-/// so metrics count by route and never by raw path.
-pub(crate) async fn matched_route(request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let mut response = next.run(request).await;
-    if let Some(matched) = matched {
-        response.extensions_mut().insert(matched);
-    }
     response
 }
 
