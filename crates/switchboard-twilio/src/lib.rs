@@ -28,7 +28,6 @@ mod errors;
 mod provider;
 mod search;
 mod sid;
-mod transport;
 mod webhook;
 mod wire;
 

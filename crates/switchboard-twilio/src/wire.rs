@@ -3,11 +3,13 @@
 //!
 //! The numbers below are the live behaviours of docs/carriers/twilio.md.
 //! Every field is optional and unknown fields are ignored (live behaviour
-//! 5); text fields accept `""`, `null`, strings and numbers, so a URL or SID
-//! that comes back as `""` or `null` is simply absent (4), and a latitude
-//! sent as a string or a number is never a parse failure (3); capability
-//! keys are matched without regard to case and a missing one is false (2). A field of an unexpected JSON type reads as absent rather
-//! than failing the whole answer.
+//! 5). The readers are the shared lenient ones, under the rules every
+//! carrier is read with ([`Leniency::CARRIERS`](switchboard_carrier_http::lenient::Leniency::CARRIERS)):
+//! a URL or SID that comes back as `""` or `null` is absent (4), a latitude
+//! or a code sent as a string or a number is its text (3), capability keys
+//! match without regard to case and a missing one is false (2), and a field
+//! of an unexpected JSON type reads as absent rather than failing the whole
+//! answer.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,6 +17,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use switchboard_carrier_http::lenient::{self, Text, WireCapabilities, capabilities, list, text};
 use switchboard_core::Capabilities;
 
 /// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`, borrowing its text
@@ -103,22 +106,7 @@ impl AvailableField {
 
 impl<'de> Deserialize<'de> for AvailableField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = AvailableField;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(AvailableField::from_key(v.as_bytes()))
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                Ok(AvailableField::from_key(v))
-            }
-        }
-        // As bytes: a key is only compared with ASCII names, so it need
-        // not be checked as UTF-8 first (serde_json skips that for bytes).
-        d.deserialize_bytes(V)
+        lenient::field_key(d, AvailableField::from_key)
     }
 }
 
@@ -155,24 +143,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for AvailableWire<'a> {
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-/// [`text_cow`] as a type, for `next_value`.
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text_cow(d).map(Text)
-    }
-}
-
-/// [`capabilities`] as a type, for `next_value`.
-struct WireCapabilities(Capabilities);
-
-impl<'de> Deserialize<'de> for WireCapabilities {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        capabilities(d).map(WireCapabilities)
     }
 }
 
@@ -223,242 +193,6 @@ pub(crate) struct ErrorBody {
     pub message: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub more_info: Option<String>,
-}
-
-/// Text, or absent for `null`, `""`, and values that are not scalars.
-pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(text_cow(d)?.map(Cow::into_owned))
-}
-
-/// [`text`], borrowed from the input when it holds no escapes.
-pub(crate) fn text_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    d.deserialize_any(TextVisitor)
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("text, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok((!blank(v)).then_some(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!blank(v)).then(|| Cow::Owned(v.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok((!blank(&v)).then_some(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-}
-
-/// Whether `text` is empty or only white space. Most values start with a
-/// visible ASCII character, which settles it without a Unicode-aware trim.
-fn blank(text: &str) -> bool {
-    match text.as_bytes().first() {
-        Some(b) if b.is_ascii_graphic() => false,
-        _ => text.trim().is_empty(),
-    }
-}
-
-/// A flag: `true`/`false`, their string forms, or false for anything else.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = bool;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a boolean")
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(v)
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(v.trim().eq_ignore_ascii_case("true"))
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(false)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(false)
-        }
-    }
-    d.deserialize_any(V)
-}
-
-struct Flag(bool);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        flag(d).map(Flag)
-    }
-}
-
-/// Capabilities under any spelling of their keys (`voice`, `SMS`, `mms`,
-/// `Fax`...); a missing key, `null`, or a non-object is false.
-fn capabilities<'de, D: Deserializer<'de>>(d: D) -> Result<Capabilities, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Capabilities;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object of capability flags")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut caps = Capabilities::default();
-            while let Some(CapabilityKey(key)) = map.next_key::<CapabilityKey>()? {
-                let Flag(on) = map.next_value::<Flag>()?;
-                match key {
-                    Some(Capability::Voice) => caps.voice = on,
-                    Some(Capability::Sms) => caps.sms = on,
-                    Some(Capability::Mms) => caps.mms = on,
-                    Some(Capability::Fax) => caps.fax = on,
-                    None => {}
-                }
-            }
-            Ok(caps)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(Capabilities::default())
-        }
-    }
-    d.deserialize_any(V)
-}
-
-enum Capability {
-    Voice,
-    Sms,
-    Mms,
-    Fax,
-}
-
-/// A capability key matched without regard to case and without allocating.
-struct CapabilityKey(Option<Capability>);
-
-impl<'de> Deserialize<'de> for CapabilityKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CapabilityKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a capability name")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                self.visit_bytes(v.as_bytes())
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                let known = [
-                    (&b"voice"[..], Capability::Voice),
-                    (b"sms", Capability::Sms),
-                    (b"mms", Capability::Mms),
-                    (b"fax", Capability::Fax),
-                ];
-                Ok(CapabilityKey(
-                    known
-                        .into_iter()
-                        .find(|(name, _)| v.eq_ignore_ascii_case(name))
-                        .map(|(_, c)| c),
-                ))
-            }
-        }
-        // As bytes, like field names: see `AvailableField`.
-        d.deserialize_bytes(V)
-    }
-}
-
-/// A list, with `null` read as empty.
-fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// An RFC 2822 timestamp (`Thu, 30 Jul 2015 23:19:04 +0000`); absent when
