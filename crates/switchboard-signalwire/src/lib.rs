@@ -26,8 +26,6 @@
 
 mod config;
 mod errors;
-mod http;
-mod paging;
 mod provider;
 mod search;
 mod webhook;
