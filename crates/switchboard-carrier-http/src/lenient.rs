@@ -10,9 +10,9 @@
 //! whole answer, because one odd field must not hide a number we own.
 //!
 //! Use them in `#[serde(deserialize_with = "...")]` ([`text`], [`list`],
-//! [`capabilities`]), as field types ([`Text`], [`WireCapabilities`]), or
-//! with other rules through the seeds ([`TextSeed`], [`FlagSeed`],
-//! [`CapabilitiesSeed`]).
+//! [`capabilities`]), as field types ([`Text`], [`WireCapabilities`]), for a
+//! hand-written reader of a large answer ([`read_object`]), or with other
+//! rules through the seeds ([`TextSeed`], [`FlagSeed`], [`CapabilitiesSeed`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -192,27 +192,94 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-/// An object key turned into `T` by `from_key`, for a hand-written reader's
-/// field enum. Read as bytes: a key is only compared with ASCII names, so
-/// serde_json need not check it as UTF-8 first.
-pub fn field_key<'de, D, T>(d: D, from_key: fn(&[u8]) -> T) -> Result<T, D::Error>
+/// Where [`read_object`] puts the value of one key.
+pub enum Slot<'s, 'a> {
+    /// Into optional text, read as [`Text`] (borrowed where it can be).
+    Text(&'s mut Option<Cow<'a, str>>),
+    /// Into capabilities, read as [`WireCapabilities`].
+    Capabilities(&'s mut Capabilities),
+    /// Nowhere: the value is skipped unread.
+    Skip,
+}
+
+/// An object read into a `T` that starts as its default, `slot` saying for
+/// each key where its value goes; `expecting` names the object for errors.
+///
+/// For the one large answer of a carrier, a search, whose text is borrowed
+/// rather than copied and whose unwanted keys are skipped without being
+/// decoded. A key is matched as bytes (serde_json need not check it as
+/// UTF-8 first), and after unescaping, so `"rate_\u0063enter"` is
+/// `rate_center`.
+pub fn read_object<'de, D, T>(
+    d: D,
+    expecting: &'static str,
+    slot: for<'s> fn(&'s mut T, &[u8]) -> Slot<'s, 'de>,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
+    T: Default,
 {
-    struct V<T>(fn(&[u8]) -> T);
-    impl<'de, T> Visitor<'de> for V<T> {
+    struct ObjectVisitor<'de, T> {
+        expecting: &'static str,
+        slot: for<'s> fn(&'s mut T, &[u8]) -> Slot<'s, 'de>,
+    }
+    impl<'de, T: Default> Visitor<'de> for ObjectVisitor<'de, T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a field name")
+            f.write_str(self.expecting)
         }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok((self.0)(v.as_bytes()))
-        }
-        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
-            Ok((self.0)(v))
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut value = T::default();
+            while let Some(slot) = map.next_key_seed(KeySeed {
+                target: &mut value,
+                slot: self.slot,
+            })? {
+                match slot {
+                    Slot::Text(text) => {
+                        *text = map.next_value_seed(TextSeed(Leniency::CARRIERS))?
+                    }
+                    Slot::Capabilities(caps) => {
+                        *caps = map.next_value_seed(CapabilitiesSeed(Leniency::CARRIERS))?;
+                    }
+                    Slot::Skip => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(value)
         }
     }
-    d.deserialize_bytes(V(from_key))
+    d.deserialize_map(ObjectVisitor { expecting, slot })
+}
+
+/// A key of [`read_object`], turned into its slot.
+struct KeySeed<'s, 'de, T> {
+    target: &'s mut T,
+    slot: for<'x> fn(&'x mut T, &[u8]) -> Slot<'x, 'de>,
+}
+
+impl<'s, 'de: 's, T> DeserializeSeed<'de> for KeySeed<'s, 'de, T> {
+    type Value = Slot<'s, 'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_bytes(self)
+    }
+}
+
+impl<'s, 'de: 's, T> Visitor<'de> for KeySeed<'s, 'de, T> {
+    type Value = Slot<'s, 'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((self.slot)(self.target, v.as_bytes()))
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok((self.slot)(self.target, v))
+    }
 }
 
 // ---- flags -----------------------------------------------------------
@@ -509,27 +576,40 @@ mod tests {
         }
     }
 
+    #[derive(Debug, Default)]
+    struct Offer<'a> {
+        number: Option<Cow<'a, str>>,
+        region: Option<Cow<'a, str>>,
+        caps: Capabilities,
+    }
+
+    fn offer<'s, 'a>(offer: &'s mut Offer<'a>, key: &[u8]) -> Slot<'s, 'a> {
+        match key {
+            b"number" => Slot::Text(&mut offer.number),
+            b"region" => Slot::Text(&mut offer.region),
+            b"capabilities" => Slot::Capabilities(&mut offer.caps),
+            _ => Slot::Skip,
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Offer<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            read_object(d, "an offer", offer)
+        }
+    }
+
     #[test]
-    fn field_keys_are_read_as_bytes_even_when_escaped() {
-        #[derive(Debug, PartialEq, Eq, Hash)]
-        enum Key {
-            Known,
-            Other,
-        }
-        impl<'de> Deserialize<'de> for Key {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                field_key(d, |k| {
-                    if k == b"known" {
-                        Key::Known
-                    } else {
-                        Key::Other
-                    }
-                })
-            }
-        }
-        let keys: std::collections::HashMap<Key, u8> =
-            serde_json::from_str(r#"{"kn\u006fwn":1,"other":2}"#).unwrap();
-        assert_eq!(keys.get(&Key::Known), Some(&1));
-        assert_eq!(keys.get(&Key::Other), Some(&2));
+    fn an_object_is_read_into_its_slots_borrowing_text_and_skipping_the_rest() {
+        let read: Offer<'_> = serde_json::from_str(
+            r#"{"number":"+15005550006","regi\u006fn":"T\u0058","ignored":{"deep":[1,{"x":2}]},
+                "capabilities":["voice"],"number":"+15005550007"}"#,
+        )
+        .unwrap();
+        // The last mention of a key decides, as for serde's derived readers.
+        assert!(matches!(read.number, Some(Cow::Borrowed("+15005550007"))));
+        assert!(matches!(&read.region, Some(Cow::Owned(r)) if r == "TX"));
+        assert!(read.caps.voice && !read.caps.sms);
+        assert!(serde_json::from_str::<Offer<'_>>("[1]").is_err());
+        assert!(serde_json::from_str::<Offer<'_>>(r#"{"number":"#).is_err());
     }
 }

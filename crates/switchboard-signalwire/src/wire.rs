@@ -11,13 +11,10 @@
 //! answer, because one odd field should not hide a number we own.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
-use switchboard_carrier_http::lenient::{self, Text, WireCapabilities, list, text};
+use switchboard_carrier_http::lenient::{self, Slot, WireCapabilities, list, text};
 use switchboard_carrier_http::quote;
 
 /// `GET /phone_numbers/search` answer, its text borrowed from the body.
@@ -48,72 +45,23 @@ impl AvailableWire<'_> {
     }
 }
 
-/// The keys of a search result that are read; any other is skipped unread.
-enum AvailableField {
-    E164,
-    Number,
-    Region,
-    City,
-    RateCenter,
-    CountryCode,
-    Capabilities,
-    Other,
-}
-
-impl AvailableField {
-    fn from_bytes(key: &[u8]) -> Self {
-        match key {
-            b"e164" => Self::E164,
-            b"number" => Self::Number,
-            b"region" => Self::Region,
-            b"city" => Self::City,
-            b"rate_center" => Self::RateCenter,
-            b"country_code" => Self::CountryCode,
-            b"capabilities" => Self::Capabilities,
-            _ => Self::Other,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for AvailableField {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        lenient::field_key(deserializer, AvailableField::from_bytes)
+/// Where each key of a search result goes; any other is skipped unread.
+fn available_slot<'s, 'a>(wire: &'s mut AvailableWire<'a>, key: &[u8]) -> Slot<'s, 'a> {
+    match key {
+        b"e164" => Slot::Text(&mut wire.e164),
+        b"number" => Slot::Text(&mut wire.number),
+        b"region" => Slot::Text(&mut wire.region),
+        b"city" => Slot::Text(&mut wire.city),
+        b"rate_center" => Slot::Text(&mut wire.rate_center),
+        b"country_code" => Slot::Text(&mut wire.country_code),
+        b"capabilities" => Slot::Capabilities(&mut wire.capabilities.0),
+        _ => Slot::Skip,
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for AvailableWire<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = AvailableWire<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a search result")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut wire = AvailableWire::default();
-                while let Some(field) = map.next_key::<AvailableField>()? {
-                    let slot = match field {
-                        AvailableField::E164 => &mut wire.e164,
-                        AvailableField::Number => &mut wire.number,
-                        AvailableField::Region => &mut wire.region,
-                        AvailableField::City => &mut wire.city,
-                        AvailableField::RateCenter => &mut wire.rate_center,
-                        AvailableField::CountryCode => &mut wire.country_code,
-                        AvailableField::Capabilities => {
-                            wire.capabilities = map.next_value()?;
-                            continue;
-                        }
-                        AvailableField::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = map.next_value::<Text<'a>>()?.0;
-                }
-                Ok(wire)
-            }
-        }
-        deserializer.deserialize_map(V(PhantomData))
+        lenient::read_object(deserializer, "a search result", available_slot)
     }
 }
 

@@ -16,8 +16,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use switchboard_carrier_http::lenient::{self, Text, WireCapabilities, capabilities, list, text};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use switchboard_carrier_http::lenient::{self, Slot, capabilities, list, text};
 use switchboard_core::Capabilities;
 
 /// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`, borrowing its text
@@ -77,72 +77,23 @@ pub(crate) struct AvailableWire<'a> {
     pub capabilities: Capabilities,
 }
 
-/// The fields of [`AvailableWire`]; any other key is skipped unread.
-enum AvailableField {
-    PhoneNumber,
-    IsoCountry,
-    Locality,
-    Region,
-    PostalCode,
-    RateCenter,
-    Capabilities,
-    Other,
-}
-
-impl AvailableField {
-    fn from_key(key: &[u8]) -> Self {
-        match key {
-            b"phone_number" => Self::PhoneNumber,
-            b"iso_country" => Self::IsoCountry,
-            b"locality" => Self::Locality,
-            b"region" => Self::Region,
-            b"postal_code" => Self::PostalCode,
-            b"rate_center" => Self::RateCenter,
-            b"capabilities" => Self::Capabilities,
-            _ => Self::Other,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for AvailableField {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        lenient::field_key(d, AvailableField::from_key)
+/// Where each key of an offered number goes; any other is skipped unread.
+fn available_slot<'s, 'a>(wire: &'s mut AvailableWire<'a>, key: &[u8]) -> Slot<'s, 'a> {
+    match key {
+        b"phone_number" => Slot::Text(&mut wire.phone_number),
+        b"iso_country" => Slot::Text(&mut wire.iso_country),
+        b"locality" => Slot::Text(&mut wire.locality),
+        b"region" => Slot::Text(&mut wire.region),
+        b"postal_code" => Slot::Text(&mut wire.postal_code),
+        b"rate_center" => Slot::Text(&mut wire.rate_center),
+        b"capabilities" => Slot::Capabilities(&mut wire.capabilities),
+        _ => Slot::Skip,
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for AvailableWire<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = AvailableWire<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an available phone number")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut wire = AvailableWire::default();
-                while let Some(field) = map.next_key::<AvailableField>()? {
-                    let slot = match field {
-                        AvailableField::PhoneNumber => &mut wire.phone_number,
-                        AvailableField::IsoCountry => &mut wire.iso_country,
-                        AvailableField::Locality => &mut wire.locality,
-                        AvailableField::Region => &mut wire.region,
-                        AvailableField::PostalCode => &mut wire.postal_code,
-                        AvailableField::RateCenter => &mut wire.rate_center,
-                        AvailableField::Capabilities => {
-                            wire.capabilities = map.next_value::<WireCapabilities>()?.0;
-                            continue;
-                        }
-                        AvailableField::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = map.next_value::<Text<'a>>()?.0;
-                }
-                Ok(wire)
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
+        lenient::read_object(d, "an available phone number", available_slot)
     }
 }
 
