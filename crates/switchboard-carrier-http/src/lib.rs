@@ -11,8 +11,8 @@
 //!   [`Idempotent`]. Only idempotent requests are retried; a purchase is sent
 //!   exactly once.
 //! - One retry loop, driven by core's [`RetryPolicy`](switchboard_core::RetryPolicy),
-//!   honouring [`Retry-After`](retry_after) on 429 and 503; an error after
-//!   the attempts ran out says how many were made.
+//!   honouring `Retry-After` (seconds or an HTTP date) on 429 and 503; an
+//!   error after the attempts ran out says how many were made.
 //! - Redaction of the credentials out of every error body before an adapter
 //!   reads it, since carriers' messages end up in errors and logs.
 //! - The mapping of transport failures (timeouts, refused connections, cut
@@ -38,7 +38,7 @@ mod paging;
 mod redact;
 mod request;
 mod retry;
-pub mod retry_after;
+mod retry_after;
 mod text;
 mod transport;
 
