@@ -190,10 +190,10 @@ impl TelephonyProvider for SignalWireProvider {
             .await?;
         // A 200 we cannot read still means the number was bought: say the
         // outcome is unknown, so the service settles it with find_owned.
-        let bought = serde_json::from_slice::<PhoneNumberWire>(answer.body())
-            .map_err(|e| e.to_string())
-            .and_then(|wire| carrier_number(wire).map_err(|e| e.to_string()))
-            .map_err(|why| answer.unknown_outcome(&format!("the purchase of {number}"), why))?;
+        let purchase = format!("the purchase of {number}");
+        let wire = serde_json::from_slice::<PhoneNumberWire>(answer.body())
+            .map_err(|e| answer.unknown_outcome(&purchase, e))?;
+        let bought = carrier_number(wire).map_err(|e| answer.unknown_outcome(&purchase, e))?;
         let changes = update_body(
             request.friendly_name.as_deref(),
             (!request.routing.is_empty()).then_some(&request.routing),
