@@ -203,7 +203,8 @@ pub enum Slot<'s, 'a> {
 }
 
 /// An object read into a `T` that starts as its default, `slot` saying for
-/// each key where its value goes; `expecting` names the object for errors.
+/// each key where its value goes (read under [`Leniency::CARRIERS`]);
+/// `expecting` names the object for errors.
 ///
 /// For the one large answer of a carrier, a search, whose text is borrowed
 /// rather than copied and whose unwanted keys are skipped without being
