@@ -5,8 +5,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
+use switchboard_carrier_http::Url;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 /// The environment variable naming the space host (SignalWire's SDKs use it).

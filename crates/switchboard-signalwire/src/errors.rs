@@ -3,11 +3,8 @@
 //! on purchase is a number someone else bought; a 422 on release is the
 //! purchase cooldown).
 
-use std::time::Duration;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use switchboard_carrier_http::Refusal;
 use switchboard_core::Error;
 
 use crate::wire::ErrorBody;
@@ -39,35 +36,11 @@ impl Operation<'_> {
     }
 }
 
-/// A failed call: the core error, and how long the server asked us to wait
-/// (kept apart because core only carries a wait on `RateLimited`, and a 503
-/// may send `Retry-After` too).
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) error: Error,
-    pub(crate) retry_after: Option<Duration>,
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Failure {
-            error,
-            retry_after: None,
-        }
-    }
-}
-
-/// The core error for a non-success answer.
-pub(crate) fn from_status(
-    op: Operation<'_>,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Failure {
-    let body = ErrorBody::parse(body);
-    let retry_after = retry_after(headers, Utc::now());
-    let code = status.as_u16();
-    let error = match code {
+/// The core error for a refused call.
+pub(crate) fn from_refusal(op: Operation<'_>, refusal: &Refusal<'_>) -> Error {
+    let body = ErrorBody::parse(refusal.body);
+    let code = refusal.status.as_u16();
+    match code {
         401 | 403 => Error::Unauthenticated {
             provider: PROVIDER.into(),
             message: with_carrier(
@@ -85,7 +58,7 @@ pub(crate) fn from_status(
         },
         429 => Error::RateLimited {
             provider: PROVIDER.into(),
-            retry_after,
+            retry_after: refusal.retry_after,
             code: body.code.clone(),
             message: body.message(),
         },
@@ -100,8 +73,7 @@ pub(crate) fn from_status(
             _ => carrier(code, &body),
         },
         _ => carrier(code, &body),
-    };
-    Failure { error, retry_after }
+    }
 }
 
 fn carrier(status: u16, body: &ErrorBody) -> Error {
@@ -153,48 +125,11 @@ pub(crate) fn cooldown_end(detail: &str) -> Option<DateTime<Utc>> {
     })
 }
 
-/// `Retry-After` as seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
-}
-
-/// A failure to talk to SignalWire at all. The message names the operation
-/// and the kind of failure; it holds no header, so no credential.
-pub(crate) fn transport(what: &str, error: &reqwest::Error) -> Error {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_body() || error.is_decode() {
-        "the answer was cut off"
-    } else {
-        "the request failed"
-    };
-    let mut message = format!("{what}: {kind}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Error::Transport {
-        provider: PROVIDER.into(),
-        message,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use reqwest::header::HeaderValue;
+    use std::time::Duration;
 
     const COOLDOWN: &str = "Number was purchased too recently to release. Please wait until \
                             2025-06-18 05:49:47 UTC to release this number, or contact Support \
@@ -212,75 +147,51 @@ mod tests {
         assert_eq!(cooldown_end("until"), None);
     }
 
+    fn refused(op: Operation<'_>, status: u16, body: &[u8]) -> Error {
+        let refusal = Refusal {
+            status: switchboard_carrier_http::StatusCode::from_u16(status).unwrap(),
+            retry_after: Some(Duration::from_secs(7)),
+            body,
+        };
+        from_refusal(op, &refusal)
+    }
+
     #[test]
     fn statuses_get_their_meaning_per_operation() {
-        let none = HeaderMap::new();
         let body = br#"{"errors":[{"detail":null,"status":"422","title":"Invalid Attribute","code":"422"}]}"#;
         let purchase = Operation::Purchase {
             phone_number: "+15558675309",
         };
         let release = Operation::Release { id: "x" };
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
         assert!(matches!(
-            from_status(purchase, status, &none, body).error,
+            refused(purchase, 422, body),
             Error::NumberUnavailable { .. }
         ));
-        match from_status(release, status, &none, body).error {
+        match refused(release, 422, body) {
             Error::RetryLater { not_before, .. } => assert_eq!(not_before, None),
             other => panic!("{other:?}"),
         }
         let cooldown = serde_json::json!({"errors": [{"detail": COOLDOWN, "status": "422",
             "title": "Invalid Attribute", "code": "422"}]})
         .to_string();
-        match from_status(release, status, &none, cooldown.as_bytes()).error {
+        match refused(release, 422, cooldown.as_bytes()) {
             Error::RetryLater { not_before, .. } => assert!(not_before.is_some()),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            from_status(Operation::Search, status, &none, body).error,
+            refused(Operation::Search, 422, body),
             Error::Carrier {
                 status: Some(422),
                 ..
             }
         ));
-        let e = from_status(Operation::List, StatusCode::UNAUTHORIZED, &none, b"").error;
+        let e = refused(Operation::List, 401, b"");
         assert!(e.to_string().contains("Numbers scope"), "{e}");
-        let e = from_status(
-            release,
-            StatusCode::NOT_FOUND,
-            &none,
-            b"{\"error\":\"Not Found\"}",
-        );
-        assert!(matches!(e.error, Error::NotFound { .. }));
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        let e = from_status(
-            Operation::Search,
-            StatusCode::TOO_MANY_REQUESTS,
-            &headers,
-            b"",
-        );
-        assert_eq!(e.error.retry_after(), Some(Duration::from_secs(7)));
-        let e = from_status(
-            Operation::Search,
-            StatusCode::BAD_GATEWAY,
-            &headers,
-            b"<html>",
-        );
-        assert!(e.error.is_temporary());
-        assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Thu, 01 Jan 2026 00:00:09 GMT"),
-        );
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(9)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&headers, now), None);
+        let e = refused(release, 404, b"{\"error\":\"Not Found\"}");
+        assert!(matches!(e, Error::NotFound { .. }));
+        let e = refused(Operation::Search, 429, b"");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        let e = refused(Operation::Search, 502, b"<html>");
+        assert!(e.is_temporary());
     }
 }

@@ -10,6 +10,13 @@
 //! [`switchboard_core::Error::RetryLater`] with the time it ends, so the
 //! provisioning service keeps the release pending for `reconcile`.
 //!
+//! This crate holds what is SignalWire's: URLs and JSON bodies, the JSON it
+//! reads, and what SignalWire's statuses mean per operation. The HTTP
+//! plumbing (client, retries and `Retry-After`, redirects, redaction,
+//! paging, the lenient readers' rules) is `switchboard-carrier-http`'s,
+//! shared with every other carrier; a change to how carriers are talked to
+//! goes there.
+//!
 //! ```no_run
 //! # async fn demo() -> switchboard_core::Result<()> {
 //! use switchboard_core::{SearchQuery, TelephonyProvider};
@@ -26,8 +33,6 @@
 
 mod config;
 mod errors;
-mod http;
-mod paging;
 mod provider;
 mod search;
 mod webhook;

@@ -3,8 +3,10 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use reqwest::{Method, Url};
-use serde::Deserialize;
+use switchboard_carrier_http::{
+    Answer, CarrierClient, ClientSettings, Credentials, Idempotent, Listing, Method, Request, Url,
+    find_in_pages, invalid_carrier_id,
+};
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Error, Page, PageRequest, PhoneNumber,
     ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery, TelephonyProvider,
@@ -13,13 +15,14 @@ use switchboard_core::{
 use uuid::Uuid;
 
 use crate::config::SignalWireConfig;
-use crate::errors::{Operation, PROVIDER};
-use crate::http::{API_ROOT, Http, Repeat};
-use crate::paging;
+use crate::errors::{self, Operation, PROVIDER};
 use crate::search;
 use crate::wire::{
     LAML_WEBHOOKS, ListResponse, PhoneNumberWire, PurchaseBody, SearchResponse, UpdateBody,
 };
+
+/// The REST API's root on a space.
+const API_ROOT: &str = "/api/relay/rest/";
 
 /// How many listing pages `find_owned` reads before giving up: the filter is
 /// a substring match, so the exact number is normally on the first page.
@@ -31,8 +34,10 @@ const FIND_MAX_PAGES: usize = 20;
 /// Cheap to share behind an `Arc`; one HTTP client (and its connection pool)
 /// serves every call.
 pub struct SignalWireProvider {
-    http: Http,
-    list_path: String,
+    config: SignalWireConfig,
+    client: CarrierClient,
+    /// `/phone_numbers`: its `links.next` and cursors.
+    numbers: Listing,
     /// `{space}/api/relay/rest/phone_numbers/search`, built once: every
     /// search starts from it.
     search_url: Url,
@@ -41,7 +46,7 @@ pub struct SignalWireProvider {
 impl fmt::Debug for SignalWireProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignalWireProvider")
-            .field("config", self.http.config())
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -49,11 +54,22 @@ impl fmt::Debug for SignalWireProvider {
 impl SignalWireProvider {
     /// An adapter for the space and credentials in `config`.
     pub fn new(config: SignalWireConfig) -> Result<Self> {
-        let http = Http::new(config)?;
-        let search_url = http.endpoint("phone_numbers/search");
+        let client = CarrierClient::new(ClientSettings {
+            carrier: PROVIDER,
+            user_agent: concat!("switchboard-signalwire/", env!("CARGO_PKG_VERSION")),
+            credentials: Credentials::basic(config.project_id.clone(), config.api_token.clone()),
+            timeout: config.request_timeout,
+            connect_timeout: config.connect_timeout,
+            retry: config.retry,
+        })?;
+        let numbers = Listing::new(PROVIDER, &config.space, format!("{API_ROOT}phone_numbers"))
+            .described_as("links.next", "space");
+        let mut search_url = config.space.clone();
+        search_url.set_path(&format!("{API_ROOT}phone_numbers/search"));
         Ok(Self {
-            http,
-            list_path: format!("{API_ROOT}phone_numbers"),
+            config,
+            client,
+            numbers,
             search_url,
         })
     }
@@ -65,52 +81,49 @@ impl SignalWireProvider {
 
     /// The configuration in use (the token stays hidden).
     pub fn config(&self) -> &SignalWireConfig {
-        self.http.config()
+        &self.config
+    }
+
+    /// `{space}/api/relay/rest/phone_numbers/{id}`, for a checked id.
+    fn number_url(&self, id: &str) -> Url {
+        let mut url = self.numbers.first_page();
+        url.set_path(&format!("{}/{id}", url.path()));
+        url
+    }
+
+    /// Sends `request`, SignalWire's refusals read as answers to `op`.
+    async fn send(&self, op: Operation<'_>, request: Request<'_>) -> Result<Answer> {
+        self.client
+            .send(request, |refusal| errors::from_refusal(op, &refusal))
+            .await
     }
 
     /// One owned number by SignalWire id (`GET /phone_numbers/{id}`).
     pub async fn get(&self, carrier_id: &str) -> Result<CarrierNumber> {
         let id = number_id(carrier_id)?;
-        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
+        let url = self.number_url(&id);
         let answer = self
-            .http
-            .call(
-                Operation::Get { id: &id },
-                Method::GET,
-                &url,
-                None,
-                Repeat::Safe,
-            )
+            .send(Operation::Get { id: &id }, Request::get(&url))
             .await?;
-        carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
+        carrier_number(answer.json::<PhoneNumberWire>("phone number")?)
     }
 
-    /// `PUT /phone_numbers/{id}` with a partial body.
+    /// `PUT /phone_numbers/{id}` with a partial body: the fields it names
+    /// are set to the same values however often it is sent.
     async fn put(&self, id: &str, body: &UpdateBody<'_>) -> Result<CarrierNumber> {
-        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
-        let json = to_json(body)?;
-        let answer = self
-            .http
-            .call(
-                Operation::Update { id },
-                Method::PUT,
-                &url,
-                Some(&json),
-                Repeat::Safe,
-            )
-            .await?;
-        carrier_number(decode::<PhoneNumberWire>(&answer.body)?)
+        let url = self.number_url(id);
+        let json = self.client.json(body)?;
+        let request = Request::new(Method::PUT, &url, Idempotent::Yes).body(json);
+        let answer = self.send(Operation::Update { id }, request).await?;
+        carrier_number(answer.json::<PhoneNumberWire>("update")?)
     }
 
     /// One listing page, and the cursor of the next.
     async fn list_page(&self, url: &Url) -> Result<Page<CarrierNumber>> {
-        let answer = self
-            .http
-            .call(Operation::List, Method::GET, url, None, Repeat::Safe)
-            .await?;
-        let page: ListResponse = decode(&answer.body)?;
+        let answer = self.send(Operation::List, Request::get(url)).await?;
+        let page: ListResponse = answer.json("list")?;
         let next_cursor = match page.links.next.as_deref() {
-            Some(next) => Some(paging::cursor_from_link(url, next, &self.list_path)?),
+            Some(next) => Some(self.numbers.cursor_from_link(url, next)?),
             None => None,
         };
         // An unreadable owned number fails the page rather than vanishing:
@@ -138,11 +151,8 @@ impl TelephonyProvider for SignalWireProvider {
         let params = search::parameters(query)?;
         let mut url = self.search_url.clone();
         url.query_pairs_mut().extend_pairs(params);
-        let answer = self
-            .http
-            .call(Operation::Search, Method::GET, &url, None, Repeat::Safe)
-            .await?;
-        let found: SearchResponse = decode(&answer.body)?;
+        let answer = self.send(Operation::Search, Request::get(&url)).await?;
+        let found: SearchResponse = answer.json("search")?;
         Ok(search::results(query, found.data))
     }
 
@@ -167,23 +177,23 @@ impl TelephonyProvider for SignalWireProvider {
         if let Some(name) = &request.friendly_name {
             validate_friendly_name(name)?;
         }
-        let url = self.http.endpoint("phone_numbers");
-        let body = to_json(&PurchaseBody { number })?;
+        let url = self.numbers.first_page();
+        let body = self.client.json(&PurchaseBody { number })?;
         let op = Operation::Purchase {
             phone_number: number,
         };
         let answer = self
-            .http
-            .call(op, Method::POST, &url, Some(&body), Repeat::Never)
+            .send(
+                op,
+                Request::new(Method::POST, &url, Idempotent::No).body(body),
+            )
             .await?;
         // A 200 we cannot read still means the number was bought: say the
         // outcome is unknown, so the service settles it with find_owned.
-        let bought = decode::<PhoneNumberWire>(&answer.body)
-            .and_then(carrier_number)
-            .map_err(|e| Error::Transport {
-                provider: PROVIDER.into(),
-                message: format!("the purchase answer for {number} could not be read: {e}"),
-            })?;
+        let purchase = format!("the purchase of {number}");
+        let wire = serde_json::from_slice::<PhoneNumberWire>(answer.body())
+            .map_err(|e| answer.unknown_outcome(&purchase, e))?;
+        let bought = carrier_number(wire).map_err(|e| answer.unknown_outcome(&purchase, e))?;
         let changes = update_body(
             request.friendly_name.as_deref(),
             (!request.routing.is_empty()).then_some(&request.routing),
@@ -208,38 +218,23 @@ impl TelephonyProvider for SignalWireProvider {
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
-        let mut url = self.http.endpoint("phone_numbers");
-        url.query_pairs_mut()
-            .append_pair("filter_number", phone_number.as_str());
-        for _ in 0..FIND_MAX_PAGES {
-            let page = self.list_page(&url).await?;
-            // filter_number matches substrings: keep the exact number only.
-            if let Some(found) = page
-                .items
-                .into_iter()
-                .find(|n| n.phone_number == *phone_number)
-            {
-                return Ok(Some(found));
-            }
-            match page.next_cursor {
-                Some(cursor) => {
-                    url = paging::url_from_cursor(
-                        &self.http.config().space,
-                        &cursor,
-                        &self.list_path,
-                    )?
+        let page = |cursor: Option<String>| async move {
+            let url = match cursor {
+                Some(cursor) => self.numbers.url_from_cursor(&cursor)?,
+                None => {
+                    let mut url = self.numbers.first_page();
+                    url.query_pairs_mut()
+                        .append_pair("filter_number", phone_number.as_str());
+                    url
                 }
-                None => return Ok(None),
-            }
-        }
-        Err(Error::Carrier {
-            provider: PROVIDER.into(),
-            status: None,
-            code: None,
-            message: Some(format!(
-                "{phone_number} not found in the first {FIND_MAX_PAGES} pages of numbers matching it"
-            )),
+            };
+            self.list_page(&url).await
+        };
+        // filter_number matches substrings: keep the exact number only.
+        find_in_pages(PROVIDER, FIND_MAX_PAGES, page, |n: &CarrierNumber| {
+            n.phone_number == *phone_number
         })
+        .await
     }
 
     /// Pages follow SignalWire's `links.next`; the page size of a later page
@@ -247,11 +242,9 @@ impl TelephonyProvider for SignalWireProvider {
     /// SignalWire's page tokens are tied to it.
     async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
         let url = match &page.cursor {
-            Some(cursor) => {
-                paging::url_from_cursor(&self.http.config().space, cursor, &self.list_path)?
-            }
+            Some(cursor) => self.numbers.url_from_cursor(cursor)?,
             None => {
-                let mut url = self.http.endpoint("phone_numbers");
+                let mut url = self.numbers.first_page();
                 url.query_pairs_mut().append_pair(
                     "page_size",
                     &page
@@ -279,61 +272,30 @@ impl TelephonyProvider for SignalWireProvider {
     }
 
     fn not_found_window(&self) -> std::time::Duration {
-        self.http.config().not_found_window()
+        self.config.not_found_window()
     }
 
     async fn release(&self, carrier_id: &str) -> Result<()> {
         let id = number_id(carrier_id)?;
-        let url = self.http.endpoint(&format!("phone_numbers/{id}"));
-        self.http
-            .call(
-                Operation::Release { id: &id },
-                Method::DELETE,
-                &url,
-                None,
-                Repeat::Safe,
-            )
-            .await?;
+        let url = self.number_url(&id);
+        let request = Request::new(Method::DELETE, &url, Idempotent::Yes);
+        self.send(Operation::Release { id: &id }, request).await?;
         Ok(())
     }
 }
 
-/// SignalWire ids are UUIDs; anything else must not reach a URL path.
-///
-/// A malformed id is the caller's mistake, not SignalWire's answer, so it is
-/// [`Error::InvalidInput`] and never `NotFound`: callers take `NotFound` on
-/// a release as proof the number is gone, and would stop tracking a number
-/// that was never asked about. The id is not repeated: it came from outside.
+/// SignalWire ids are UUIDs; anything else must not reach a URL path, and
+/// is refused as every adapter refuses a malformed id (see
+/// [`invalid_carrier_id`]).
 fn number_id(carrier_id: &str) -> Result<String> {
     Uuid::try_parse(carrier_id)
         .map(|id| id.hyphenated().to_string())
         .map_err(|_| {
-            Error::invalid(
-                "carrier_id",
-                format!(
-                    "is not a SignalWire phone number id (a UUID); it has {} characters",
-                    carrier_id.chars().count()
-                ),
-            )
+            invalid_carrier_id(format!(
+                "is not a SignalWire phone number id (a UUID); it has {} characters",
+                carrier_id.chars().count()
+            ))
         })
-}
-
-fn to_json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(body).map_err(|e| Error::Carrier {
-        provider: PROVIDER.into(),
-        status: None,
-        code: None,
-        message: Some(format!("could not encode the request: {e}")),
-    })
-}
-
-fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| Error::Carrier {
-        provider: PROVIDER.into(),
-        status: None,
-        code: None,
-        message: Some(format!("unreadable answer: {e}")),
-    })
 }
 
 fn unreadable(what: &str) -> Error {

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
+use switchboard_carrier_http::Url;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 use crate::sid::{Sid, SidKind};

@@ -2,10 +2,7 @@
 //! (never on its message), then on the HTTP status, and keep the carrier's
 //! code and message wherever core's error has room for them.
 
-use std::time::{Duration, SystemTime};
-
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use switchboard_carrier_http::{Refusal, StatusCode, quote};
 use switchboard_core::Error;
 
 use crate::PROVIDER;
@@ -20,20 +17,13 @@ pub(crate) struct Subject<'a> {
     pub phone_number: Option<&'a str>,
 }
 
-/// The longest piece of an unreadable body quoted in an error.
-const SNIPPET_LEN: usize = 120;
-
-/// Maps a non-success answer. Never panics, whatever the body holds.
-pub(crate) fn from_answer(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    subject: Subject<'_>,
-) -> Error {
-    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+/// Maps a refused request. Never panics, whatever the body holds.
+pub(crate) fn from_refusal(refusal: &Refusal<'_>, subject: Subject<'_>) -> Error {
+    let status = refusal.status;
+    let parsed = serde_json::from_slice::<ErrorBody>(refusal.body).ok();
     let (code, message) = match &parsed {
         Some(b) => (b.code.clone(), b.message.clone()),
-        None => (None, unreadable(body)),
+        None => (None, unreadable(refusal.body)),
     };
     if let Some(more_info) = parsed.as_ref().and_then(|b| b.more_info.as_deref()) {
         tracing::debug!(status = status.as_u16(), code = ?code, more_info, "twilio error");
@@ -67,7 +57,7 @@ pub(crate) fn from_answer(
         Some("20429") => {
             return Error::RateLimited {
                 provider: PROVIDER.to_string(),
-                retry_after: retry_after(headers),
+                retry_after: refusal.retry_after,
                 code,
                 message,
             };
@@ -94,7 +84,7 @@ pub(crate) fn from_answer(
         },
         StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
             provider: PROVIDER.to_string(),
-            retry_after: retry_after(headers),
+            retry_after: refusal.retry_after,
             code,
             message,
         },
@@ -128,77 +118,29 @@ fn describe(code: Option<&str>, message: Option<&str>) -> String {
 /// A short, printable quote of a body that is not Twilio's error JSON (an
 /// HTML page from a proxy, say), so the error still says something.
 fn unreadable(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let mut quoted: String = text
-        .chars()
-        .take(SNIPPET_LEN)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > SNIPPET_LEN {
-        quoted.push('…');
-    }
-    Some(format!("non-JSON answer: {quoted}"))
-}
-
-/// `Retry-After` as seconds or as an HTTP date; absent or unreadable is none.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// A request that got no usable answer. reqwest's own message names the
-/// URL, so it is dropped and only the kind of failure and its causes kept.
-pub(crate) fn from_transport(error: &reqwest::Error, timeout: Duration) -> Error {
-    let kind = if error.is_timeout() {
-        format!("no answer within {} ms", timeout.as_millis())
-    } else if error.is_connect() {
-        "could not connect".to_string()
-    } else if error.is_body() || error.is_decode() {
-        "the answer was cut off".to_string()
-    } else {
-        "the request failed".to_string()
-    };
-    let mut message = kind;
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Error::Transport {
-        provider: PROVIDER.to_string(),
-        message,
-    }
+    quote(&String::from_utf8_lossy(body)).map(|quoted| format!("non-JSON answer: {quoted}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use std::time::Duration;
 
     const SUBJECT: Subject<'static> = Subject {
         what: "twilio phone number PNx",
         phone_number: Some("+15005550000"),
     };
 
+    fn refusal(status: u16, body: &[u8]) -> Refusal<'_> {
+        Refusal {
+            status: StatusCode::from_u16(status).unwrap(),
+            retry_after: None,
+            body,
+        }
+    }
+
     fn map(status: u16, body: &str) -> Error {
-        from_answer(
-            StatusCode::from_u16(status).unwrap(),
-            &HeaderMap::new(),
-            body.as_bytes(),
-            SUBJECT,
-        )
+        from_refusal(&refusal(status, body.as_bytes()), SUBJECT)
     }
 
     #[test]
@@ -248,12 +190,11 @@ mod tests {
 
     #[test]
     fn twenty_429_is_a_temporary_rate_limit_with_its_wait() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        let e = from_answer(
-            StatusCode::TOO_MANY_REQUESTS,
-            &headers,
-            br#"{"code":20429,"message":"Too Many Requests"}"#,
+        let e = from_refusal(
+            &Refusal {
+                retry_after: Some(Duration::from_secs(7)),
+                ..refusal(429, br#"{"code":20429,"message":"Too Many Requests"}"#)
+            },
             SUBJECT,
         );
         assert!(e.is_temporary());
@@ -270,20 +211,6 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    #[test]
-    fn retry_after_may_be_an_http_date() {
-        let mut headers = HeaderMap::new();
-        let later = SystemTime::now() + Duration::from_secs(120);
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
-        );
-        let wait = retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&headers), None);
     }
 
     #[test]
@@ -315,12 +242,7 @@ mod tests {
             map(401, "Unauthorized"),
             Error::Unauthenticated { .. }
         ));
-        let bytes = from_answer(
-            StatusCode::BAD_GATEWAY,
-            &HeaderMap::new(),
-            &[0xff, 0xfe, 0x00],
-            SUBJECT,
-        );
+        let bytes = from_refusal(&refusal(502, &[0xff, 0xfe, 0x00]), SUBJECT);
         assert!(bytes.is_temporary());
     }
 }

@@ -10,6 +10,12 @@
 //! listing with a filter because a fetch right after a purchase can answer
 //! "not found".
 //!
+//! This crate holds what is Twilio's: URLs and form fields, the JSON it
+//! reads, and what Twilio's error codes mean. The HTTP plumbing (client,
+//! retries and `Retry-After`, redirects, redaction, paging, the lenient
+//! readers' rules) is `switchboard-carrier-http`'s, shared with every other
+//! carrier; a change to how carriers are talked to goes there.
+//!
 //! ```no_run
 //! # async fn demo() -> switchboard_core::Result<()> {
 //! use switchboard_core::{SearchQuery, TelephonyProvider};
@@ -28,7 +34,6 @@ mod errors;
 mod provider;
 mod search;
 mod sid;
-mod transport;
 mod webhook;
 mod wire;
 

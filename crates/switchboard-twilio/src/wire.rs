@@ -3,18 +3,21 @@
 //!
 //! The numbers below are the live behaviours of docs/carriers/twilio.md.
 //! Every field is optional and unknown fields are ignored (live behaviour
-//! 5); text fields accept `""`, `null`, strings and numbers, so a URL or SID
-//! that comes back as `""` or `null` is simply absent (4), and a latitude
-//! sent as a string or a number is never a parse failure (3); capability
-//! keys are matched without regard to case and a missing one is false (2). A field of an unexpected JSON type reads as absent rather
-//! than failing the whole answer.
+//! 5). The readers are the shared lenient ones, under the rules every
+//! carrier is read with ([`Leniency::CARRIERS`](switchboard_carrier_http::lenient::Leniency::CARRIERS)):
+//! a URL or SID that comes back as `""` or `null` is absent (4), a latitude
+//! or a code sent as a string or a number is its text (3), capability keys
+//! match without regard to case and a missing one is false (2), and a field
+//! of an unexpected JSON type reads as absent rather than failing the whole
+//! answer.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use switchboard_carrier_http::lenient::{self, Slot, capabilities, list, text};
 use switchboard_core::Capabilities;
 
 /// `GET .../AvailablePhoneNumbers/{CC}/{Type}.json`, borrowing its text
@@ -74,105 +77,23 @@ pub(crate) struct AvailableWire<'a> {
     pub capabilities: Capabilities,
 }
 
-/// The fields of [`AvailableWire`]; any other key is skipped unread.
-enum AvailableField {
-    PhoneNumber,
-    IsoCountry,
-    Locality,
-    Region,
-    PostalCode,
-    RateCenter,
-    Capabilities,
-    Other,
-}
-
-impl AvailableField {
-    fn from_key(key: &[u8]) -> Self {
-        match key {
-            b"phone_number" => Self::PhoneNumber,
-            b"iso_country" => Self::IsoCountry,
-            b"locality" => Self::Locality,
-            b"region" => Self::Region,
-            b"postal_code" => Self::PostalCode,
-            b"rate_center" => Self::RateCenter,
-            b"capabilities" => Self::Capabilities,
-            _ => Self::Other,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for AvailableField {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = AvailableField;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(AvailableField::from_key(v.as_bytes()))
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                Ok(AvailableField::from_key(v))
-            }
-        }
-        // As bytes: a key is only compared with ASCII names, so it need
-        // not be checked as UTF-8 first (serde_json skips that for bytes).
-        d.deserialize_bytes(V)
+/// Where each key of an offered number goes; any other is skipped unread.
+fn available_slot<'s, 'a>(wire: &'s mut AvailableWire<'a>, key: &[u8]) -> Slot<'s, 'a> {
+    match key {
+        b"phone_number" => Slot::Text(&mut wire.phone_number),
+        b"iso_country" => Slot::Text(&mut wire.iso_country),
+        b"locality" => Slot::Text(&mut wire.locality),
+        b"region" => Slot::Text(&mut wire.region),
+        b"postal_code" => Slot::Text(&mut wire.postal_code),
+        b"rate_center" => Slot::Text(&mut wire.rate_center),
+        b"capabilities" => Slot::Capabilities(&mut wire.capabilities),
+        _ => Slot::Skip,
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for AvailableWire<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = AvailableWire<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an available phone number")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut wire = AvailableWire::default();
-                while let Some(field) = map.next_key::<AvailableField>()? {
-                    let slot = match field {
-                        AvailableField::PhoneNumber => &mut wire.phone_number,
-                        AvailableField::IsoCountry => &mut wire.iso_country,
-                        AvailableField::Locality => &mut wire.locality,
-                        AvailableField::Region => &mut wire.region,
-                        AvailableField::PostalCode => &mut wire.postal_code,
-                        AvailableField::RateCenter => &mut wire.rate_center,
-                        AvailableField::Capabilities => {
-                            wire.capabilities = map.next_value::<WireCapabilities>()?.0;
-                            continue;
-                        }
-                        AvailableField::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = map.next_value::<Text<'a>>()?.0;
-                }
-                Ok(wire)
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-/// [`text_cow`] as a type, for `next_value`.
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text_cow(d).map(Text)
-    }
-}
-
-/// [`capabilities`] as a type, for `next_value`.
-struct WireCapabilities(Capabilities);
-
-impl<'de> Deserialize<'de> for WireCapabilities {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        capabilities(d).map(WireCapabilities)
+        lenient::read_object(d, "an available phone number", available_slot)
     }
 }
 
@@ -223,242 +144,6 @@ pub(crate) struct ErrorBody {
     pub message: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub more_info: Option<String>,
-}
-
-/// Text, or absent for `null`, `""`, and values that are not scalars.
-pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(text_cow(d)?.map(Cow::into_owned))
-}
-
-/// [`text`], borrowed from the input when it holds no escapes.
-pub(crate) fn text_cow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    d.deserialize_any(TextVisitor)
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("text, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok((!blank(v)).then_some(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!blank(v)).then(|| Cow::Owned(v.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok((!blank(&v)).then_some(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-}
-
-/// Whether `text` is empty or only white space. Most values start with a
-/// visible ASCII character, which settles it without a Unicode-aware trim.
-fn blank(text: &str) -> bool {
-    match text.as_bytes().first() {
-        Some(b) if b.is_ascii_graphic() => false,
-        _ => text.trim().is_empty(),
-    }
-}
-
-/// A flag: `true`/`false`, their string forms, or false for anything else.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = bool;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a boolean")
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(v)
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(v.trim().eq_ignore_ascii_case("true"))
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(false)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(false)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(false)
-        }
-    }
-    d.deserialize_any(V)
-}
-
-struct Flag(bool);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        flag(d).map(Flag)
-    }
-}
-
-/// Capabilities under any spelling of their keys (`voice`, `SMS`, `mms`,
-/// `Fax`...); a missing key, `null`, or a non-object is false.
-fn capabilities<'de, D: Deserializer<'de>>(d: D) -> Result<Capabilities, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Capabilities;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object of capability flags")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut caps = Capabilities::default();
-            while let Some(CapabilityKey(key)) = map.next_key::<CapabilityKey>()? {
-                let Flag(on) = map.next_value::<Flag>()?;
-                match key {
-                    Some(Capability::Voice) => caps.voice = on,
-                    Some(Capability::Sms) => caps.sms = on,
-                    Some(Capability::Mms) => caps.mms = on,
-                    Some(Capability::Fax) => caps.fax = on,
-                    None => {}
-                }
-            }
-            Ok(caps)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(Capabilities::default())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(Capabilities::default())
-        }
-    }
-    d.deserialize_any(V)
-}
-
-enum Capability {
-    Voice,
-    Sms,
-    Mms,
-    Fax,
-}
-
-/// A capability key matched without regard to case and without allocating.
-struct CapabilityKey(Option<Capability>);
-
-impl<'de> Deserialize<'de> for CapabilityKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CapabilityKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a capability name")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                self.visit_bytes(v.as_bytes())
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                let known = [
-                    (&b"voice"[..], Capability::Voice),
-                    (b"sms", Capability::Sms),
-                    (b"mms", Capability::Mms),
-                    (b"fax", Capability::Fax),
-                ];
-                Ok(CapabilityKey(
-                    known
-                        .into_iter()
-                        .find(|(name, _)| v.eq_ignore_ascii_case(name))
-                        .map(|(_, c)| c),
-                ))
-            }
-        }
-        // As bytes, like field names: see `AvailableField`.
-        d.deserialize_bytes(V)
-    }
-}
-
-/// A list, with `null` read as empty.
-fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// An RFC 2822 timestamp (`Thu, 30 Jul 2015 23:19:04 +0000`); absent when
