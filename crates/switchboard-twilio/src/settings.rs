@@ -10,15 +10,17 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use switchboard_core::inbound::WebhookVerifier;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 use crate::config::{ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_SECRET, ENV_AUTH_TOKEN};
+mod limits;
+
+use limits::{invalid, missing, timeout};
+
 use crate::{PROVIDER, TwilioConfig, TwilioProvider, TwilioWebhooks};
 
 /// The environment variable holding the API base URL (an edge, a proxy, a
@@ -28,17 +30,8 @@ pub const ENV_BASE_URL: &str = "TWILIO_BASE_URL";
 /// the REST API uses an API key.
 pub const ENV_WEBHOOK_AUTH_TOKEN: &str = "TWILIO_WEBHOOK_AUTH_TOKEN";
 
-/// The longest `not_found_window_seconds`: a longer window would hold
-/// releases pending for no known reason.
-const MAX_NOT_FOUND_WINDOW: u64 = 7 * 24 * 3600;
-/// The longest timeout accepted, in milliseconds: past ten minutes a call
-/// is lost, whatever the carrier is doing.
-const MAX_TIMEOUT_MS: u64 = 600_000;
-/// Retry bounds: more attempts only hammer a failing carrier, and a caller
-/// waits out every backoff.
-const MAX_ATTEMPTS: u32 = 10;
-const MAX_BACKOFF_MS: u64 = 60_000;
-const MAX_RETRY_AFTER_MS: u64 = 600_000;
+/// The section's name, `[providers.twilio]`.
+const SECTION: &str = PROVIDER;
 
 /// Twilio's section: credentials, endpoint, purchase documents, timeouts
 /// and retries. Every field is optional; [`TwilioSettings::config`] says
@@ -107,73 +100,9 @@ pub struct TwilioSettings {
     pub webhook_signature_keys: BTreeMap<String, SecretString>,
 }
 
-/// `[providers.twilio.retry]` into core's [`RetryPolicy`], each value
-/// checked as it is read; unset keys keep [`RetryPolicy::default`].
+/// `[providers.twilio.retry]`, checked as it is read.
 fn retry_policy<'de, D: Deserializer<'de>>(input: D) -> Result<Option<RetryPolicy>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Table {
-        max_attempts: Option<u32>,
-        initial_backoff_ms: Option<u64>,
-        max_backoff_ms: Option<u64>,
-        max_retry_after_ms: Option<u64>,
-    }
-    let table = Table::deserialize(input)?;
-    let refuse = |key: &str, range: &str| {
-        D::Error::custom(format!(
-            "[providers.{PROVIDER}] retry.{key} must be {range}"
-        ))
-    };
-    let millis = |key: &str, value: Option<u64>, max: u64| match value {
-        Some(ms) if ms > max => Err(refuse(key, &format!("at most {max} milliseconds"))),
-        other => Ok(other.map(Duration::from_millis)),
-    };
-    let mut policy = RetryPolicy::default();
-    if let Some(attempts) = table.max_attempts {
-        if !(1..=MAX_ATTEMPTS).contains(&attempts) {
-            return Err(refuse("max_attempts", &format!("from 1 to {MAX_ATTEMPTS}")));
-        }
-        policy.max_attempts = attempts;
-    }
-    let backoff = millis(
-        "initial_backoff_ms",
-        table.initial_backoff_ms,
-        MAX_BACKOFF_MS,
-    )?;
-    policy.initial_backoff = backoff.unwrap_or(policy.initial_backoff);
-    let backoff = millis("max_backoff_ms", table.max_backoff_ms, MAX_BACKOFF_MS)?;
-    policy.max_backoff = backoff.unwrap_or(policy.max_backoff);
-    let wait = millis(
-        "max_retry_after_ms",
-        table.max_retry_after_ms,
-        MAX_RETRY_AFTER_MS,
-    )?;
-    policy.max_retry_after = wait.unwrap_or(policy.max_retry_after);
-    Ok(Some(policy))
-}
-
-fn invalid(key: &str, reason: &str) -> Error {
-    Error::Configuration {
-        message: format!("[providers.{PROVIDER}] {key} {reason}"),
-    }
-}
-
-fn missing(key: &str, variable: &str) -> Error {
-    Error::Configuration {
-        message: format!("{PROVIDER} needs {key} (set [providers.{PROVIDER}] {key} or {variable})"),
-    }
-}
-
-/// A timeout in milliseconds, from 1 to [`MAX_TIMEOUT_MS`]: zero would fail
-/// every call.
-fn timeout(key: &str, value: Option<u64>) -> Result<Option<Duration>> {
-    match value {
-        Some(ms) if !(1..=MAX_TIMEOUT_MS).contains(&ms) => Err(invalid(
-            key,
-            &format!("must be from 1 to {MAX_TIMEOUT_MS} milliseconds"),
-        )),
-        other => Ok(other.map(Duration::from_millis)),
-    }
+    limits::retry_policy(SECTION, input)
 }
 
 impl TwilioSettings {
@@ -215,23 +144,27 @@ impl TwilioSettings {
         let sid = self
             .account_sid
             .as_deref()
-            .ok_or_else(|| missing("account_sid", ENV_ACCOUNT_SID))?;
+            .ok_or_else(|| missing(SECTION, "account_sid", ENV_ACCOUNT_SID))?;
         let mut config = match (&self.api_key, &self.api_secret, &self.auth_token) {
             (Some(key), Some(secret), _) => {
                 TwilioConfig::with_api_key(sid, key, secret.expose_secret())?
             }
-            (Some(_), None, _) => return Err(missing("api_secret", ENV_API_SECRET)),
+            (Some(_), None, _) => return Err(missing(SECTION, "api_secret", ENV_API_SECRET)),
             (None, _, Some(token)) => TwilioConfig::with_auth_token(sid, token.expose_secret())?,
-            (None, _, None) => return Err(missing("auth_token", ENV_AUTH_TOKEN)),
+            (None, _, None) => return Err(missing(SECTION, "auth_token", ENV_AUTH_TOKEN)),
         };
         config = match (&self.base_url, &self.edge, &self.region) {
             (None, None, None) => config,
             (Some(url), None, None) => config.base_url(url)?,
             (None, Some(edge), Some(region)) => config.regional(edge, region)?,
             (Some(_), _, _) => {
-                return Err(invalid("base_url", "and edge/region exclude each other"));
+                return Err(invalid(
+                    SECTION,
+                    "base_url",
+                    "and edge/region exclude each other",
+                ));
             }
-            (None, _, _) => return Err(invalid("edge", "and region go together")),
+            (None, _, _) => return Err(invalid(SECTION, "edge", "and region go together")),
         };
         if let Some(sid) = &self.address_sid {
             config = config.address_sid(sid)?;
@@ -242,31 +175,19 @@ impl TwilioSettings {
         if let Some(sid) = &self.emergency_address_sid {
             config = config.emergency_address_sid(sid)?;
         }
-        if let Some(window) = self.not_found_window()? {
+        if let Some(window) = limits::not_found_window(SECTION, self.not_found_window_seconds)? {
             config = config.not_found_window(window);
         }
-        if let Some(limit) = timeout("request_timeout_ms", self.request_timeout_ms)? {
+        if let Some(limit) = timeout(SECTION, "request_timeout_ms", self.request_timeout_ms)? {
             config = config.timeout(limit);
         }
-        if let Some(limit) = timeout("connect_timeout_ms", self.connect_timeout_ms)? {
+        if let Some(limit) = timeout(SECTION, "connect_timeout_ms", self.connect_timeout_ms)? {
             config = config.connect_timeout(limit);
         }
         if let Some(retry) = self.retry {
             config = config.retry_policy(retry);
         }
         Ok(config)
-    }
-
-    /// The window, checked: up to a week. `None` keeps the adapter's
-    /// default ([`crate::DEFAULT_NOT_FOUND_WINDOW`]).
-    pub fn not_found_window(&self) -> Result<Option<Duration>> {
-        match self.not_found_window_seconds {
-            Some(s) if s > MAX_NOT_FOUND_WINDOW => Err(invalid(
-                "not_found_window_seconds",
-                "must be a whole number of seconds up to a week; 0 believes every not-found",
-            )),
-            other => Ok(other.map(Duration::from_secs)),
-        }
     }
 
     /// The adapter, ready to call Twilio.
@@ -304,6 +225,8 @@ fn overlay<T>(slot: &mut Option<T>, value: Option<T>) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -405,16 +328,12 @@ mod tests {
             assert!(err.contains(key), "{rest}: {err}");
             assert!(err.contains("[providers.twilio]"), "{rest}: {err}");
         }
-        for (table, key) in [
-            ("max_attempts = 0", "retry.max_attempts"),
-            ("max_attempts = 11", "retry.max_attempts"),
-            ("max_backoff_ms = 60001", "retry.max_backoff_ms"),
-            ("max_retry_after_ms = 600001", "retry.max_retry_after_ms"),
-            ("attempts = 2", "attempts"),
-        ] {
-            let err = toml::from_str::<TwilioSettings>(&format!("[retry]\n{table}")).unwrap_err();
-            assert!(err.message().contains(key), "{table}: {err}");
-        }
+        let err = toml::from_str::<TwilioSettings>("[retry]\nmax_attempts = 0").unwrap_err();
+        assert!(
+            err.message()
+                .contains("[providers.twilio] retry.max_attempts"),
+            "{err}"
+        );
     }
 
     #[test]
