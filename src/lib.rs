@@ -28,6 +28,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod carriers;
 pub mod config;
 mod setup;
 #[cfg(feature = "server")]
