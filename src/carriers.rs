@@ -493,6 +493,51 @@ mod tests {
         );
     }
 
+    /// The README's configuration example, with every commented-out option
+    /// switched on, is a configuration these sections read: a key the
+    /// README documents and no adapter has fails here.
+    #[cfg(all(feature = "fake", feature = "twilio", feature = "signalwire"))]
+    #[test]
+    fn the_readmes_configuration_example_reads_with_every_option_on() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme
+            .find("## Choosing a carrier by configuration")
+            .unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        let every_option: String = example
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(option) if option.contains(" = ") => option,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(
+            every_option.contains("\nemergency_address_sid = "),
+            "{every_option}"
+        );
+        let config = Config::from_toml(&every_option).unwrap();
+        let twilio = config.providers.twilio.as_ref().unwrap();
+        assert_eq!(twilio.request_timeout_ms, Some(30_000));
+        assert_eq!(
+            twilio.retry,
+            Some(switchboard_core::RetryPolicy::default()),
+            "the README's retry table shows the defaults"
+        );
+        assert!(
+            config
+                .providers
+                .fake
+                .as_ref()
+                .unwrap()
+                .release_cooldown_seconds
+                .is_some()
+        );
+        let signalwire = config.providers.signalwire.as_ref().unwrap();
+        assert_eq!(signalwire.connect_timeout_ms, Some(5_000));
+    }
+
     #[cfg(all(feature = "twilio", feature = "signalwire"))]
     #[test]
     fn carrier_secrets_never_show_in_debug() {
