@@ -19,6 +19,8 @@ pub use environment::{Environment, ProcessEnvironment};
 pub use inbound::{AccountInbound, InboundConfig};
 pub use secret::Secret;
 
+#[cfg(test)]
+pub(crate) use environment::test_env;
 use environment::whole_number;
 
 /// The database used when none is configured: a SQLite file in the working
@@ -233,16 +235,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::test_env as env;
 
     #[test]
     fn empty_configuration_means_fake_carrier_and_sqlite_file() {

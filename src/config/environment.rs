@@ -45,17 +45,22 @@ pub(crate) fn whole_number<T: FromStr>(
     })
 }
 
+/// An environment of exactly `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn test_env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env(name: &str, value: &str) -> BTreeMap<String, String> {
-        BTreeMap::from([(name.to_string(), value.to_string())])
-    }
-
     #[test]
     fn a_whole_number_is_read_and_anything_else_names_the_variable() {
-        let read = |value: &str| whole_number::<u64>(&env("SB_X", value), "SB_X", "x");
+        let read = |value: &str| whole_number::<u64>(&test_env(&[("SB_X", value)]), "SB_X", "x");
         assert_eq!(read("42").unwrap(), Some(42));
         assert_eq!(read("").unwrap(), None);
         for bad in ["-1", "5s", "soon", " 5", "18446744073709551616"] {
