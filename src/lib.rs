@@ -5,7 +5,10 @@
 //! [`TelephonyProvider`], [`NumberRepository`], the domain types) and, by
 //! Cargo feature, the carrier adapters and stores. [`config`] turns a TOML
 //! file and environment variables into a running service, so a program
-//! switches carriers with no code change:
+//! switches carriers with no code change. Each carrier's `[providers.NAME]`
+//! section is its adapter crate's (`settings` module); the facade lists the
+//! carriers once, in its carrier table, so adding a carrier is its crate, a
+//! Cargo feature and one line there:
 //!
 //! ```
 //! # async fn demo() -> switchboard::Result<()> {
@@ -28,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod carriers;
 pub mod config;
 mod setup;
 #[cfg(feature = "server")]

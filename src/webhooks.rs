@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use switchboard_core::inbound::WebhookVerifier;
 use switchboard_core::{Error, Result, Routing, WebhookUrl};
 use switchboard_http::inbound::{AccountAnswers, AnswerSettings, ConfiguredAnswers};
 use switchboard_http::{InboundOptions, inbound_routing};
@@ -92,49 +91,9 @@ pub fn configure(config: &Config) -> Result<Option<Inbound>> {
     let answers = ConfiguredAnswers::new(settings).map_err(|e| invalid(&e.field, e.reason))?;
     let mut options = InboundOptions::new(public_url.clone(), Arc::new(answers));
     let mut routing = BTreeMap::new();
-    for carrier in config.configured_providers() {
-        if let Some(verifier) = verifier(config, carrier)? {
-            routing.insert(carrier.to_string(), inbound_routing(&public_url, carrier));
-            options = options.with_verifier(verifier);
-        }
+    for (carrier, verifier) in crate::carriers::webhook_verifiers(config)? {
+        routing.insert(carrier.to_string(), inbound_routing(&public_url, carrier));
+        options = options.with_verifier(verifier);
     }
     Ok(Some(Inbound { options, routing }))
-}
-
-/// The verifier of `carrier`, keyed from its section; `None` for a carrier
-/// that delivers no webhooks (the fake).
-fn verifier(config: &Config, carrier: &str) -> Result<Option<Arc<dyn WebhookVerifier>>> {
-    match carrier {
-        #[cfg(feature = "twilio")]
-        "twilio" => {
-            let section = config.providers.twilio.clone().unwrap_or_default();
-            let key = section
-                .webhook_auth_token
-                .or(section.auth_token)
-                .ok_or_else(|| Error::Configuration {
-                    message: "twilio signs webhooks with the account's auth token: set \
-                              [providers.twilio] webhook_auth_token (or TWILIO_WEBHOOK_AUTH_TOKEN) \
-                              when the REST API uses an API key"
-                        .into(),
-                })?;
-            let mut verifier = switchboard_twilio::TwilioWebhooks::new(key.expose());
-            for (name, secret) in &section.webhook_signature_keys {
-                verifier = verifier.with_signature_key(name, secret.expose());
-            }
-            Ok(Some(Arc::new(verifier)))
-        }
-        #[cfg(feature = "signalwire")]
-        "signalwire" => {
-            let section = config.providers.signalwire.clone().unwrap_or_default();
-            let key = section.signing_key.ok_or_else(|| Error::Configuration {
-                message: "signalwire signs webhooks with the project's signing key (not the API \
-                          token): set [providers.signalwire] signing_key or SIGNALWIRE_SIGNING_KEY"
-                    .into(),
-            })?;
-            Ok(Some(Arc::new(
-                switchboard_signalwire::SignalWireWebhooks::new(key.expose()),
-            )))
-        }
-        _ => Ok(None),
-    }
 }

@@ -29,6 +29,7 @@ pub mod ledger;
 mod memory;
 mod permutation;
 mod provider;
+mod settings;
 
 pub use builder::FakeProviderBuilder;
 pub use calls::{Call, Outcome, Target};
@@ -37,3 +38,4 @@ pub use inventory::{DEFAULT_INVENTORY_SIZE, DEFAULT_SEED, Inventory};
 pub use ledger::{Sale, SalesLedger, Sold};
 pub use memory::MemoryLedger;
 pub use provider::FakeProvider;
+pub use settings::FakeSettings;

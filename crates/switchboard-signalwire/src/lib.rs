@@ -35,9 +35,11 @@ mod config;
 mod errors;
 mod provider;
 mod search;
+mod settings;
 mod webhook;
 mod wire;
 
 pub use config::{ENV_API_TOKEN, ENV_PROJECT_ID, ENV_SPACE_URL, ENV_TOKEN_ALIAS, SignalWireConfig};
 pub use provider::SignalWireProvider;
+pub use settings::{ENV_SIGNING_KEY, SignalWireSettings};
 pub use webhook::SignalWireWebhooks;

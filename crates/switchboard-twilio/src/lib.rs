@@ -33,6 +33,7 @@ mod config;
 mod errors;
 mod provider;
 mod search;
+mod settings;
 mod sid;
 mod webhook;
 mod wire;
@@ -42,6 +43,7 @@ pub use config::{
     ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_SECRET, ENV_AUTH_TOKEN, TwilioConfig,
 };
 pub use provider::{MAX_SEARCH_RESULTS, TwilioProvider};
+pub use settings::{ENV_BASE_URL, ENV_WEBHOOK_AUTH_TOKEN, TwilioSettings};
 pub use webhook::TwilioWebhooks;
 
 /// The provider name recorded on numbers bought through this adapter.
