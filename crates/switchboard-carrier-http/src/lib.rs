@@ -23,6 +23,8 @@
 //! - [`lenient`]: readers for JSON as carriers really send it, with the rules
 //!   stated as [`Leniency`](lenient::Leniency).
 //! - [`invalid_carrier_id`]: what a malformed carrier id is, for every adapter.
+//! - [`settings`]: the bounds and error wording every adapter's
+//!   configuration section applies alike.
 //!
 //! What stays in an adapter is its carrier: URLs and parameter names, the
 //! JSON or form shapes it reads and writes, and what the carrier's statuses
@@ -39,6 +41,7 @@ mod redact;
 mod request;
 mod retry;
 mod retry_after;
+pub mod settings;
 mod text;
 mod transport;
 

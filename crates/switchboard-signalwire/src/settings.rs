@@ -16,7 +16,7 @@ use switchboard_core::inbound::WebhookVerifier;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 use crate::config::{ENV_API_TOKEN, ENV_PROJECT_ID, ENV_SPACE_URL, ENV_TOKEN_ALIAS};
-mod limits;
+use switchboard_carrier_http::settings as limits;
 
 use limits::{missing, timeout};
 

@@ -17,7 +17,7 @@ use switchboard_core::inbound::WebhookVerifier;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 use crate::config::{ENV_ACCOUNT_SID, ENV_API_KEY, ENV_API_SECRET, ENV_AUTH_TOKEN};
-mod limits;
+use switchboard_carrier_http::settings as limits;
 
 use limits::{invalid, missing, timeout};
 

@@ -1,9 +1,8 @@
-//! The bounds every carrier section applies alike (timeouts, the retry
-//! table, the not-found window) and the wording of its errors, which name
-//! the section and key, never a value.
-//!
-//! This file stands word for word in each adapter: it moves to a crate the
-//! adapters share besides core (the carrier-HTTP layer) once there is one.
+//! The bounds every carrier's configuration section applies alike
+//! (timeouts, the retry table, the not-found window) and the wording of its
+//! errors, which name the section and key, never a value. Each adapter
+//! owns its `[providers.NAME]` section; what they would otherwise each
+//! write again is here.
 
 use std::time::Duration;
 
@@ -13,26 +12,26 @@ use switchboard_core::{Error, Result, RetryPolicy};
 
 /// The longest timeout, in milliseconds: past ten minutes a call is lost,
 /// whatever the carrier is doing.
-pub(super) const MAX_TIMEOUT_MS: u64 = 600_000;
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
 /// More attempts than this only hammer a failing carrier.
-pub(super) const MAX_ATTEMPTS: u32 = 10;
+pub const MAX_ATTEMPTS: u32 = 10;
 /// The longest backoff, in milliseconds: a caller waits out every one.
-pub(super) const MAX_BACKOFF_MS: u64 = 60_000;
+pub const MAX_BACKOFF_MS: u64 = 60_000;
 /// The longest `Retry-After` that may be waited for, in milliseconds.
-pub(super) const MAX_RETRY_AFTER_MS: u64 = 600_000;
+pub const MAX_RETRY_AFTER_MS: u64 = 600_000;
 /// The longest not-found window, in seconds: a longer one would hold
 /// releases pending for no known reason.
-pub(super) const MAX_NOT_FOUND_WINDOW: u64 = 7 * 24 * 3600;
+pub const MAX_NOT_FOUND_WINDOW: u64 = 7 * 24 * 3600;
 
 /// A value of `[providers.SECTION] key` that is out of bounds.
-pub(super) fn invalid(section: &str, key: &str, reason: &str) -> Error {
+pub fn invalid(section: &str, key: &str, reason: &str) -> Error {
     Error::Configuration {
         message: format!("[providers.{section}] {key} {reason}"),
     }
 }
 
 /// A setting the carrier cannot work without, with both places to set it.
-pub(super) fn missing(section: &str, key: &str, variable: &str) -> Error {
+pub fn missing(section: &str, key: &str, variable: &str) -> Error {
     Error::Configuration {
         message: format!("{section} needs {key} (set [providers.{section}] {key} or {variable})"),
     }
@@ -40,7 +39,7 @@ pub(super) fn missing(section: &str, key: &str, variable: &str) -> Error {
 
 /// A timeout in milliseconds, from 1 (zero would fail every call) to
 /// [`MAX_TIMEOUT_MS`]; `None` keeps the adapter's default.
-pub(super) fn timeout(section: &str, key: &str, value: Option<u64>) -> Result<Option<Duration>> {
+pub fn timeout(section: &str, key: &str, value: Option<u64>) -> Result<Option<Duration>> {
     match value {
         Some(ms) if !(1..=MAX_TIMEOUT_MS).contains(&ms) => Err(invalid(
             section,
@@ -53,7 +52,7 @@ pub(super) fn timeout(section: &str, key: &str, value: Option<u64>) -> Result<Op
 
 /// `not_found_window_seconds`, up to a week; `None` keeps the adapter's
 /// default.
-pub(super) fn not_found_window(section: &str, seconds: Option<u64>) -> Result<Option<Duration>> {
+pub fn not_found_window(section: &str, seconds: Option<u64>) -> Result<Option<Duration>> {
     match seconds {
         Some(s) if s > MAX_NOT_FOUND_WINDOW => Err(invalid(
             section,
@@ -66,7 +65,7 @@ pub(super) fn not_found_window(section: &str, seconds: Option<u64>) -> Result<Op
 
 /// The `retry` table into core's [`RetryPolicy`], each value checked as it
 /// is read; unset keys keep [`RetryPolicy::default`].
-pub(super) fn retry_policy<'de, D: Deserializer<'de>>(
+pub fn retry_policy<'de, D: Deserializer<'de>>(
     section: &str,
     input: D,
 ) -> Result<Option<RetryPolicy>, D::Error> {
