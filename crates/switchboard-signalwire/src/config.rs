@@ -110,22 +110,11 @@ impl SignalWireConfig {
     /// Like [`SignalWireConfig::from_env`], reading variables through `lookup`,
     /// so that callers and tests need not change the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let required = |name: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| config_error(&format!("{name} is not set")))
-        };
-        let space = required(ENV_SPACE_URL)?;
-        let project_id = required(ENV_PROJECT_ID)?;
-        let token = lookup(ENV_API_TOKEN)
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| lookup(ENV_TOKEN_ALIAS).filter(|v| !v.trim().is_empty()))
-            .ok_or_else(|| {
-                config_error(&format!(
-                    "{ENV_API_TOKEN} (or {ENV_TOKEN_ALIAS}) is not set"
-                ))
-            })?;
-        Self::new(space.trim(), project_id.trim(), SecretString::from(token))
+        // One reader of the variables, the configuration file's: the same
+        // names, the same rules, the same errors.
+        let mut settings = crate::SignalWireSettings::default();
+        settings.apply_env(lookup);
+        settings.config()
     }
 
     /// Sets the connect and whole-request timeouts.

@@ -87,7 +87,13 @@ impl SignalWireSettings {
     /// count as unset; `SIGNALWIRE_API_TOKEN` before its alias
     /// `SIGNALWIRE_TOKEN`) and says whether there was any.
     pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> bool {
-        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        // Blank counts as unset, and values are taken without the
+        // whitespace a shell or a secrets file may leave around them.
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let found = Self::ENV_VARS.iter().any(|name| var(name).is_some());
         if let Some(space) = var(ENV_SPACE_URL) {
             self.space_url = Some(space);

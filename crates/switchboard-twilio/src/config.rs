@@ -122,7 +122,8 @@ impl TwilioConfig {
 
     /// Reads `TWILIO_ACCOUNT_SID` and either `TWILIO_API_KEY` +
     /// `TWILIO_API_SECRET` (preferred when both are set, as Twilio's own
-    /// tools do) or `TWILIO_AUTH_TOKEN`.
+    /// tools do) or `TWILIO_AUTH_TOKEN`, and `TWILIO_BASE_URL` if set: the
+    /// variables of [`crate::TwilioSettings`], read by it.
     pub fn from_env() -> Result<Self> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -131,37 +132,11 @@ impl TwilioConfig {
     /// so a caller can supply its own environment (and tests need not change
     /// the process's). Empty values count as unset.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let account = get(ENV_ACCOUNT_SID)
-            .ok_or_else(|| config_error(format!("{ENV_ACCOUNT_SID} is not set")))?;
-        let account = Sid::parse(SidKind::Account, account.trim())
-            .map_err(|why| config_error(format!("{ENV_ACCOUNT_SID} {why}")))?;
-        let auth = match (get(ENV_API_KEY), get(ENV_API_SECRET)) {
-            (Some(key), Some(secret)) => Auth::ApiKey {
-                key: Sid::parse(SidKind::ApiKey, key.trim())
-                    .map_err(|why| config_error(format!("{ENV_API_KEY} {why}")))?,
-                secret: check_secret(ENV_API_SECRET, &secret)?,
-            },
-            (Some(_), None) => {
-                return Err(config_error(format!(
-                    "{ENV_API_KEY} is set but {ENV_API_SECRET} is not; set both, or neither and {ENV_AUTH_TOKEN}"
-                )));
-            }
-            (None, Some(_)) => {
-                return Err(config_error(format!(
-                    "{ENV_API_SECRET} is set but {ENV_API_KEY} is not; set both, or neither and {ENV_AUTH_TOKEN}"
-                )));
-            }
-            (None, None) => {
-                let token = get(ENV_AUTH_TOKEN).ok_or_else(|| {
-                    config_error(format!(
-                        "neither {ENV_AUTH_TOKEN} nor {ENV_API_KEY} + {ENV_API_SECRET} is set"
-                    ))
-                })?;
-                Auth::AuthToken(check_secret(ENV_AUTH_TOKEN, &token)?)
-            }
-        };
-        Ok(Self::new(account, auth))
+        // One reader of the variables, the configuration file's: the same
+        // names, the same rules, the same errors.
+        let mut settings = crate::TwilioSettings::default();
+        settings.apply_env(lookup);
+        settings.config()
     }
 
     /// Sends requests to `base_url` instead of `https://api.twilio.com`: a

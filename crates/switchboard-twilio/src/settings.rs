@@ -21,6 +21,7 @@ use switchboard_carrier_http::settings as limits;
 
 use limits::{invalid, missing, timeout};
 
+use crate::sid::{Sid, SidKind};
 use crate::{PROVIDER, TwilioConfig, TwilioProvider, TwilioWebhooks};
 
 /// The environment variable holding the API base URL (an edge, a proxy, a
@@ -122,7 +123,13 @@ impl TwilioSettings {
     /// environment replaces an edge and region from the file, since the
     /// environment wins.
     pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> bool {
-        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        // Blank counts as unset, and values are taken without the
+        // whitespace a shell or a secrets file may leave around them.
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let found = Self::ENV_VARS.iter().any(|name| var(name).is_some());
         let secret = |name: &str| var(name).map(SecretString::from);
         overlay(&mut self.account_sid, var(ENV_ACCOUNT_SID));
@@ -144,12 +151,25 @@ impl TwilioSettings {
         let sid = self
             .account_sid
             .as_deref()
-            .ok_or_else(|| missing(SECTION, "account_sid", ENV_ACCOUNT_SID))?;
+            .ok_or_else(|| missing(SECTION, "account_sid", ENV_ACCOUNT_SID))?
+            .trim();
+        // Checked here as well as by the builder, so that the error names
+        // both places the SID can come from.
+        Sid::parse(SidKind::Account, sid).map_err(|why| {
+            invalid(
+                SECTION,
+                "account_sid",
+                &format!("(or {ENV_ACCOUNT_SID}) {why}"),
+            )
+        })?;
         let mut config = match (&self.api_key, &self.api_secret, &self.auth_token) {
             (Some(key), Some(secret), _) => {
-                TwilioConfig::with_api_key(sid, key, secret.expose_secret())?
+                TwilioConfig::with_api_key(sid, key.trim(), secret.expose_secret())?
             }
             (Some(_), None, _) => return Err(missing(SECTION, "api_secret", ENV_API_SECRET)),
+            // A secret without its key is a mistake, not a reason to fall
+            // back on the auth token silently.
+            (None, Some(_), _) => return Err(missing(SECTION, "api_key", ENV_API_KEY)),
             (None, _, Some(token)) => TwilioConfig::with_auth_token(sid, token.expose_secret())?,
             (None, _, None) => return Err(missing(SECTION, "auth_token", ENV_AUTH_TOKEN)),
         };
