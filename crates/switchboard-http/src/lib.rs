@@ -117,7 +117,6 @@ mod metrics;
 mod openapi;
 mod ops;
 mod routes;
-mod schema;
 mod serve;
 mod state;
 
