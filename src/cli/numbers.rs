@@ -315,11 +315,7 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
             let filter = NumberFilter {
                 agent_id: agent.as_deref().map(|a| uuid_arg("agent", a)).transpose()?,
                 states: if all {
-                    vec![
-                        NumberState::Active,
-                        NumberState::Releasing,
-                        NumberState::Released,
-                    ]
+                    NumberState::LISTED_WITH_RELEASED.to_vec()
                 } else {
                     Vec::new()
                 },

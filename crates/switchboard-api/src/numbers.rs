@@ -50,11 +50,7 @@ impl TryFrom<ListRequest> for (NumberFilter, PageRequest) {
             ));
         }
         let states = if request.include_released.unwrap_or(false) {
-            vec![
-                NumberState::Active,
-                NumberState::Releasing,
-                NumberState::Released,
-            ]
+            NumberState::LISTED_WITH_RELEASED.to_vec()
         } else {
             Vec::new()
         };

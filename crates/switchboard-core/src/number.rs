@@ -76,6 +76,17 @@ impl NumberState {
         NumberState::Releasing,
     ];
 
+    /// The states an account's listing shows unless asked otherwise: the
+    /// numbers in service and those being given back.
+    pub const LISTED: [NumberState; 2] = [NumberState::Active, NumberState::Releasing];
+
+    /// The states a listing shows when asked for released numbers too.
+    pub const LISTED_WITH_RELEASED: [NumberState; 3] = [
+        NumberState::Active,
+        NumberState::Releasing,
+        NumberState::Released,
+    ];
+
     /// Whether this state holds the phone number.
     pub fn is_live(&self) -> bool {
         Self::LIVE.contains(self)
