@@ -77,7 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let offer: serde_json::Value = client
         .post(format!("{base}/functions/v1/search-phone-numbers"))
         .bearer_auth(&secret)
-        .json(&serde_json::json!({"country": CountryCode::CA, "area_code": "604", "limit": 1}))
+        .json(&serde_json::json!({"country": CountryCode::CA.as_str(), "area_code": "604", "limit": 1}))
         .send()
         .await?
         .json()

@@ -48,7 +48,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .agent(support_agent),
         )
         .await?;
-    println!("2. provision: {}", serde_json::to_string_pretty(&number)?);
+    // The JSON the HTTP API answers with: the seed's phone number object.
+    let shown = switchboard::api::NumberResource::from(&number);
+    println!("2. provision: {}", serde_json::to_string_pretty(&shown)?);
 
     let sales_agent = Uuid::new_v4();
     let number = service

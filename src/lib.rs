@@ -40,6 +40,10 @@ pub mod webhooks;
 pub use setup::{Switchboard, build_registry, open, open_configured_store, open_store};
 pub use switchboard_core::*;
 
+/// The HTTP API's JSON: the request and response types the service and the
+/// CLI's `--json` output share, with conversions to and from the core types.
+pub use switchboard_api as api;
+
 /// The HTTP API as an axum `Router` to serve or mount in an application.
 #[cfg(feature = "server")]
 pub use switchboard_http as http;

@@ -911,6 +911,7 @@ mod two_processes {
 
     use common::{Server, TempDir, create_token, run_ok};
     use serde_json::{Value, json};
+    use switchboard::api;
 
     use super::*;
 
@@ -985,7 +986,8 @@ mod two_processes {
             account: usize,
             request: ProvisionRequest,
         ) -> Result<Target, String> {
-            let body = serde_json::to_value(&request).expect("request JSON");
+            let body =
+                serde_json::to_value(api::ProvisionRequest::from(&request)).expect("request JSON");
             let (_, answer) = self
                 .post(lane, account, "provision-phone-number", body)
                 .await?;
@@ -1001,8 +1003,8 @@ mod two_processes {
             target: Target,
             update: NumberUpdate,
         ) -> Result<(), String> {
-            let mut body = serde_json::to_value(&update).expect("update JSON");
-            body["id"] = json!(target.id);
+            let body = serde_json::to_value(api::UpdateRequest::new(target.id, &update))
+                .expect("update JSON");
             self.post(lane, target.account, "update-phone-number", body)
                 .await
                 .map(|_| ())
@@ -1026,7 +1028,8 @@ mod two_processes {
             account: usize,
             request: BulkProvisionRequest,
         ) -> Result<BulkDone, String> {
-            let body = serde_json::to_value(&request).expect("bulk JSON");
+            let body =
+                serde_json::to_value(api::BulkProvisionRequest::from(&request)).expect("bulk JSON");
             let (_, report) = self
                 .post(lane, account, "bulk-provision-phone-numbers", body)
                 .await?;

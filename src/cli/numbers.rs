@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use clap::{Args as ClapArgs, Subcommand};
+use switchboard::api;
 use switchboard::config::Config;
 use switchboard::{
     AccountId, BulkOutcome, BulkProvisionRequest, BulkReport, Capabilities, CountryCode,
@@ -314,11 +315,7 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
             let filter = NumberFilter {
                 agent_id: agent.as_deref().map(|a| uuid_arg("agent", a)).transpose()?,
                 states: if all {
-                    vec![
-                        NumberState::Active,
-                        NumberState::Releasing,
-                        NumberState::Released,
-                    ]
+                    NumberState::LISTED_WITH_RELEASED.to_vec()
                 } else {
                     Vec::new()
                 },
@@ -405,16 +402,15 @@ async fn provision_bulk(
         bar.finish_and_clear();
     }
     let report = report?;
+    let first_error = report.outcomes.iter().find_map(BulkOutcome::error).cloned();
     if out.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Configuration {
-            message: format!("cannot print JSON: {e}"),
-        })?;
-        println!("{text}");
+        // The API's report, so a script reads the JSON the service answers.
+        out.print_json(&api::BulkReport::from(report))?;
     } else {
         print_summary(&report);
     }
-    match report.outcomes.iter().find_map(BulkOutcome::error) {
-        Some(error) => Err(error.clone()),
+    match first_error {
+        Some(error) => Err(error),
         None => Ok(()),
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use switchboard::{
-    ApiToken, AvailableNumber, Error, ProvisionedNumber, ReconcileReport, Repair, Result,
+    ApiToken, AvailableNumber, Error, ProvisionedNumber, ReconcileReport, Repair, Result, api,
 };
 
 /// Where and how results are printed.
@@ -12,7 +12,9 @@ pub struct Output {
 }
 
 impl Output {
-    fn print_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+    /// Prints `value` as pretty JSON. Whatever the service also answers is
+    /// printed as its API type, so a script reads the same JSON from both.
+    pub(super) fn print_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let text = serde_json::to_string_pretty(value).map_err(|e| Error::Configuration {
             message: format!("cannot print JSON: {e}"),
         })?;
@@ -22,7 +24,8 @@ impl Output {
 
     pub fn available(&self, numbers: &[AvailableNumber]) -> Result<()> {
         if self.json {
-            return self.print_json(numbers);
+            let rows: Vec<api::AvailableNumber> = numbers.iter().cloned().map(Into::into).collect();
+            return self.print_json(&rows);
         }
         if numbers.is_empty() {
             println!("no numbers found");
@@ -46,7 +49,7 @@ impl Output {
 
     pub fn number(&self, n: &ProvisionedNumber) -> Result<()> {
         if self.json {
-            return self.print_json(n);
+            return self.print_json(&api::NumberResource::from(n));
         }
         println!("id            {}", n.id);
         println!("phone_number  {}", n.phone_number);
@@ -69,14 +72,9 @@ impl Output {
 
     pub fn numbers(&self, numbers: &[ProvisionedNumber], next: Option<&str>) -> Result<()> {
         if self.json {
-            #[derive(Serialize)]
-            struct Listing<'a> {
-                data: &'a [ProvisionedNumber],
-                next_cursor: Option<&'a str>,
-            }
-            return self.print_json(&Listing {
-                data: numbers,
-                next_cursor: next,
+            return self.print_json(&api::NumberList {
+                data: numbers.iter().map(Into::into).collect(),
+                next_cursor: next.map(str::to_string),
             });
         }
         if numbers.is_empty() {
@@ -172,7 +170,7 @@ impl Output {
 fn token_json(t: &ApiToken) -> serde_json::Value {
     serde_json::json!({
         "id": t.id,
-        "account": t.account,
+        "account": t.account.as_str(),
         "label": t.label,
         "created_at": t.created_at,
         "revoked_at": t.revoked_at,

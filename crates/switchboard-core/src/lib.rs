@@ -5,6 +5,13 @@
 //!
 //! This crate depends on no HTTP or SQL library: carriers and stores live in
 //! their own crates and plug in through the traits.
+//!
+//! Nor does it define the API's JSON: the HTTP API's requests and answers are
+//! `switchboard-api`'s types, which parse into these (with the parsers and
+//! `validate` rules here) and are made from them. Core serialises only what
+//! it hands out beyond that API: the inbound events the service forwards to
+//! applications ([`inbound::InboundEvent`]) and the reconcile report the CLI
+//! prints ([`ReconcileReport`]), with a [`PhoneNumber`] as its E.164 text.
 #![deny(missing_docs)]
 
 mod bulk;
@@ -41,7 +48,7 @@ pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemCl
 pub use error::{Error, Result};
 pub use lifecycle::Reservation;
 pub use memory::InMemoryRepository;
-pub use number::{AccountId, NumberResource, NumberState, ProvisionedNumber, seed_timestamp};
+pub use number::{AccountId, NumberState, ProvisionedNumber};
 pub use page::{MAX_PAGE_SIZE, Page, PageRequest, collect_pages};
 pub use phone::{CountryCode, PhoneNumber, PhoneNumberError};
 pub use provider::{

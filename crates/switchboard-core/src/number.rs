@@ -1,10 +1,9 @@
-//! The numbers this system owns: the record it keeps, and the JSON the seed
-//! API shows for it.
+//! The numbers this system owns: the record it keeps and the states of its
+//! life. (The JSON the seed API shows for a record is `switchboard-api`'s.)
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::{Capabilities, PhoneNumber, Routing};
@@ -52,23 +51,9 @@ impl fmt::Debug for AccountId {
     }
 }
 
-impl Serialize for AccountId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for AccountId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        AccountId::parse(&text).map_err(|e| serde::de::Error::custom(format!("account {e}")))
-    }
-}
-
 /// Where a number is in its life. `Reserved`, `Active` and `Releasing` are
 /// *live*: at most one live record may exist per phone number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NumberState {
     /// Recorded before the carrier is asked to sell it, so that two requests
     /// can never both buy it. If the process dies here, `reconcile` settles it.
@@ -91,12 +76,23 @@ impl NumberState {
         NumberState::Releasing,
     ];
 
+    /// The states an account's listing shows unless asked otherwise: the
+    /// numbers in service and those being given back.
+    pub const LISTED: [NumberState; 2] = [NumberState::Active, NumberState::Releasing];
+
+    /// The states a listing shows when asked for released numbers too.
+    pub const LISTED_WITH_RELEASED: [NumberState; 3] = [
+        NumberState::Active,
+        NumberState::Releasing,
+        NumberState::Released,
+    ];
+
     /// Whether this state holds the phone number.
     pub fn is_live(&self) -> bool {
         Self::LIVE.contains(self)
     }
 
-    /// The name used in JSON and in the database.
+    /// The name used in the database and in logs.
     pub fn as_str(&self) -> &'static str {
         match self {
             NumberState::Reserved => "reserved",
@@ -122,8 +118,8 @@ impl NumberState {
 
 /// Everything this system records about a number it bought (or is buying).
 ///
-/// Its JSON form is exactly the seed API's response object; see
-/// [`NumberResource`]. The other fields are for the system itself.
+/// The seed API shows a few of these fields (`switchboard-api`'s
+/// `NumberResource`); the others are for the system itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvisionedNumber {
     /// Our id for the number (the seed's `id`).
@@ -183,118 +179,11 @@ impl ProvisionedNumber {
     pub fn is_active(&self) -> bool {
         self.state == NumberState::Active
     }
-
-    /// The seed API's view of this record.
-    pub fn to_resource(&self) -> NumberResource {
-        NumberResource {
-            id: self.id,
-            phone_number: self.phone_number.clone(),
-            friendly_name: self.friendly_name.clone(),
-            agent_id: self.agent_id,
-            capabilities: self.capabilities,
-            is_active: self.is_active(),
-            provider: self.provider.clone(),
-            created_at: self.created_at,
-        }
-    }
-}
-
-impl Serialize for ProvisionedNumber {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_resource().serialize(serializer)
-    }
-}
-
-/// The phone number object of the seed API, field for field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NumberResource {
-    /// Unique identifier (UUID).
-    pub id: Uuid,
-    /// E.164 number.
-    pub phone_number: PhoneNumber,
-    /// Display name.
-    pub friendly_name: String,
-    /// Assigned agent, if any (`null` otherwise).
-    pub agent_id: Option<Uuid>,
-    /// `voice`, `sms`, `mms` booleans.
-    pub capabilities: Capabilities,
-    /// Whether the number is active.
-    pub is_active: bool,
-    /// The carrier it was bought from.
-    pub provider: String,
-    /// When it was provisioned, ISO 8601 to the second (`2024-01-15T10:30:00Z`).
-    #[serde(with = "seed_timestamp")]
-    pub created_at: DateTime<Utc>,
-}
-
-/// Timestamps as the seed shows them: UTC, whole seconds, a `Z` suffix.
-pub mod seed_timestamp {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes `2024-01-15T10:30:00Z`.
-    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true))
-    }
-
-    /// Reads any RFC 3339 timestamp.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DateTime<Utc>, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn a_provisioned_number_serialises_exactly_as_the_seed_response() {
-        let number = ProvisionedNumber {
-            id: "a1b2c3d4-5678-9012-3456-789012345678".parse().unwrap(),
-            account: AccountId::parse("acme").unwrap(),
-            phone_number: PhoneNumber::parse("+16045551234").unwrap(),
-            friendly_name: "Main Line".into(),
-            agent_id: Some("550e8400-e29b-41d4-a716-446655440000".parse().unwrap()),
-            capabilities: Capabilities::VOICE_SMS_MMS,
-            provider: "signalwire".into(),
-            carrier_id: Some("c0ffee".into()),
-            routing: Routing::default(),
-            state: NumberState::Active,
-            idempotency_key: Some("k1".into()),
-            created_at: Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap()
-                + chrono::Duration::milliseconds(123),
-            updated_at: Utc::now(),
-            released_at: None,
-            release_not_before: None,
-            version: 3,
-            lease_until: None,
-            purchased_at: None,
-            request_fingerprint: None,
-        };
-        let json = serde_json::to_value(&number).unwrap();
-        let seed: serde_json::Value = serde_json::from_str(
-            r#"{
-              "id": "a1b2c3d4-5678-9012-3456-789012345678",
-              "phone_number": "+16045551234",
-              "friendly_name": "Main Line",
-              "agent_id": "550e8400-e29b-41d4-a716-446655440000",
-              "capabilities": {"voice": true, "sms": true, "mms": true},
-              "is_active": true,
-              "provider": "signalwire",
-              "created_at": "2024-01-15T10:30:00Z"
-            }"#,
-        )
-        .unwrap();
-        assert_eq!(json, seed);
-        let back: NumberResource = serde_json::from_value(seed).unwrap();
-        assert_eq!(back.id, number.id);
-    }
 
     #[test]
     fn account_names_are_checked() {

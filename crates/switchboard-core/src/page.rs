@@ -2,15 +2,13 @@
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
-
 use crate::{Error, Result};
 
 /// The largest page any listing returns.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// Which page to fetch: the cursor from the previous page, and a size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     /// Opaque cursor from [`Page::next_cursor`]; `None` for the first page.
     pub cursor: Option<String>,
@@ -43,7 +41,7 @@ impl Default for PageRequest {
 }
 
 /// One page of results.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     /// The items, in a stable order.
     pub items: Vec<T>,

@@ -3,7 +3,6 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 use crate::{
     AvailableNumber, Capabilities, Error, NumberType, Page, PageRequest, PhoneNumber, Result,
@@ -22,7 +21,7 @@ pub struct PurchaseRequest {
 }
 
 /// A number as the carrier reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarrierNumber {
     /// The carrier's id (Twilio `PN...`, SignalWire UUID, the fake's own).
     pub carrier_id: String,
@@ -47,7 +46,7 @@ pub struct CarrierUpdate {
 
 /// What a carrier can do, so that callers (and the service) can refuse a
 /// query up front instead of having a filter silently dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderFeatures {
     /// Number types it sells.
     pub number_types: Vec<NumberType>,

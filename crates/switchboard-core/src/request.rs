@@ -1,6 +1,5 @@
 //! What callers of the provisioning service ask for.
 
-use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::{Error, PhoneNumber, Result, Routing};
@@ -10,28 +9,22 @@ pub const MAX_FRIENDLY_NAME_LEN: usize = 64;
 /// The longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// Buy a number for an account. The JSON form is the seed API's request body
-/// (`phone_number`, `friendly_name`, `agent_id`) plus optional extensions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Buy a number for an account: the seed API's request (`phone_number`,
+/// `friendly_name`, `agent_id`) plus optional extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvisionRequest {
     /// The number to buy, from search results.
     pub phone_number: PhoneNumber,
     /// Display name; the number itself when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// The agent that answers the number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Uuid>,
     /// Webhooks to set at the carrier.
-    #[serde(default, skip_serializing_if = "Routing::is_empty")]
     pub routing: Routing,
     /// The carrier to buy from; the configured default when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Repeating a request with the same key returns the same number and
     /// buys nothing more.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
 
@@ -201,32 +194,18 @@ pub fn validate_friendly_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Changes to an owned number; absent fields stay as they are.
+/// Changes to an owned number; `None` fields stay as they are.
 ///
-/// `agent_id` has three states in JSON: absent (keep), `null` (unassign),
-/// or a UUID (assign).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `agent_id` has three states: `None` (keep), `Some(None)` (unassign), or
+/// `Some(Some(id))` (assign).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NumberUpdate {
     /// New display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// New agent: `Some(None)` unassigns.
-    #[serde(
-        default,
-        deserialize_with = "present_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub agent_id: Option<Option<Uuid>>,
     /// New webhooks; set fields replace the carrier's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<Routing>,
-}
-
-fn present_or_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<Uuid>>, D::Error> {
-    Option::<Uuid>::deserialize(deserializer).map(Some)
 }
 
 impl NumberUpdate {
@@ -253,17 +232,6 @@ impl NumberUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_seed_request_body_parses() {
-        let req: ProvisionRequest = serde_json::from_str(
-            r#"{"phone_number": "+16045551234", "friendly_name": "Main Line",
-                "agent_id": "550e8400-e29b-41d4-a716-446655440000"}"#,
-        )
-        .unwrap();
-        assert_eq!(req.phone_number.as_str(), "+16045551234");
-        assert!(req.validate().is_ok());
-    }
 
     #[test]
     fn bad_fields_are_named() {
@@ -393,12 +361,14 @@ mod tests {
     }
 
     #[test]
-    fn agent_id_null_unassigns_and_absent_keeps() {
-        let u: NumberUpdate = serde_json::from_str(r#"{"agent_id": null}"#).unwrap();
-        assert_eq!(u.agent_id, Some(None));
-        let u: NumberUpdate = serde_json::from_str(r#"{"friendly_name": "x"}"#).unwrap();
-        assert_eq!(u.agent_id, None);
-        let empty: NumberUpdate = serde_json::from_str("{}").unwrap();
+    fn an_update_must_change_something() {
+        let empty = NumberUpdate::default();
         assert_eq!(empty.validate().unwrap_err().field(), Some("body"));
+        let unassign = NumberUpdate {
+            agent_id: Some(None),
+            ..NumberUpdate::default()
+        };
+        assert!(unassign.validate().is_ok());
+        assert!(!unassign.touches_carrier());
     }
 }

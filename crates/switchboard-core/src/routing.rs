@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// An absolute `http` or `https` URL that a carrier calls back.
 ///
 /// Checked by hand rather than with a URL crate so that the core stays free of
@@ -52,22 +50,8 @@ impl fmt::Debug for WebhookUrl {
     }
 }
 
-impl Serialize for WebhookUrl {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for WebhookUrl {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        WebhookUrl::parse(&text).map_err(|e| serde::de::Error::custom(format!("webhook URL {e}")))
-    }
-}
-
 /// The HTTP method a carrier uses for a webhook.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum WebhookMethod {
     /// `GET`, parameters in the query string.
     Get,
@@ -88,23 +72,17 @@ impl WebhookMethod {
 
 /// Webhooks for a number's inbound calls and messages. Empty means the carrier
 /// keeps whatever it has (for a new number: nothing).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Routing {
     /// Called when a call comes in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_url: Option<WebhookUrl>,
     /// Method for `voice_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_method: Option<WebhookMethod>,
     /// Called when a message comes in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_url: Option<WebhookUrl>,
     /// Method for `sms_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_method: Option<WebhookMethod>,
     /// Called with call status changes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<WebhookUrl>,
 }
 
@@ -192,11 +170,5 @@ mod tests {
         held.voice_url = url("https://other.example/voice");
         assert!(ours.differs_from(&held));
         assert!(!Routing::default().differs_from(&held));
-    }
-
-    #[test]
-    fn routing_rejects_unknown_fields() {
-        let err = serde_json::from_str::<Routing>(r#"{"voice_uri":"https://x"}"#).unwrap_err();
-        assert!(err.to_string().contains("voice_uri"));
     }
 }

@@ -1,7 +1,5 @@
 //! Searching a carrier's inventory: the query, its validation, and the results.
 
-use serde::{Deserialize, Serialize};
-
 use crate::{Capabilities, CountryCode, Error, NumberType, PhoneNumber, Result};
 
 /// The most results one search may ask for; SignalWire's cap, and more than
@@ -14,8 +12,7 @@ pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
 ///
 /// Digits are matched against the national number, the part after the
 /// country calling code: for `+16045551234` that is `6045551234`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigitPattern {
     /// The digits appear anywhere in the national number.
     Contains(String),
@@ -48,40 +45,26 @@ impl DigitPattern {
 /// What to search for. Every field but `country` narrows the search; a
 /// carrier that cannot apply a filter answers [`Error::NotSupported`] rather
 /// than ignoring it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
     /// ISO country of the numbers.
-    #[serde(default)]
     pub country: CountryCode,
     /// Local, toll-free or mobile.
-    #[serde(default)]
     pub number_type: NumberType,
     /// Area code (NANP: three digits), for local numbers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// A digit pattern the number must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<DigitPattern>,
     /// State or province, e.g. `BC`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// City or locality, e.g. `Vancouver`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Capabilities every result must have.
-    #[serde(default)]
     pub capabilities: Capabilities,
     /// At most this many results, 1 to [`MAX_SEARCH_LIMIT`].
-    #[serde(default = "default_limit")]
     pub limit: u32,
-}
-
-fn default_limit() -> u32 {
-    DEFAULT_SEARCH_LIMIT
 }
 
 impl Default for SearchQuery {
@@ -201,7 +184,7 @@ fn check_text(field: &'static str, value: Option<&str>) -> Result<()> {
 }
 
 /// A number a carrier offers for sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvailableNumber {
     /// The number, E.164.
     pub phone_number: PhoneNumber,
@@ -257,16 +240,5 @@ mod tests {
         assert!(DigitPattern::EndsWith("1234".into()).matches("6045551234"));
         assert!(DigitPattern::Contains("555".into()).matches("6045551234"));
         assert!(!DigitPattern::StartsWith("555".into()).matches("6045551234"));
-    }
-
-    #[test]
-    fn query_json_is_strict_and_defaulted() {
-        let q: SearchQuery = serde_json::from_str(r#"{"area_code":"604"}"#).unwrap();
-        assert_eq!(q.country, CountryCode::US);
-        assert_eq!(q.limit, DEFAULT_SEARCH_LIMIT);
-        let q: SearchQuery =
-            serde_json::from_str(r#"{"country":"CA","pattern":{"ends_with":"1234"}}"#).unwrap();
-        assert_eq!(q.pattern, Some(DigitPattern::EndsWith("1234".into())));
-        assert!(serde_json::from_str::<SearchQuery>(r#"{"areacode":"604"}"#).is_err());
     }
 }

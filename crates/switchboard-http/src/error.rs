@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use switchboard_api::{ErrorDetail, ErrorResponse};
 use switchboard_core::Error;
 
 /// An error response: status, code, message, and the input field at fault.
@@ -18,19 +18,6 @@ pub(crate) struct ApiError {
     pub(crate) field: Option<String>,
     /// Whole seconds for the `Retry-After` header.
     pub(crate) retry_after: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
-}
-
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -90,11 +77,11 @@ fn whole_seconds(wait: Duration) -> u64 {
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
         let code = error.code();
-        let field = error.field().map(str::to_string);
+        // What the client is shown (a server-side failure's message only as
+        // a summary: the log below gets the detail), as a bulk report shows
+        // a position's failure.
+        let ErrorDetail { message, field, .. } = ErrorDetail::from(&error);
         let mut retry_after = None;
-        // The message of a server-side failure may describe our internals; the
-        // client gets a summary and the log gets the detail.
-        let mut message = error.to_string();
         let status = match &error {
             Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             // The carrier cannot apply a filter the client chose: changing the
@@ -133,21 +120,14 @@ impl From<Error> for ApiError {
             Error::Carrier { .. } if error.is_temporary() => StatusCode::SERVICE_UNAVAILABLE,
             Error::Carrier { .. } => StatusCode::BAD_GATEWAY,
             Error::Repository { temporary, .. } => {
-                message = "the number store failed; try again later".into();
                 if *temporary {
                     StatusCode::SERVICE_UNAVAILABLE
                 } else {
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
             }
-            Error::Configuration { .. } => {
-                message = "the service is misconfigured; the operator has been told".into();
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            _ => {
-                message = "internal error".into();
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            // The service is misconfigured, or an error core adds later.
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::warn!(code, error = %error, "request failed");
@@ -164,11 +144,11 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Detail {
-                code: &self.code,
-                message: &self.message,
-                field: self.field.as_deref(),
+        let body = ErrorResponse {
+            error: ErrorDetail {
+                code: self.code.into_owned(),
+                message: self.message,
+                field: self.field,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
@@ -184,17 +164,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// The JSON body of an error, for the schema tests.
-#[cfg(test)]
-pub(crate) fn test_body(field: Option<&str>) -> serde_json::Value {
-    let detail = Detail {
-        code: "invalid_input",
-        message: "invalid phone_number: must start with '+'",
-        field,
-    };
-    serde_json::to_value(Body { error: detail }).unwrap_or_default()
 }
 
 #[cfg(test)]

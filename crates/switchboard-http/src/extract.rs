@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -26,18 +26,6 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = read_json_body(req, state).await?;
         decode_json(&bytes).map(ApiJson)
-    }
-}
-
-/// A JSON object body, for bodies that mix fields of ours with a core type's.
-pub(crate) struct JsonObject(pub(crate) Map<String, Value>);
-
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_json_body(req, state).await?;
-        decode_object(&bytes).map(JsonObject)
     }
 }
 
@@ -107,7 +95,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErr
     // serde's derives also read a struct from an array of its fields; a body
     // must be an object, so that every field is named.
     if bytes.trim_ascii_start().first() != Some(&b'{') {
-        decode_object(bytes)?;
+        require_object(bytes)?;
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
@@ -115,50 +103,15 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErr
     Ok(value)
 }
 
-/// Decodes JSON text into an object, for bodies that carry fields of ours
-/// beside a core type's (`provider` beside a search query, `id` beside an
-/// update): the caller takes its fields out and hands the rest to core.
-pub(crate) fn decode_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+/// Refuses JSON text that is not an object, saying what it is instead.
+fn require_object(bytes: &[u8]) -> Result<(), ApiError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
     match value {
-        Value::Object(map) => Ok(map),
+        Value::Object(_) => Ok(()),
         other => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_input",
             format!("the body must be a JSON object, not {}", json_kind(&other)),
-        )),
-    }
-}
-
-/// Decodes a JSON value (the rest of an object) into a core type.
-pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(json_error)
-}
-
-/// Removes `field` from a body object when it is `null`, for the core types
-/// whose field is a plain value with a default (`routing`) rather than an
-/// `Option`: there `null` would be a type error, while the document (and
-/// every other optional field) reads `null` as absent.
-pub(crate) fn null_as_absent(map: &mut Map<String, Value>, field: &str) {
-    if map.get(field).is_some_and(Value::is_null) {
-        map.remove(field);
-    }
-}
-
-/// Takes an optional string field out of a body object.
-pub(crate) fn take_string(
-    map: &mut Map<String, Value>,
-    field: &'static str,
-) -> Result<Option<String>, ApiError> {
-    match map.remove(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ApiError::invalid(
-            field,
-            format!(
-                "invalid {field}: expected a string, got {}",
-                json_kind(&other)
-            ),
         )),
     }
 }
@@ -270,7 +223,7 @@ pub(crate) fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_core::{NumberUpdate, ProvisionRequest, SearchQuery};
+    use switchboard_api::{ProvisionRequest, SearchRequest, UpdateRequest};
 
     fn field_of<T: DeserializeOwned>(json: &str) -> (String, Option<String>, String) {
         let err = decode_json::<T>(json.as_bytes())
@@ -282,7 +235,7 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let (code, field, message) =
-            field_of::<ProvisionRequest>(r#"{"phone_number": "6045551234"}"#);
+            field_of::<ProvisionRequest>(r#"{"phone_number": 6045551234}"#);
         assert_eq!(code, "invalid_input");
         assert_eq!(field.as_deref(), Some("phone_number"));
         assert!(message.starts_with("invalid phone_number: "), "{message}");
@@ -303,7 +256,7 @@ mod tests {
         assert!(message.contains("expected"), "{message}");
 
         let (_, field, _) = field_of::<ProvisionRequest>(
-            r#"{"phone_number": "+16045551234", "routing": {"voice_url": "ftp://x"}}"#,
+            r#"{"phone_number": "+16045551234", "routing": {"voice_url": 7}}"#,
         );
         assert_eq!(field.as_deref(), Some("routing.voice_url"));
 
@@ -312,10 +265,10 @@ mod tests {
         );
         assert_eq!(field.as_deref(), Some("routing.voice_uri"));
 
-        let (_, field, _) = field_of::<NumberUpdate>(r#"{"friendly_name": 5}"#);
+        let (_, field, _) = field_of::<UpdateRequest>(r#"{"friendly_name": 5}"#);
         assert_eq!(field.as_deref(), Some("friendly_name"));
 
-        let (_, field, _) = field_of::<SearchQuery>(r#"{"limit": "ten"}"#);
+        let (_, field, _) = field_of::<SearchRequest>(r#"{"limit": "ten"}"#);
         assert_eq!(field.as_deref(), Some("limit"));
     }
 

@@ -56,6 +56,15 @@
 //! `GET /openapi.json` lists, for every route, exactly the statuses it can
 //! answer; a test derives them from the error mapping.
 //!
+//! # Where a change goes
+//!
+//! Every body, query string and answer is a type of `switchboard-api`: the
+//! route decodes into it, converts it to core's type with `TryFrom` (core's
+//! parsers name the field at fault), and answers with the `From` of core's
+//! result, and the document's schema is that same type. A field is changed
+//! there; a route, a status or the error mapping here (`error.rs`; the
+//! wording a client sees is `switchboard_api::ErrorDetail`).
+//!
 //! A call webhook whose number store fails need not be 503/500: the handler
 //! may give an answer instead ([`inbound::InboundHandler::store_unavailable`]),
 //! and [`inbound::ConfiguredAnswers`] answers a call as it answers a number
@@ -117,7 +126,6 @@ mod metrics;
 mod openapi;
 mod ops;
 mod routes;
-mod schema;
 mod serve;
 mod state;
 

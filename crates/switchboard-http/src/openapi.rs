@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr, Required, Schema};
 use utoipa::{Modify, OpenApi};
 
-use crate::schema::ErrorResponse;
+use switchboard_api::ErrorResponse;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -1,11 +1,8 @@
-//! How a bulk purchase ended, position by position: the outcomes, their JSON
-//! shape and the totals. Separate from the run that produces them because
+//! How a bulk purchase ended, position by position: the outcomes and the
+//! totals. Separate from the run that produces them because
 //! callers (the HTTP route, the CLI) read only this part.
 
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
-
-use crate::{Error, PhoneNumber, ProvisionedNumber, Result};
+use crate::{Error, PhoneNumber, ProvisionedNumber};
 
 /// How one position of a bulk request ended.
 #[derive(Debug, Clone)]
@@ -56,54 +53,8 @@ impl BulkOutcome {
     }
 }
 
-/// `{"index": 1, "status": "bought", "replayed": false, "number": {...}}` or
-/// `{"index": 2, "status": "failed", "phone_number": "+1...", "error":
-/// {"code": "...", "message": "..."}}`: the error in the same shape the HTTP
-/// API uses for whole-request errors.
-impl Serialize for BulkOutcome {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("index", &self.index())?;
-        match self {
-            BulkOutcome::Bought {
-                number, replayed, ..
-            } => {
-                map.serialize_entry("status", "bought")?;
-                map.serialize_entry("replayed", replayed)?;
-                map.serialize_entry("number", number)?;
-            }
-            BulkOutcome::Failed {
-                phone_number,
-                error,
-                ..
-            } => {
-                map.serialize_entry("status", "failed")?;
-                if let Some(phone) = phone_number {
-                    map.serialize_entry("phone_number", phone.as_str())?;
-                }
-                map.serialize_entry("error", &ErrorBody(error))?;
-            }
-        }
-        map.end()
-    }
-}
-
-struct ErrorBody<'a>(&'a Error);
-
-impl Serialize for ErrorBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("code", self.0.code())?;
-        map.serialize_entry("message", &self.0.to_string())?;
-        if let Some(field) = self.0.field() {
-            map.serialize_entry("field", field)?;
-        }
-        map.end()
-    }
-}
-
 /// What happened to the carrier along the way, for tuning and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BulkStats {
     /// Searches sent to the carrier.
     pub searches: u32,
@@ -122,7 +73,7 @@ pub struct BulkStats {
 }
 
 /// Every position's outcome, in order, and the totals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct BulkReport {
     /// Numbers asked for.
     pub requested: u32,

@@ -1,9 +1,8 @@
 //! What a bulk purchase asks for, and the limits on asking: the one part of
 //! the bulk a caller builds, kept apart from how the purchase is carried out
-//! so the HTTP body, its validation and the per-position keys and names can
+//! so the request, its validation and the per-position keys and names can
 //! be read (and changed) without the worker loop around them.
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
@@ -22,39 +21,29 @@ pub const DEFAULT_BULK_CONCURRENCY: u32 = 8;
 const SUFFIX_LEN: usize = 5;
 
 /// Buy `count` numbers matching `search` for one account.
-///
-/// The JSON form is the body of `bulk-provision-phone-numbers`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkProvisionRequest {
     /// How many numbers to buy, 1 to [`MAX_BULK_COUNT`].
     pub count: u32,
     /// Which numbers qualify. Its `limit` is not used: every search asks for
     /// as many numbers as the carrier returns at once.
-    #[serde(default)]
     pub search: SearchQuery,
     /// The carrier to buy from; the configured default when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Display names are this prefix and the number's position, `Sales 1`,
     /// `Sales 2`, ...; the numbers themselves when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name_prefix: Option<String>,
     /// The agent that answers every number bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<Uuid>,
     /// Webhooks to set on every number bought.
-    #[serde(default, skip_serializing_if = "Routing::is_empty")]
     pub routing: Routing,
     /// Position `n` is bought under the idempotency key `{prefix}-{n}`, so
     /// repeating the request (say, after a timeout) returns the numbers
     /// already bought and buys only the missing ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key_prefix: Option<String>,
     /// Carrier calls in flight at most, 1 to [`MAX_BULK_CONCURRENCY`]
     /// (default [`DEFAULT_BULK_CONCURRENCY`]); fewer while the carrier
     /// answers with rate limits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
 }
 

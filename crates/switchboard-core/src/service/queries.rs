@@ -78,7 +78,7 @@ impl ProvisioningService {
         }
         filter.account = Some(account.clone());
         if filter.states.is_empty() {
-            filter.states = vec![NumberState::Active, NumberState::Releasing];
+            filter.states = NumberState::LISTED.to_vec();
         }
         self.repository.list(&filter, page).await
     }

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::Serialize;
+use switchboard_core::ProvisionedNumber;
 use switchboard_core::inbound::{InboundEvent, signing};
-use switchboard_core::{AccountId, ProvisionedNumber};
 use uuid::Uuid;
 
 use super::answer::Answer;
@@ -77,7 +77,7 @@ pub(crate) struct Forward {
 struct Forwarded<'a> {
     #[serde(flatten)]
     event: &'a InboundEvent,
-    account: &'a AccountId,
+    account: &'a str,
     number_id: Uuid,
     agent_id: Option<Uuid>,
 }
@@ -111,7 +111,7 @@ impl Forwarder {
     ) -> Result<Answer, String> {
         let body = serde_json::to_vec(&Forwarded {
             event,
-            account: &number.account,
+            account: number.account.as_str(),
             number_id: number.id,
             agent_id: number.agent_id,
         })

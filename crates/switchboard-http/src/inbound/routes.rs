@@ -13,8 +13,8 @@ use switchboard_core::inbound::{InboundEvent, InboundKind, WebhookError, Webhook
 
 use crate::error::ApiError;
 use crate::extract::{is_json, read_body};
-use crate::schema::ErrorResponse;
 use crate::state::AppState;
+use switchboard_api::ErrorResponse;
 
 use super::{Answer, InboundOptions};
 

@@ -4,97 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde::Serialize;
-use serde_json::Value;
-use switchboard_core::{
-    BulkOutcome, BulkProvisionRequest, BulkReport, BulkStats, ProvisionedNumber,
-};
+use switchboard_api::{self as api, ErrorResponse};
+use switchboard_core::BulkProvisionRequest;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{JsonObject, from_value, null_as_absent};
-use crate::schema::{self, ErrorResponse};
+use crate::extract::ApiJson;
 use crate::state::AppState;
-
-/// The answer: core's report, with each failure's error in the API's error
-/// shape (so a store failure reads as a summary here too, never internals).
-#[derive(Serialize)]
-pub(crate) struct ReportBody {
-    requested: u32,
-    bought: u32,
-    replayed: u32,
-    failed: u32,
-    outcomes: Vec<OutcomeBody>,
-    stats: BulkStats,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-enum OutcomeBody {
-    Bought {
-        index: u32,
-        replayed: bool,
-        number: Box<ProvisionedNumber>,
-    },
-    Failed {
-        index: u32,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        phone_number: Option<String>,
-        error: ErrorDetail,
-    },
-}
-
-#[derive(Serialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
-}
-
-impl From<BulkReport> for ReportBody {
-    fn from(report: BulkReport) -> Self {
-        let outcomes = report
-            .outcomes
-            .into_iter()
-            .map(|outcome| match outcome {
-                BulkOutcome::Bought {
-                    index,
-                    number,
-                    replayed,
-                } => OutcomeBody::Bought {
-                    index,
-                    replayed,
-                    number,
-                },
-                BulkOutcome::Failed {
-                    index,
-                    phone_number,
-                    error,
-                } => {
-                    let api = ApiError::from(error);
-                    OutcomeBody::Failed {
-                        index,
-                        phone_number: phone_number.map(|p| p.as_str().to_string()),
-                        error: ErrorDetail {
-                            code: api.code.into_owned(),
-                            message: api.message,
-                            field: api.field,
-                        },
-                    }
-                }
-            })
-            .collect();
-        Self {
-            requested: report.requested,
-            bought: report.bought,
-            replayed: report.replayed,
-            failed: report.failed,
-            outcomes,
-            stats: report.stats,
-        }
-    }
-}
 
 /// Buy several numbers matching a search.
 ///
@@ -110,13 +26,13 @@ impl From<BulkReport> for ReportBody {
     post,
     path = "/functions/v1/bulk-provision-phone-numbers",
     tag = "numbers",
-    request_body(content = schema::BulkProvisionRequest, content_type = "application/json"),
+    request_body(content = api::BulkProvisionRequest, content_type = "application/json"),
     params(
         ("Idempotency-Key" = Option<String>, Header,
          description = "Same as the body's idempotency_key_prefix; when both are given they must agree."),
     ),
     responses(
-        (status = 200, description = "Every position's outcome", body = schema::BulkReport),
+        (status = 200, description = "Every position's outcome", body = api::BulkReport),
         (status = 400, description = "Malformed JSON, a wrong type, an unknown field, a count out of range, a bad search filter or one the carrier cannot apply, an unknown provider", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
@@ -130,10 +46,9 @@ pub(crate) async fn bulk_provision_phone_numbers(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    JsonObject(mut body): JsonObject,
-) -> Result<Json<ReportBody>, ApiError> {
-    null_as_absent(&mut body, "routing");
-    let mut request: BulkProvisionRequest = from_value(Value::Object(body))?;
+    ApiJson(body): ApiJson<api::BulkProvisionRequest>,
+) -> Result<Json<api::BulkReport>, ApiError> {
+    let mut request = BulkProvisionRequest::try_from(body)?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(
@@ -155,11 +70,5 @@ pub(crate) async fn bulk_provision_phone_numbers(
     let report =
         super::detached(async move { service.provision_bulk(&caller.account, &request).await })
             .await?;
-    Ok(Json(ReportBody::from(report)))
-}
-
-/// The JSON the handler sends for `report`, for the schema tests.
-#[cfg(test)]
-pub(crate) fn test_report_body(report: BulkReport) -> serde_json::Value {
-    serde_json::to_value(ReportBody::from(report)).unwrap_or_default()
+    Ok(Json(report.into()))
 }

@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use crate::schema::Health;
 use crate::state::AppState;
+use switchboard_api::Health;
 
 /// Liveness: answers as long as the process serves requests. It checks no
 /// carrier or store, so that a carrier outage does not get the process killed.
@@ -21,9 +21,7 @@ use crate::state::AppState;
     security(())
 )]
 pub(crate) async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-    })
+    Json(Health::ok())
 }
 
 /// The service's metrics (carrier calls, HTTP requests, reconcile drift,

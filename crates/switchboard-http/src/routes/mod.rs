@@ -10,7 +10,6 @@ pub(crate) mod search;
 use std::future::Future;
 
 use axum::http::StatusCode;
-use serde::Serialize;
 use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -54,12 +53,6 @@ pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
             inbound::inbound_messages_get
         ));
     (protected, public)
-}
-
-/// `{"data": ...}`, the envelope of every listing.
-#[derive(Serialize)]
-pub(crate) struct Data<T> {
-    pub(crate) data: T,
 }
 
 /// Runs a state-changing service call to completion on its own task, so that a

@@ -3,13 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde_json::Value;
-use switchboard_core::{ProvisionRequest, ProvisionedNumber};
+use switchboard_api::{self as api, ErrorResponse};
+use switchboard_core::ProvisionRequest;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{JsonObject, from_value, null_as_absent};
-use crate::schema::{self, ErrorResponse};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Purchase an available phone number and add it to your account.
@@ -21,13 +20,13 @@ use crate::state::AppState;
     post,
     path = "/functions/v1/provision-phone-number",
     tag = "numbers",
-    request_body(content = schema::ProvisionRequest, content_type = "application/json"),
+    request_body(content = api::ProvisionRequest, content_type = "application/json"),
     params(
         ("Idempotency-Key" = Option<String>, Header,
          description = "Same as the body's idempotency_key; when both are given they must agree."),
     ),
     responses(
-        (status = 200, description = "The provisioned number", body = schema::PhoneNumber),
+        (status = 200, description = "The provisioned number", body = api::NumberResource),
         (status = 400, description = "Malformed JSON, a wrong type, an unknown field, a number that is not E.164, an agent_id that is not a UUID, an unknown provider", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 409, description = "The number is already provisioned, or a request with this idempotency key is in progress", body = ErrorResponse),
@@ -46,10 +45,9 @@ pub(crate) async fn provision_phone_number(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    JsonObject(mut body): JsonObject,
-) -> Result<Json<ProvisionedNumber>, ApiError> {
-    null_as_absent(&mut body, "routing");
-    let mut request: ProvisionRequest = from_value(Value::Object(body))?;
+    ApiJson(body): ApiJson<api::ProvisionRequest>,
+) -> Result<Json<api::NumberResource>, ApiError> {
+    let mut request = ProvisionRequest::try_from(body)?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
             ApiError::invalid(
@@ -70,5 +68,5 @@ pub(crate) async fn provision_phone_number(
     let service = state.service.clone();
     let number =
         super::detached(async move { service.provision(&caller.account, &request).await }).await?;
-    Ok(Json(number))
+    Ok(Json(number.into()))
 }
