@@ -80,9 +80,25 @@ switchboard_start_postgres() {
         return 1
     fi
     # The socket goes in the cluster's own directory, not /var/run/postgresql
-    # (which may not exist and belongs to the system cluster).
-    if ! switchboard_pg_as_owner "'$bindir/pg_ctl' -D '$dir/data' -l '$dir/pg.log' -w -t 60 \
-            -o \"-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >/dev/null; then
+    # (which may not exist and belongs to the system cluster). A port that
+    # looked free can still be taken (a client's outgoing connection may hold
+    # it: these ports are in the kernel's ephemeral range), so a start that
+    # fails on "Address already in use" moves to the next port.
+    local started=0 attempt
+    for attempt in 1 2 3 4 5; do
+        if switchboard_pg_as_owner "'$bindir/pg_ctl' -D '$dir/data' -l '$dir/pg.log' -w -t 60 \
+                -o \"-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >/dev/null; then
+            started=1
+            break
+        fi
+        if ! grep -q "Address already in use" "$dir/pg.log" 2>/dev/null; then
+            break
+        fi
+        switchboard_pg_log "port $port was taken after all; trying $((port + 1))"
+        port=$((port + 1))
+        : >"$dir/pg.log"
+    done
+    if [ "$started" -ne 1 ]; then
         switchboard_pg_log "pg_ctl start failed; server log:"
         tail -n 30 "$dir/pg.log" >&2
         return 1
