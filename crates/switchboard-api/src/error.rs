@@ -48,6 +48,7 @@ impl From<&Error> for ErrorDetail {
             | Error::NotFound { .. }
             | Error::AlreadyProvisioned { .. }
             | Error::Conflict { .. }
+            | Error::Duplicate { .. }
             | Error::Stale { .. }
             | Error::IdempotencyKeyMismatch { .. }
             | Error::Inconsistent { .. }

@@ -58,6 +58,15 @@ pub enum Error {
         /// What clashed.
         reason: String,
     },
+    /// What was to be stored exists already under the same key (a record
+    /// id, a token, an idempotency key this account used): permanent, as
+    /// the same request clashes again. [`Error::Conflict`] is the one that
+    /// may clear.
+    #[error("{what} exists already")]
+    Duplicate {
+        /// What exists, e.g. `idempotency key "k1" of this account`.
+        what: String,
+    },
     /// The carrier (or this service) did not accept the credentials.
     #[error("{provider} rejected the credentials: {message}")]
     Unauthenticated {
@@ -265,6 +274,7 @@ impl Error {
             Error::NumberUnavailable { .. } => "number_unavailable",
             Error::AlreadyProvisioned { .. } => "already_provisioned",
             Error::Conflict { .. } => "conflict",
+            Error::Duplicate { .. } => "duplicate",
             Error::Unauthenticated { .. } => "unauthenticated",
             Error::RateLimited { .. } => "rate_limited",
             Error::RetryLater { .. } => "retry_later",

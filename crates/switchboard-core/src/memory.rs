@@ -85,8 +85,8 @@ impl NumberRepository for InMemoryRepository {
     async fn insert(&self, number: &ProvisionedNumber) -> Result<()> {
         let mut tables = self.write();
         if tables.by_id.contains_key(&number.id) {
-            return Err(Error::Conflict {
-                reason: format!("a record with id {} exists", number.id),
+            return Err(Error::Duplicate {
+                what: format!("a record with id {}", number.id),
             });
         }
         if number.state.is_live() && tables.live_by_number.contains_key(&number.phone_number) {
@@ -99,8 +99,8 @@ impl NumberRepository for InMemoryRepository {
                 .by_key
                 .contains_key(&(number.account.clone(), key.clone()))
         {
-            return Err(Error::Conflict {
-                reason: format!("idempotency key {key:?} was already used by this account"),
+            return Err(Error::Duplicate {
+                what: format!("idempotency key {key:?} of this account"),
             });
         }
         tables.reindex(None, number);
@@ -197,8 +197,8 @@ impl NumberRepository for InMemoryRepository {
                 && let Some(holder) = tables.by_key.get(&(old.account.clone(), key.clone()))
                 && *holder != old.id
             {
-                return Err(Error::Conflict {
-                    reason: format!("idempotency key {key:?} was already used by this account"),
+                return Err(Error::Duplicate {
+                    what: format!("idempotency key {key:?} of this account"),
                 });
             }
             // Identity fields never change: keep the stored ones.

@@ -91,8 +91,8 @@ impl TokenStore for InMemoryTokenStore {
         if tokens.contains_key(&token.id)
             || tokens.values().any(|t| t.token_hash == token.token_hash)
         {
-            return Err(Error::Conflict {
-                reason: "the token exists already".into(),
+            return Err(Error::Duplicate {
+                what: "the token".into(),
             });
         }
         tokens.insert(token.id, token.clone());

@@ -94,6 +94,9 @@ impl From<Error> for ApiError {
             Error::AlreadyProvisioned { .. } | Error::Conflict { .. } | Error::Stale { .. } => {
                 StatusCode::CONFLICT
             }
+            // The same request clashes again: still 409, the resource's
+            // state is what conflicts, but not worth retrying.
+            Error::Duplicate { .. } => StatusCode::CONFLICT,
             // A key reused with another body is the client's mistake, for good.
             Error::IdempotencyKeyMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             // A carrier answer that contradicts the request: nothing was

@@ -91,7 +91,7 @@ pub async fn duplicate_hashes_are_refused(store: &dyn TokenStore) {
     let mut twin = sample_token(&random_account());
     twin.token_hash = token.token_hash.clone();
     match store.insert_token(&twin).await {
-        Err(Error::Conflict { .. }) => {}
+        Err(Error::Duplicate { .. }) => {}
         other => panic!("{SCENARIO}: duplicate hash gave {other:?}"),
     }
 }

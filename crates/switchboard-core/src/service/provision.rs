@@ -49,7 +49,7 @@ impl ProvisioningService {
         }
         match self.repository.insert(&record).await {
             Ok(()) => {}
-            Err(error @ (Error::Conflict { .. } | Error::AlreadyProvisioned { .. }))
+            Err(error @ (Error::Duplicate { .. } | Error::AlreadyProvisioned { .. }))
                 if request.idempotency_key.is_some() =>
             {
                 return self.after_key_clash(account, request, error).await;

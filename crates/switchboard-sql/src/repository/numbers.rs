@@ -116,14 +116,14 @@ impl SqlRepository {
                 };
                 Error::AlreadyProvisioned { phone_number }
             }
-            Clash::IdempotencyKey => Error::Conflict {
-                reason: format!(
-                    "idempotency key {:?} was already used by this account",
+            Clash::IdempotencyKey => Error::Duplicate {
+                what: format!(
+                    "idempotency key {:?} of this account",
                     number.idempotency_key.as_deref().unwrap_or_default()
                 ),
             },
-            Clash::Existing => Error::Conflict {
-                reason: format!("a record with id {} exists", number.id),
+            Clash::Existing => Error::Duplicate {
+                what: format!("a record with id {}", number.id),
             },
         }
     }

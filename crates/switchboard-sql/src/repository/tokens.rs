@@ -77,8 +77,8 @@ impl TokenStore for SqlRepository {
         });
         match result {
             Ok(_) => Ok(()),
-            Err(e) if clash(&e).is_some() => Err(Error::Conflict {
-                reason: "the token exists already".into(),
+            Err(e) if clash(&e).is_some() => Err(Error::Duplicate {
+                what: "the token".into(),
             }),
             Err(e) => Err(self.fail(&format!("insert token {}", token.id), &e)),
         }

@@ -85,8 +85,8 @@ pub async fn idempotency_keys_are_unique_per_account(repository: &dyn NumberRepo
     let mut again = sample_record(&account, &random_number());
     again.idempotency_key = Some(key.clone());
     match repository.insert(&again).await {
-        Err(Error::Conflict { .. }) => {}
-        other => panic!("{SCENARIO}: reused key gave {other:?}, expected Conflict"),
+        Err(Error::Duplicate { .. }) => {}
+        other => panic!("{SCENARIO}: reused key gave {other:?}, expected Duplicate"),
     }
     let mut other_account = sample_record(&random_account(), &random_number());
     other_account.idempotency_key = Some(key.clone());
