@@ -72,6 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let outage = Error::Transport {
         provider: "fake".into(),
         message: "connection refused".into(),
+        cause: None,
     };
     fake.script(
         Operation::Purchase,

@@ -196,6 +196,7 @@ impl NumberRepository for StallingStore {
             return Err(Error::Repository {
                 message: "stalled".into(),
                 temporary: true,
+                cause: None,
             });
         }
         self.inner.update(number).await
@@ -293,6 +294,7 @@ fn connection_reset() -> Error {
     Error::Transport {
         provider: "fake".into(),
         message: "reset".into(),
+        cause: None,
     }
 }
 

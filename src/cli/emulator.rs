@@ -187,6 +187,7 @@ fn remote_error(error: RemoteError) -> Error {
         RemoteError::Unreachable { url, message } => Error::Transport {
             provider: format!("the emulator at {url}"),
             message,
+            cause: None,
         },
         RemoteError::BadUrl { url, reason } => {
             Error::invalid("--emulator", format!("{url:?} {reason}"))
@@ -194,6 +195,7 @@ fn remote_error(error: RemoteError) -> Error {
         other => Error::Transport {
             provider: "the emulator".into(),
             message: other.to_string(),
+            cause: None,
         },
     }
 }
@@ -213,6 +215,7 @@ fn print_delivery(delivery: &Delivery, out: Output) -> Result<()> {
         Some(message) => Err(Error::Transport {
             provider: format!("the webhook {}", delivery.request.url),
             message: message.clone(),
+            cause: None,
         }),
         None => Ok(()),
     }

@@ -445,6 +445,7 @@ mod tests {
                     error: Error::Repository {
                         message: "connection to db-7.internal refused".into(),
                         temporary: true,
+                        cause: None,
                     },
                 },
             ],

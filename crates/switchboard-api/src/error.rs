@@ -85,6 +85,7 @@ mod tests {
             Error::Repository {
                 message: "disk /var/db full".into(),
                 temporary: false,
+                cause: None,
             },
             Error::Configuration {
                 message: "secret file /etc/sb/key unreadable".into(),

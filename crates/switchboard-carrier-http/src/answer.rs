@@ -53,6 +53,7 @@ impl Answer {
                  whether it took effect is unknown",
                 self.status.as_u16()
             ),
+            cause: None,
         }
     }
 }

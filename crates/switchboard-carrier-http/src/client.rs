@@ -156,7 +156,7 @@ impl CarrierClient {
             Failure::without_answer(transport::failed(
                 self.carrier,
                 &request.describe(),
-                &e,
+                e,
                 self.timeout,
             ))
         };

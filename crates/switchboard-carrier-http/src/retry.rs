@@ -72,9 +72,14 @@ pub(crate) fn gave_up(error: Error, attempts: u32) -> Error {
         None => note.clone(),
     };
     match error {
-        Error::Transport { provider, message } => Error::Transport {
+        Error::Transport {
+            provider,
+            message,
+            cause,
+        } => Error::Transport {
             provider,
             message: noted(Some(message)),
+            cause,
         },
         Error::Carrier {
             provider,
@@ -167,6 +172,7 @@ mod tests {
             Error::Transport {
                 provider: "carrier".into(),
                 message: "GET /x: could not connect".into(),
+                cause: None,
             },
             3,
         );

@@ -4,19 +4,14 @@
 
 use std::time::Duration;
 
-use switchboard_core::Error;
+use switchboard_core::{Cause, Error};
 
 /// Maps a reqwest failure of the request `what` (method and path).
 ///
 /// reqwest's own message names the whole URL, query included, so it is
 /// left out: only the kind of failure and the causes under it are kept.
 /// No header is ever part of them, so no credential is either.
-pub(crate) fn failed(
-    carrier: &str,
-    what: &str,
-    error: &reqwest::Error,
-    timeout: Duration,
-) -> Error {
+pub(crate) fn failed(carrier: &str, what: &str, error: reqwest::Error, timeout: Duration) -> Error {
     let kind = if error.is_timeout() {
         format!("no answer within {} ms", timeout.as_millis())
     } else if error.is_connect() {
@@ -27,14 +22,17 @@ pub(crate) fn failed(
         "the request failed".to_string()
     };
     let mut message = format!("{what}: {kind}");
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());
         source = cause.source();
     }
+    // The client's error is kept, without its URL, told by the same words.
+    let cause = Cause::new(error.without_url(), message.clone());
     Error::Transport {
         provider: carrier.to_string(),
         message,
+        cause: Some(cause),
     }
 }

@@ -267,6 +267,25 @@ async fn a_closed_port_is_a_transport_error_naming_the_request_not_the_query() {
     assert!(text.contains("GET /numbers: could not connect"), "{text}");
     assert!(text.contains("gave up after 3 attempts"), "{text}");
     assert!(!text.contains("5005550006"), "{text}");
+    // The client's error is kept through the retries, for a caller that
+    // wants to look at it, and it names neither the query nor a secret.
+    let cause = std::error::Error::source(&err).expect("the client's error is kept");
+    let Error::Transport {
+        cause: Some(kept), ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    let client_error = kept
+        .downcast_ref::<reqwest::Error>()
+        .expect("a reqwest error");
+    assert!(client_error.is_connect(), "{client_error:?}");
+    assert_eq!(client_error.url(), None, "the URL is left out");
+    let told = format!("{cause} {cause:?} {err:?}");
+    assert!(
+        !told.contains("5005550006") && !told.contains(TOKEN),
+        "{told}"
+    );
 }
 
 #[tokio::test]

@@ -133,6 +133,9 @@ pub enum Error {
         provider: String,
         /// What failed (connect, timeout, ...).
         message: String,
+        /// The HTTP client's error, when there was one.
+        #[source]
+        cause: Option<Cause>,
     },
     /// The repository failed.
     #[error("repository error: {message}")]
@@ -141,6 +144,9 @@ pub enum Error {
         message: String,
         /// Whether the same call may succeed later (lost connection, lock).
         temporary: bool,
+        /// The driver's error, when there was one.
+        #[source]
+        cause: Option<Cause>,
     },
     /// The configuration is wrong or incomplete.
     #[error("configuration error: {message}")]
@@ -184,6 +190,58 @@ pub enum Error {
         what: String,
     },
 }
+
+/// The error underneath an [`Error`] (the database driver's, the HTTP
+/// client's), kept so that a caller can still tell what it was
+/// ([`Cause::downcast_ref`]) after the error was cloned and passed along.
+///
+/// It is told, in `Display`, `Debug` and logs, only by the words it was
+/// given, never by its own: a driver's message or `Debug` can name a
+/// connection string with its password, a client's the whole URL. For the
+/// same reason the chain stops here (`source()` is `None`): what is below
+/// is reached by downcasting, on purpose, not by a logger walking it.
+#[derive(Clone)]
+pub struct Cause {
+    error: std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>,
+    told: std::sync::Arc<str>,
+}
+
+impl Cause {
+    /// `error`, told as `told` (words already free of secrets).
+    pub fn new(
+        error: impl std::error::Error + Send + Sync + 'static,
+        told: impl Into<String>,
+    ) -> Self {
+        Self {
+            error: std::sync::Arc::new(error),
+            told: told.into().into(),
+        }
+    }
+
+    /// The error itself.
+    pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.error
+    }
+
+    /// The error, if it is a `T`.
+    pub fn downcast_ref<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.error.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.told)
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Cause").field(&&*self.told).finish()
+    }
+}
+
+impl std::error::Error for Cause {}
 
 fn carrier_suffix(code: &Option<String>, message: &Option<String>) -> String {
     match (code, message) {
@@ -304,6 +362,32 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_survives_clones_and_is_told_only_by_its_given_words() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "postgres://app:s3cret@db");
+        let error = Error::Repository {
+            message: "could not read: timed out".into(),
+            temporary: true,
+            cause: Some(Cause::new(io, "timed out")),
+        };
+        let copy = error.clone();
+        let cause = std::error::Error::source(&copy).expect("kept through the clone");
+        assert_eq!(cause.to_string(), "timed out");
+        assert!(
+            cause.source().is_none(),
+            "the chain stops at the told words"
+        );
+        let Error::Repository {
+            cause: Some(kept), ..
+        } = &copy
+        else {
+            unreachable!()
+        };
+        let io = kept.downcast_ref::<std::io::Error>().expect("the io error");
+        assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+        assert!(!format!("{copy} {copy:?} {cause:?}").contains("s3cret"));
+    }
 
     #[test]
     fn messages_name_the_field_and_the_carrier_code() {

@@ -233,6 +233,7 @@ mod tests {
             Error::Transport {
                 provider: "acme".into(),
                 message: "connection refused".into(),
+                cause: None,
             }
         }
     }

@@ -45,7 +45,7 @@ pub use bulk::{
 };
 pub use capabilities::{Capabilities, NumberType};
 pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use lifecycle::Reservation;
 pub use memory::InMemoryRepository;
 pub use number::{AccountId, NumberState, ProvisionedNumber};

@@ -91,6 +91,7 @@ mod tests {
         Error::Transport {
             provider: "x".into(),
             message: "reset".into(),
+            cause: None,
         }
     }
 

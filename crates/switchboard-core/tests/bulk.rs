@@ -580,6 +580,7 @@ async fn a_rate_limited_purchase_left_unsettled_is_settled_then_retried() {
             Err(Error::Transport {
                 provider: "mock".into(),
                 message: "reset".into(),
+                cause: None,
             })
         });
     // ... and the bulk asks again before retrying: not bought.
@@ -646,6 +647,7 @@ async fn a_lost_purchase_answer_is_never_bought_again_and_keeps_its_reservation(
         Err(Error::Transport {
             provider: "mock".into(),
             message: "timed out".into(),
+            cause: None,
         })
     });
     // Not owned yet: but the first request may still complete at the carrier.

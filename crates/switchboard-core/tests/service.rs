@@ -32,6 +32,7 @@ fn transport() -> Error {
     Error::Transport {
         provider: "mock".into(),
         message: "timed out".into(),
+        cause: None,
     }
 }
 
@@ -90,6 +91,7 @@ async fn a_purchase_that_cannot_be_recorded_is_released_at_the_carrier() {
             Err(Error::Repository {
                 message: "disk full".into(),
                 temporary: false,
+                cause: None,
             })
         } else {
             *seen.lock().unwrap() = record.state == NumberState::Failed;

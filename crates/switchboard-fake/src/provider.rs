@@ -248,6 +248,7 @@ impl FakeProvider {
             return Err(Error::Transport {
                 provider: self.inner.name.clone(),
                 message: format!("the answer to {operation} was lost (scripted fault)"),
+                cause: None,
             });
         }
         self.log(operation, target, Outcome::of(&result));
@@ -263,6 +264,7 @@ impl FakeProvider {
             Error::Repository { message, .. } => Error::Transport {
                 provider: self.inner.name.clone(),
                 message: format!("the fake carrier's ledger failed: {message}"),
+                cause: None,
             },
             other => other,
         }

@@ -200,6 +200,7 @@ mod tests {
                 Error::Transport {
                     provider: "fake".into(),
                     message: "connect".into(),
+                    cause: None,
                 },
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
@@ -250,6 +251,7 @@ mod tests {
         let api = ApiError::from(Error::Repository {
             message: "disk /var/db full".into(),
             temporary: false,
+            cause: None,
         });
         assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!api.message.contains("/var/db"), "{}", api.message);

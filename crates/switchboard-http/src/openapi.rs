@@ -146,10 +146,12 @@ mod tests {
             Error::Repository {
                 message: "connection lost".into(),
                 temporary: true,
+                cause: None,
             },
             Error::Repository {
                 message: "disk full".into(),
                 temporary: false,
+                cause: None,
             },
         ]
     }
@@ -166,6 +168,7 @@ mod tests {
             Error::Transport {
                 provider: "c".into(),
                 message: "connect".into(),
+                cause: None,
             },
             Error::Unauthenticated {
                 provider: "c".into(),

@@ -1077,6 +1077,7 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
             Error::Transport {
                 provider: "fake".into(),
                 message: "connection refused".into(),
+                cause: None,
             },
             StatusCode::SERVICE_UNAVAILABLE,
             "carrier_unreachable",
@@ -1155,6 +1156,7 @@ async fn carrier_failures_map_to_statuses_and_change_nothing() {
         Fault::Fail(Error::Transport {
             provider: "fake".into(),
             message: "timeout".into(),
+            cause: None,
         }),
         Times::Once,
     );

@@ -875,6 +875,7 @@ async fn when_the_store_fails_a_call_gets_the_fallback_and_a_message_the_error()
         Err(Error::Repository {
             message: "connection refused".into(),
             temporary: true,
+            cause: None,
         })
     });
     let setup = Setup {
@@ -918,6 +919,7 @@ async fn when_the_store_fails_a_call_gets_the_fallback_and_a_message_the_error()
         Err(Error::Repository {
             message: "disk".into(),
             temporary: false,
+            cause: None,
         })
     });
     let setup = Setup {

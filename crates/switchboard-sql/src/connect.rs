@@ -27,6 +27,7 @@ fn open_failed(
         _ => Error::Repository {
             message,
             temporary: crate::error::is_temporary(flavor, err),
+            cause: None,
         },
     }
 }
@@ -45,6 +46,7 @@ async fn within<T>(
                 timeout.as_millis()
             ),
             temporary: true,
+            cause: None,
         })?
 }
 
@@ -52,6 +54,7 @@ fn migrate_failed(scrubber: &Scrubber, err: sqlx::migrate::MigrateError) -> Erro
     Error::Repository {
         message: scrubber.scrub(&format!("could not apply the database migrations: {err}")),
         temporary: false,
+        cause: None,
     }
 }
 
@@ -178,6 +181,7 @@ pub(crate) async fn sqlite(
                     Error::Repository {
                         message: scrubber.scrub(&message),
                         temporary: crate::error::is_temporary_sqlite(&e),
+                        cause: None,
                     }
                 })?,
         )

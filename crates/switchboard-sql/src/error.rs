@@ -1,7 +1,7 @@
 //! Turning driver errors into core errors: which failures are worth retrying,
 //! and which unique index a rejected write ran into.
 
-use switchboard_core::Error;
+use switchboard_core::{Cause, Error};
 
 use crate::options::{Flavor, Scrubber};
 
@@ -85,11 +85,15 @@ pub(crate) fn repository(
     flavor: Flavor,
     scrubber: &Scrubber,
     action: &str,
-    err: &sqlx::Error,
+    err: sqlx::Error,
 ) -> Error {
+    let message = scrubber.scrub(&format!("could not {action}: {}", describe(&err)));
     Error::Repository {
-        message: scrubber.scrub(&format!("could not {action}: {}", describe(err))),
-        temporary: is_temporary(flavor, err),
+        temporary: is_temporary(flavor, &err),
+        // The driver's error is kept for callers that downcast to it, told
+        // only by the scrubbed words (its own may name the connection).
+        cause: Some(Cause::new(err, message.clone())),
+        message,
     }
 }
 
@@ -138,10 +142,12 @@ pub(crate) fn describe_sqlite(err: &rusqlite::Error) -> String {
 
 /// [`repository`] for `rusqlite` errors.
 #[cfg(feature = "sqlite")]
-pub(crate) fn sqlite_repository(scrubber: &Scrubber, action: &str, err: &rusqlite::Error) -> Error {
+pub(crate) fn sqlite_repository(scrubber: &Scrubber, action: &str, err: rusqlite::Error) -> Error {
+    let message = scrubber.scrub(&format!("could not {action}: {}", describe_sqlite(&err)));
     Error::Repository {
-        message: scrubber.scrub(&format!("could not {action}: {}", describe_sqlite(err))),
-        temporary: is_temporary_sqlite(err),
+        temporary: is_temporary_sqlite(&err),
+        cause: Some(Cause::new(err, message.clone())),
+        message,
     }
 }
 
@@ -209,13 +215,26 @@ mod tests {
         let options = crate::options::SqlOptions::new("postgres://app:s3cret@db/numbers");
         let scrubber = Scrubber::new(&options);
         let err = sqlite_failure(rusqlite::ffi::SQLITE_BUSY, "database is locked by s3cret");
-        match sqlite_repository(&scrubber, "look up +16045551234", &err) {
-            Error::Repository { message, temporary } => {
+        let error = sqlite_repository(&scrubber, "look up +16045551234", err);
+        // The driver's error is kept, and told only by the scrubbed words.
+        let cause = std::error::Error::source(&error).expect("the driver's error is kept");
+        assert!(!format!("{cause} {cause:?} {error:?}").contains("s3cret"));
+        match &error {
+            Error::Repository {
+                message,
+                temporary,
+                cause: Some(cause),
+            } => {
                 assert_eq!(
                     message,
                     "could not look up +16045551234: database is locked by *** (code 5)"
                 );
                 assert!(temporary);
+                let driver = cause.downcast_ref::<rusqlite::Error>();
+                assert!(
+                    matches!(driver, Some(rusqlite::Error::SqliteFailure(f, _)) if f.extended_code == rusqlite::ffi::SQLITE_BUSY),
+                    "{driver:?}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -185,6 +185,7 @@ impl Row {
         let corrupt = move |column: &str, why: String| Error::Repository {
             message: format!("fake_carrier_numbers row {serial} has an invalid {column}: {why}"),
             temporary: false,
+            cause: None,
         };
         let serial_u64 = u64::try_from(serial)
             .ok()
@@ -295,7 +296,7 @@ impl SqlFakeLedger {
         on_pool!(self, pool, Db => pool.close().await)
     }
 
-    fn failed(&self, action: &str, err: &sqlx::Error) -> Error {
+    fn failed(&self, action: &str, err: sqlx::Error) -> Error {
         crate::error::repository(self.shared.flavor, &self.shared.scrubber, action, err)
     }
 
@@ -306,7 +307,7 @@ impl SqlFakeLedger {
             .fetch_optional(pool)
             .await
             .map(|row| row.is_some()));
-        found.map_err(|e| self.failed(&format!("look up {phone_number} in the fake's books"), &e))
+        found.map_err(|e| self.failed(&format!("look up {phone_number} in the fake's books"), e))
     }
 
     async fn fetch_rows(
@@ -328,7 +329,7 @@ impl SqlFakeLedger {
                 Err(e) => Err(e),
             }
         });
-        rows.map_err(|e| self.failed(action, &e))?
+        rows.map_err(|e| self.failed(action, e))?
             .into_iter()
             .map(Row::into_sold)
             .collect()
@@ -367,11 +368,12 @@ impl SalesLedger for SqlFakeLedger {
                 );
                 query.fetch_optional(pool).await
             });
-            match serial.map_err(|e| self.failed(&action, &e))? {
+            match serial.map_err(|e| self.failed(&action, e))? {
                 Some(serial) => {
                     let serial = u64::try_from(serial).map_err(|_| Error::Repository {
                         message: format!("the fake's books issued serial {serial}"),
                         temporary: false,
+                        cause: None,
                     })?;
                     return Ok(Some(CarrierNumber {
                         carrier_id: carrier_id(serial),
@@ -388,6 +390,7 @@ impl SalesLedger for SqlFakeLedger {
         Err(Error::Repository {
             message: format!("could not {action}: every serial tried was taken"),
             temporary: true,
+            cause: None,
         })
     }
 
@@ -399,12 +402,7 @@ impl SalesLedger for SqlFakeLedger {
             .execute(pool)
             .await
             .map(|r| r.rows_affected() == 1));
-        done.map_err(|e| {
-            self.failed(
-                &format!("mark {phone_number} taken in the fake's books"),
-                &e,
-            )
-        })
+        done.map_err(|e| self.failed(&format!("mark {phone_number} taken in the fake's books"), e))
     }
 
     async fn held(&self, carrier: &str, numbers: &[PhoneNumber]) -> Result<Vec<bool>> {
@@ -435,7 +433,7 @@ impl SalesLedger for SqlFakeLedger {
                         query
                             .fetch_all(pool)
                             .await
-                            .map_err(|e| self.failed(action, &e))?,
+                            .map_err(|e| self.failed(action, e))?,
                     );
                 }
                 held
@@ -451,7 +449,7 @@ impl SalesLedger for SqlFakeLedger {
                 .bind(texts)
                 .fetch_all(pool)
                 .await
-                .map_err(|e| self.failed(action, &e))?
+                .map_err(|e| self.failed(action, e))?
                 .into_iter()
                 .collect()
             }
@@ -539,7 +537,7 @@ impl SalesLedger for SqlFakeLedger {
             }
         });
         let action = format!("change carrier id {carrier_id} in the fake's books");
-        row.map_err(|e| self.failed(&action, &e))?
+        row.map_err(|e| self.failed(&action, e))?
             .map(|row| row.into_sold().map(|sold| sold.number))
             .transpose()
     }
@@ -557,7 +555,7 @@ impl SalesLedger for SqlFakeLedger {
         done.map_err(|e| {
             self.failed(
                 &format!("remove carrier id {carrier_id} from the fake's books"),
-                &e,
+                e,
             )
         })
     }
@@ -585,14 +583,14 @@ impl SalesLedger for SqlFakeLedger {
             );
             query.bind(serial).execute(pool).await.map(|r| r.rows_affected() == 1)
         })
-        .map_err(|e| self.failed(&action, &e))?;
+        .map_err(|e| self.failed(&action, e))?;
         #[cfg(feature = "postgres")]
         if let (true, Backend::Postgres(pool)) = (inserted, &self.backend) {
             sqlx::query(ADVANCE_SEQUENCE)
                 .bind(serial)
                 .execute(pool)
                 .await
-                .map_err(|e| self.failed(&action, &e))?;
+                .map_err(|e| self.failed(&action, e))?;
         }
         Ok(inserted)
     }

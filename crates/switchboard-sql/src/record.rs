@@ -278,6 +278,7 @@ mod sqlite {
                 .map_err(|reason| Error::Repository {
                     message: format!("stored numbers row has a malformed id: {reason}"),
                     temporary: false,
+                    cause: None,
                 })?;
             let c = Columns { row, id };
             Ok(NumberRow {
@@ -316,6 +317,7 @@ fn corrupt(table: &str, id: Uuid, column: &str, reason: impl std::fmt::Display) 
     Error::Repository {
         message: format!("stored {table} row {id} has a malformed {column}: {reason}"),
         temporary: false,
+        cause: None,
     }
 }
 
@@ -515,6 +517,7 @@ mod sqlite_tests {
             Error::Repository {
                 message,
                 temporary: false,
+                ..
             } => message.clone(),
             other => panic!("not a permanent repository error: {other:?}"),
         }

@@ -23,7 +23,9 @@ async fn an_unreachable_server_is_a_temporary_repository_error_naming_the_host()
     let err = SqlRepository::connect(&url).await.unwrap_err();
     assert_hidden(&err);
     match &err {
-        Error::Repository { message, temporary } => {
+        Error::Repository {
+            message, temporary, ..
+        } => {
             assert!(*temporary, "{err}");
             assert!(
                 message.contains("postgres://app:***@127.0.0.1:1/numbers"),

@@ -258,7 +258,9 @@ async fn corrupt_values_are_refused_by_both_paths_and_the_lookup_names_the_colum
         let (lookup, pooled) = both_paths(&store, &number).await;
         assert!(pooled.is_err(), "sqlx read {column} = {value}: {pooled:?}");
         match lookup {
-            Err(Error::Repository { message, temporary }) => {
+            Err(Error::Repository {
+                message, temporary, ..
+            }) => {
                 assert!(!temporary, "{column} = {value}: {message}");
                 assert!(
                     message.contains(&format!("stored numbers row {} has a", number.id))
@@ -287,7 +289,9 @@ async fn a_corrupt_id_is_refused_naming_the_id() {
         .await
         .expect("store the id");
         match store.find_by_phone_number(&number.phone_number).await {
-            Err(Error::Repository { message, temporary }) => {
+            Err(Error::Repository {
+                message, temporary, ..
+            }) => {
                 assert!(!temporary, "{value}: {message}");
                 assert!(message.contains("malformed id:"), "{value}: {message}");
             }

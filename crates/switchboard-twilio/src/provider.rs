@@ -164,6 +164,7 @@ impl TwilioProvider {
                             Error::NotFound { what, .. } => Error::Transport {
                                 provider: PROVIDER.to_string(),
                                 message: format!("{what}: not visible yet after its purchase"),
+                                cause: None,
                             },
                             other => other,
                         }

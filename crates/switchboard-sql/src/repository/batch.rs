@@ -89,7 +89,7 @@ impl SqlRepository {
             Err(e) if clash(&e).is_some() => self.insert_rows_one_by_one(numbers).await,
             Err(e) => Err(self.fail(
                 &format!("insert a batch of {} number records", numbers.len()),
-                &e,
+                e,
             )),
         }
     }
@@ -112,11 +112,11 @@ impl SqlRepository {
             Ok(()) => Ok(()),
             Err((Some(i), e)) => Err(match clash(&e) {
                 Some(c) => self.clash_error(c, &numbers[i]).await,
-                None => self.fail(&format!("insert number record {}", numbers[i].id), &e),
+                None => self.fail(&format!("insert number record {}", numbers[i].id), e),
             }),
             Err((None, e)) => Err(self.fail(
                 &format!("insert a batch of {} number records", numbers.len()),
-                &e,
+                e,
             )),
         }
     }

@@ -51,6 +51,7 @@ impl SqlRepository {
                 return Err(Error::Repository {
                     message: format!("could not look up {phone_number}: the repository is closed"),
                     temporary: false,
+                    cause: None,
                 });
             };
             let found = reader
@@ -63,7 +64,7 @@ impl SqlRepository {
                     crate::error::sqlite_repository(
                         &self.shared.scrubber,
                         &format!("look up {phone_number}"),
-                        &e,
+                        e,
                     )
                 })?;
             drop(slot);
@@ -78,7 +79,7 @@ impl SqlRepository {
                 .fetch_optional(pool)
                 .await
         })
-        .map_err(|e| self.fail(&format!("look up {phone_number}"), &e))?;
+        .map_err(|e| self.fail(&format!("look up {phone_number}"), e))?;
         row.map(ProvisionedNumber::try_from).transpose()
     }
 }

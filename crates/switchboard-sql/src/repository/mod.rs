@@ -193,7 +193,7 @@ impl SqlRepository {
         }
     }
 
-    fn fail(&self, action: &str, err: &sqlx::Error) -> Error {
+    fn fail(&self, action: &str, err: sqlx::Error) -> Error {
         crate::error::repository(self.flavor(), &self.shared.scrubber, action, err)
     }
 }

@@ -26,7 +26,7 @@ impl SqlRepository {
                 .fetch_optional(pool)
                 .await
         })
-        .map_err(|e| self.fail(&format!("read number record {id}"), &e))?;
+        .map_err(|e| self.fail(&format!("read number record {id}"), e))?;
         row.map(ProvisionedNumber::try_from).transpose()
     }
 
@@ -42,7 +42,7 @@ impl SqlRepository {
             Ok(_) => Ok(()),
             Err(e) => Err(match clash(&e) {
                 Some(c) => self.clash_error(c, number).await,
-                None => self.fail(&format!("insert number record {}", number.id), &e),
+                None => self.fail(&format!("insert number record {}", number.id), e),
             }),
         }
     }
@@ -89,7 +89,7 @@ impl SqlRepository {
             },
             Err(e) => Err(match clash(&e) {
                 Some(c) => self.clash_error(c, number).await,
-                None => self.fail(&format!("update number record {}", number.id), &e),
+                None => self.fail(&format!("update number record {}", number.id), e),
             }),
         }
     }
@@ -102,7 +102,7 @@ impl SqlRepository {
                 .fetch_optional(pool)
                 .await
         })
-        .map_err(|e| self.fail(&format!("read the version of number record {id}"), &e))
+        .map_err(|e| self.fail(&format!("read the version of number record {id}"), e))
     }
 
     /// The core error for a write rejected by a unique index.
@@ -178,7 +178,7 @@ impl NumberRepository for SqlRepository {
                 .fetch_optional(pool)
                 .await
         })
-        .map_err(|e| self.fail("look up an idempotency key", &e))?;
+        .map_err(|e| self.fail("look up an idempotency key", e))?;
         row.map(ProvisionedNumber::try_from).transpose()
     }
 
@@ -216,7 +216,7 @@ impl NumberRepository for SqlRepository {
             // One more than asked tells whether another page follows.
             query.bind(limit as i64 + 1).fetch_all(pool).await
         })
-        .map_err(|e| self.fail("list number records", &e))?;
+        .map_err(|e| self.fail("list number records", e))?;
         let mut items = rows
             .into_iter()
             .map(ProvisionedNumber::try_from)

@@ -38,7 +38,7 @@ impl SqlRepository {
                 .await
         })
         // The hash is not the token, but it has no place in a message either.
-        .map_err(|e| self.fail("look up a token", &e))?;
+        .map_err(|e| self.fail("look up a token", e))?;
         row.map(ApiToken::try_from).transpose()
     }
 
@@ -52,7 +52,7 @@ impl SqlRepository {
                 .await
                 .map(|done| done.rows_affected())
         })
-        .map_err(|e| self.fail(&format!("revoke token {id}"), &e))?;
+        .map_err(|e| self.fail(&format!("revoke token {id}"), e))?;
         if affected == 0 {
             return Err(Error::not_found(format!("token {id}")));
         }
@@ -80,7 +80,7 @@ impl TokenStore for SqlRepository {
             Err(e) if clash(&e).is_some() => Err(Error::Duplicate {
                 what: "the token".into(),
             }),
-            Err(e) => Err(self.fail(&format!("insert token {}", token.id), &e)),
+            Err(e) => Err(self.fail(&format!("insert token {}", token.id), e)),
         }
     }
 
@@ -115,7 +115,7 @@ impl TokenStore for SqlRepository {
                 }
             }
         })
-        .map_err(|e| self.fail("list tokens", &e))?;
+        .map_err(|e| self.fail("list tokens", e))?;
         rows.into_iter().map(ApiToken::try_from).collect()
     }
 
