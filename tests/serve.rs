@@ -274,3 +274,29 @@ fn bad_cli_input_names_what_was_wrong() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn output_to_a_reader_that_went_away_is_not_a_panic() {
+    let dir = temp_dir("closedpipe");
+    for args in [
+        &["token", "list"][..],
+        &["token", "create", "--account", "acme"][..],
+        &["numbers", "list", "--account", "acme"][..],
+    ] {
+        let mut child = switchboard(&dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run switchboard");
+        // The reader goes away before the command has written anything, as
+        // `| head -0` would: every write the command makes meets a closed
+        // pipe.
+        drop(child.stdout.take());
+        let finished = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&finished.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(finished.status.success(), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -210,7 +210,7 @@ fn print_delivery(delivery: &Delivery, out: Output) -> Result<()> {
     } else {
         describe(delivery)
     };
-    write_stdout(&text)?;
+    say!("{}", text.trim_end_matches('\n'));
     match &delivery.error {
         Some(message) => Err(Error::Transport {
             provider: format!("the webhook {}", delivery.request.url),
@@ -259,28 +259,6 @@ fn describe(delivery: &Delivery) -> String {
     text
 }
 
-/// Writes to stdout; a reader that went away (`| head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let written = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| {
-            if text.ends_with('\n') {
-                Ok(())
-            } else {
-                stdout.write_all(b"\n")
-            }
-        })
-        .and_then(|()| stdout.flush());
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Configuration {
-            message: format!("cannot write to stdout: {e}"),
-        }),
-        _ => Ok(()),
-    }
-}
-
 async fn serve(args: ServeArgs) -> Result<()> {
     let mut config = EmulatorConfig {
         carriers: args.carrier,
@@ -306,19 +284,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let addr = listener.local_addr().map_err(|e| Error::Configuration {
         message: format!("cannot read the listening address: {e}"),
     })?;
-    println!("carrier emulator on http://{addr} ({:?})", args.carrier);
+    say!("carrier emulator on http://{addr} ({:?})", args.carrier);
     if args.carrier.twilio() {
-        println!(
+        say!(
             "  twilio:     TWILIO_BASE_URL=http://{addr} TWILIO_ACCOUNT_SID={DEFAULT_TWILIO_ACCOUNT_SID} TWILIO_AUTH_TOKEN={DEFAULT_TWILIO_AUTH_TOKEN}"
         );
     }
     if args.carrier.signalwire() {
-        println!(
+        say!(
             "  signalwire: SIGNALWIRE_SPACE_URL=http://{addr} SIGNALWIRE_PROJECT_ID={DEFAULT_SIGNALWIRE_PROJECT_ID} SIGNALWIRE_API_TOKEN={DEFAULT_SIGNALWIRE_TOKEN} SIGNALWIRE_SIGNING_KEY={}",
             args.signalwire_signing_key
         );
     }
-    println!(
+    say!(
         "  inbound:    switchboard emulator call --emulator http://{addr} --to <a number bought here> --from +16045550199 (webhooks time out after {} s)",
         args.webhook_timeout
     );

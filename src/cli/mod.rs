@@ -2,6 +2,15 @@
 //! configuration, so `token create` and `serve` run in one folder share the
 //! default SQLite file.
 
+/// `println!` for command output: a reader that went away (`switchboard
+/// numbers search | head -1`) ends the output quietly instead of panicking
+/// the command, as `println!` does on a closed pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 #[cfg(feature = "emulator")]
 mod emulator;
 mod numbers;
@@ -17,6 +26,22 @@ use switchboard::config::{Config, ProcessEnvironment};
 use switchboard::{AccountId, Error, ReconcileOptions, Result};
 
 pub use output::Output;
+
+/// Writes one line of output; see [`say!`]. A closed pipe is not an error
+/// (whoever read what they wanted is gone); any other write error is told
+/// on stderr once per line, never as a panic.
+pub(crate) fn say_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"));
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+    }
+}
 
 /// Buy and manage phone numbers across carriers.
 #[derive(Debug, Parser)]

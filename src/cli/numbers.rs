@@ -392,7 +392,7 @@ async fn provision_bulk(
                 }
             }
             None if out.json => {}
-            None => println!("{}", outcome_line(outcome, n, total)),
+            None => say!("{}", outcome_line(outcome, n, total)),
         }
     };
     let report = service
@@ -448,11 +448,14 @@ fn outcome_line(outcome: &BulkOutcome, n: u32, total: u32) -> String {
 
 fn print_summary(report: &BulkReport) {
     let stats = &report.stats;
-    println!(
+    say!(
         "bought {} of {} ({} already bought by an earlier run), {} failed",
-        report.bought, report.requested, report.replayed, report.failed
+        report.bought,
+        report.requested,
+        report.replayed,
+        report.failed
     );
-    println!(
+    say!(
         "carrier: {} searches, {} numbers replaced (taken by someone else), {} rate limits, \
          {} retries, concurrency peak {} / final {}",
         stats.searches,

@@ -18,7 +18,7 @@ impl Output {
         let text = serde_json::to_string_pretty(value).map_err(|e| Error::Configuration {
             message: format!("cannot print JSON: {e}"),
         })?;
-        println!("{text}");
+        say!("{text}");
         Ok(())
     }
 
@@ -28,7 +28,7 @@ impl Output {
             return self.print_json(&rows);
         }
         if numbers.is_empty() {
-            println!("no numbers found");
+            say!("no numbers found");
         }
         for n in numbers {
             let place = [n.locality.as_deref(), n.region.as_deref()]
@@ -36,7 +36,7 @@ impl Output {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", ");
-            println!(
+            say!(
                 "{:<16} {:<9} {:<28} {}",
                 n.phone_number.as_str(),
                 n.number_type.as_str(),
@@ -51,19 +51,19 @@ impl Output {
         if self.json {
             return self.print_json(&api::NumberResource::from(n));
         }
-        println!("id            {}", n.id);
-        println!("phone_number  {}", n.phone_number);
-        println!("friendly_name {}", n.friendly_name);
-        println!(
+        say!("id            {}", n.id);
+        say!("phone_number  {}", n.phone_number);
+        say!("friendly_name {}", n.friendly_name);
+        say!(
             "agent_id      {}",
             n.agent_id
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "-".into())
         );
-        println!("state         {}", n.state.as_str());
-        println!("provider      {}", n.provider);
-        println!("capabilities  {}", capabilities(&n.capabilities));
-        println!(
+        say!("state         {}", n.state.as_str());
+        say!("provider      {}", n.provider);
+        say!("capabilities  {}", capabilities(&n.capabilities));
+        say!(
             "created_at    {}",
             n.created_at.format("%Y-%m-%dT%H:%M:%SZ")
         );
@@ -78,10 +78,10 @@ impl Output {
             });
         }
         if numbers.is_empty() {
-            println!("no numbers");
+            say!("no numbers");
         }
         for n in numbers {
-            println!(
+            say!(
                 "{}  {:<16} {:<10} {:<24} agent {}",
                 n.id,
                 n.phone_number.as_str(),
@@ -93,7 +93,7 @@ impl Output {
             );
         }
         if let Some(next) = next {
-            println!("more: --cursor {next}");
+            say!("more: --cursor {next}");
         }
         Ok(())
     }
@@ -104,10 +104,10 @@ impl Output {
             return self.print_json(&rows);
         }
         if tokens.is_empty() {
-            println!("no tokens");
+            say!("no tokens");
         }
         for t in tokens {
-            println!(
+            say!(
                 "{}  {:<20} {:<12} created {}{}",
                 t.id,
                 t.account.as_str(),
@@ -128,11 +128,11 @@ impl Output {
             row["token"] = serde_json::Value::String(secret.to_string());
             return self.print_json(&row);
         }
-        println!(
+        say!(
             "token for account {} (shown once, keep it safe):",
             token.account
         );
-        println!("{secret}");
+        say!("{secret}");
         Ok(())
     }
 
@@ -140,7 +140,7 @@ impl Output {
         if self.json {
             return self.print_json(report);
         }
-        println!(
+        say!(
             "checked {} records against {} carrier numbers: {} drift, {} repaired",
             report.records_checked,
             report.carrier_numbers,
@@ -153,7 +153,7 @@ impl Output {
                 Repair::Failed(why) => format!("repair failed: {why}"),
                 other => format!("{other:?}").to_lowercase(),
             };
-            println!(
+            say!(
                 "  {:<16} {:<11} {:?}: {repair}",
                 d.phone_number.as_str(),
                 d.provider,
@@ -161,7 +161,7 @@ impl Output {
             );
         }
         for error in &report.errors {
-            println!("  not checked: {error}");
+            say!("  not checked: {error}");
         }
         Ok(())
     }

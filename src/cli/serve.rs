@@ -78,21 +78,21 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
         let (token, secret) = issue(dev, Some(DEV_TOKEN_LABEL.into()));
         app.tokens.insert_token(&token).await?;
         if out.json {
-            println!(
+            say!(
                 "{}",
                 serde_json::json!({"listen": addr.to_string(), "dev_token": secret})
             );
         } else {
-            println!("switchboard listening on http://{addr} (carrier: fake)");
-            println!("development token for account {DEFAULT_ACCOUNT}: {secret}");
-            println!(
+            say!("switchboard listening on http://{addr} (carrier: fake)");
+            say!("development token for account {DEFAULT_ACCOUNT}: {secret}");
+            say!(
                 "try: curl -H \"Authorization: Bearer {secret}\" http://{addr}/functions/v1/list-phone-numbers"
             );
         }
     } else if out.json {
-        println!("{}", serde_json::json!({"listen": addr.to_string()}));
+        say!("{}", serde_json::json!({"listen": addr.to_string()}));
     } else {
-        println!(
+        say!(
             "switchboard listening on http://{addr} (carrier: {})",
             app.service.providers().default_name()
         );

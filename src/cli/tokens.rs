@@ -51,7 +51,7 @@ pub async fn run(config: &Config, command: TokenCommand, out: Output) -> Result<
             let id = Uuid::parse_str(&id).map_err(|_| Error::invalid("id", "is not a token id"))?;
             tokens.revoke_token(id, Utc::now()).await?;
             if !out.json {
-                println!("revoked {id}");
+                say!("revoked {id}");
             }
             Ok(())
         }
