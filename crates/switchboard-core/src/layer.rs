@@ -19,8 +19,9 @@ use crate::{
     ProviderFeatures, PurchaseRequest, Result, SearchQuery, TelephonyProvider,
 };
 
-/// The operations of [`TelephonyProvider`], as a hook names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The operations of [`TelephonyProvider`], as a hook, a metric or the
+/// fake's fault script and call log name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
     /// [`TelephonyProvider::search`].
     Search,
@@ -37,7 +38,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, for hooks that prepare one entry each.
+    /// Every operation, in trait order.
     pub const ALL: [Operation; 6] = [
         Operation::Search,
         Operation::Purchase,
@@ -57,6 +58,12 @@ impl Operation {
             Operation::Update => "update",
             Operation::Release => "release",
         }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

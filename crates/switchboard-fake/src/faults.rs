@@ -2,58 +2,13 @@
 //! carrier that errs, is slow, or loses an answer after acting on it.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
 use std::time::Duration;
 
 use switchboard_core::Error;
 
 /// One method of `TelephonyProvider`, for scripting faults and reading the
-/// call log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// `search`.
-    Search,
-    /// `purchase`.
-    Purchase,
-    /// `find_owned`.
-    FindOwned,
-    /// `list_owned`.
-    ListOwned,
-    /// `update`.
-    Update,
-    /// `release`.
-    Release,
-}
-
-impl Operation {
-    /// Every operation, in trait order.
-    pub const ALL: [Operation; 6] = [
-        Operation::Search,
-        Operation::Purchase,
-        Operation::FindOwned,
-        Operation::ListOwned,
-        Operation::Update,
-        Operation::Release,
-    ];
-
-    /// The trait method's name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Operation::Search => "search",
-            Operation::Purchase => "purchase",
-            Operation::FindOwned => "find_owned",
-            Operation::ListOwned => "list_owned",
-            Operation::Update => "update",
-            Operation::Release => "release",
-        }
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// call log: core's, the one every layer over a carrier names.
+pub use switchboard_core::layer::Operation;
 
 /// What goes wrong with a call.
 #[derive(Debug, Clone)]
