@@ -110,10 +110,12 @@ impl TelephonyProvider for Scripted {
     async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>> {
         self.inner.search(query).await
     }
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         self.pass(At::Before(Operation::Purchase)).await;
         let mut answer = self.inner.purchase(request).await;
-        if let (Ok(bought), Some(other)) = (&mut answer, self.answer_names.lock().unwrap().take()) {
+        if let (Ok(PurchaseOutcome::Bought(bought)), Some(other)) =
+            (&mut answer, self.answer_names.lock().unwrap().take())
+        {
             bought.phone_number = other;
         }
         self.pass(At::After(Operation::Purchase)).await;
@@ -782,7 +784,9 @@ async fn orphans_are_released_only_when_asked_and_while_their_slot_is_held() {
             routing: Routing::default(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let report = service
         .reconcile(&ReconcileOptions::default())
         .await

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::{
-    AvailableNumber, CarrierNumber, CarrierUpdate, Error, Page, PageRequest, PhoneNumber,
-    ProviderFeatures, PurchaseRequest, Result, SearchQuery, TelephonyProvider,
+    AvailableNumber, CarrierNumber, CarrierUpdate, Error, OrderStatus, Page, PageRequest,
+    PhoneNumber, ProviderFeatures, PurchaseOutcome, PurchaseRequest, Result, SearchQuery,
+    TelephonyProvider,
 };
 
 /// The operations of [`TelephonyProvider`], as a hook, a metric or the
@@ -35,17 +36,20 @@ pub enum Operation {
     Update,
     /// [`TelephonyProvider::release`].
     Release,
+    /// [`TelephonyProvider::order_status`].
+    OrderStatus,
 }
 
 impl Operation {
     /// Every operation, in trait order.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 7] = [
         Operation::Search,
         Operation::Purchase,
         Operation::FindOwned,
         Operation::ListOwned,
         Operation::Update,
         Operation::Release,
+        Operation::OrderStatus,
     ];
 
     /// A stable snake_case name, for metric labels and logs.
@@ -57,6 +61,7 @@ impl Operation {
             Operation::ListOwned => "list_owned",
             Operation::Update => "update",
             Operation::Release => "release",
+            Operation::OrderStatus => "order_status",
         }
     }
 }
@@ -169,8 +174,13 @@ impl<H: CallHook> TelephonyProvider for Hooked<H> {
             .await
     }
 
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         self.observe(Operation::Purchase, self.inner.purchase(request))
+            .await
+    }
+
+    async fn order_status(&self, order_id: &str) -> Result<OrderStatus> {
+        self.observe(Operation::OrderStatus, self.inner.order_status(order_id))
             .await
     }
 
@@ -256,7 +266,7 @@ mod tests {
         async fn search(&self, _: &SearchQuery) -> Result<Vec<AvailableNumber>> {
             Err(Self::error())
         }
-        async fn purchase(&self, _: &PurchaseRequest) -> Result<CarrierNumber> {
+        async fn purchase(&self, _: &PurchaseRequest) -> Result<PurchaseOutcome> {
             Err(Self::error())
         }
         async fn find_owned(&self, _: &PhoneNumber) -> Result<Option<CarrierNumber>> {

@@ -23,6 +23,7 @@ pub mod layer;
 mod lifecycle;
 mod memory;
 mod number;
+mod order;
 mod page;
 mod phone;
 mod provider;
@@ -49,6 +50,7 @@ pub use error::{Cause, Error, Result};
 pub use lifecycle::Reservation;
 pub use memory::InMemoryRepository;
 pub use number::{AccountId, NumberState, ProvisionedNumber};
+pub use order::{OrderStatus, PendingOrder, PurchaseOutcome};
 pub use page::{MAX_PAGE_SIZE, Page, PageRequest, collect_pages};
 pub use phone::{CountryCode, PhoneNumber, PhoneNumberError};
 pub use provider::{

@@ -5,8 +5,8 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 
 use crate::{
-    AvailableNumber, Capabilities, Error, NumberType, Page, PageRequest, PhoneNumber, Result,
-    Routing, SearchQuery,
+    AvailableNumber, Capabilities, Error, NumberType, OrderStatus, Page, PageRequest, PhoneNumber,
+    PurchaseOutcome, Result, Routing, SearchQuery,
 };
 
 /// What to buy, as the carrier needs it.
@@ -150,8 +150,20 @@ pub trait TelephonyProvider: Send + Sync + Debug {
     /// Numbers for sale matching `query`, at most `query.limit` of them.
     async fn search(&self, query: &SearchQuery) -> Result<Vec<AvailableNumber>>;
 
-    /// Buys a number. [`Error::NumberUnavailable`] when someone else has it.
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber>;
+    /// Buys a number: sold at once, or an order the carrier completes later
+    /// ([`PurchaseOutcome::Pending`]). [`Error::NumberUnavailable`] when
+    /// someone else has it.
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome>;
+
+    /// Where an order that [`TelephonyProvider::purchase`] left pending
+    /// stands now. Carriers that never answer `Pending` keep the default,
+    /// which says they have no orders.
+    async fn order_status(&self, order_id: &str) -> Result<OrderStatus> {
+        Err(Error::NotSupported {
+            provider: self.name().to_string(),
+            what: format!("purchase orders (asked about order {order_id:?})"),
+        })
+    }
 
     /// The owned number with this E.164 value, if the account owns it.
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>>;

@@ -158,7 +158,7 @@ impl TelephonyProvider for CapCarrier {
         Ok(found)
     }
 
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         let _in = self.enter().await?;
         let number = request.phone_number.as_str().to_string();
         *self.calls().purchases.entry(number.clone()).or_default() += 1;
@@ -171,7 +171,9 @@ impl TelephonyProvider for CapCarrier {
             });
         }
         self.owned.lock().unwrap().insert(number);
-        Ok(carrier_number(&request.phone_number))
+        Ok(PurchaseOutcome::Bought(carrier_number(
+            &request.phone_number,
+        )))
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
@@ -593,7 +595,7 @@ async fn a_rate_limited_purchase_left_unsettled_is_settled_then_retried() {
         .expect_purchase()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(move |r| Ok(carrier_number(&r.phone_number)));
+        .returning(move |r| Ok(PurchaseOutcome::Bought(carrier_number(&r.phone_number))));
     let repo = Arc::new(InMemoryRepository::new());
     let service = ProvisioningService::new(ProviderRegistry::new(Arc::new(provider)), repo.clone());
     let request = BulkProvisionRequest::new(1, SearchQuery::default())

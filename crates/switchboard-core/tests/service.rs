@@ -75,7 +75,7 @@ async fn a_purchase_that_cannot_be_recorded_is_released_at_the_carrier() {
     provider
         .expect_purchase()
         .times(1)
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     provider
         .expect_release()
         .withf(|id| id == "PN1")
@@ -160,7 +160,7 @@ async fn a_rate_limited_purchase_is_retried_only_after_the_carrier_says_it_did_n
         .expect_purchase()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     let service = service_with(provider, Arc::new(InMemoryRepository::new()));
     let record = service
         .provision(&account("acme"), &ProvisionRequest::new(phone))
@@ -264,7 +264,7 @@ async fn the_same_idempotency_key_returns_the_same_number_and_buys_nothing_more(
     provider
         .expect_purchase()
         .times(1)
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     let service = service_with(provider, Arc::new(InMemoryRepository::new()));
     let request = ProvisionRequest::new(phone).idempotency_key("onboard-42");
     let first = service.provision(&account("acme"), &request).await.unwrap();
@@ -289,7 +289,7 @@ async fn numbers_stay_with_the_carrier_they_were_bought_from() {
     let bought = carrier_number(&phone, "OLD-1");
     old.expect_purchase()
         .times(1)
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     old.expect_release()
         .withf(|id| id == "OLD-1")
         .times(1)
@@ -323,7 +323,8 @@ async fn a_number_whose_carrier_is_gone_from_configuration_is_not_released_elsew
     let phone = number("+16045551234");
     let mut old = mock_provider("old");
     let bought = carrier_number(&phone, "OLD-1");
-    old.expect_purchase().returning(move |_| Ok(bought.clone()));
+    old.expect_purchase()
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     let mut new = mock_provider("new");
     new.expect_release().never();
     let repo = Arc::new(InMemoryRepository::new());
@@ -356,7 +357,7 @@ async fn a_release_refused_for_now_stays_pending_until_reconcile_completes_it() 
     let owned = bought.clone();
     provider
         .expect_purchase()
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     let mut seq = mockall::Sequence::new();
     provider
         .expect_release()
@@ -419,7 +420,7 @@ async fn a_release_refused_for_good_restores_the_number() {
     let bought = carrier_number(&phone, "PN1");
     provider
         .expect_purchase()
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     provider.expect_release().times(1).returning(|_| {
         Err(Error::Unauthenticated {
             provider: "mock".into(),
@@ -451,7 +452,7 @@ async fn one_account_never_sees_or_changes_another_accounts_numbers() {
     let bought = carrier_number(&phone, "PN1");
     provider
         .expect_purchase()
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     provider.expect_update().never();
     provider.expect_release().never();
     let service = service_with(provider, Arc::new(InMemoryRepository::new()));
@@ -627,16 +628,16 @@ impl TelephonyProvider for CountingCarrier {
     async fn search(&self, _: &SearchQuery) -> Result<Vec<AvailableNumber>> {
         Ok(vec![])
     }
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(2)).await;
         let mut sold = self.sold.lock().unwrap();
         let count = sold.entry(request.phone_number.clone()).or_default();
         *count += 1;
-        Ok(carrier_number(
+        Ok(PurchaseOutcome::Bought(carrier_number(
             &request.phone_number,
             &format!("C{}", request.phone_number),
-        ))
+        )))
     }
     async fn find_owned(&self, _: &PhoneNumber) -> Result<Option<CarrierNumber>> {
         Ok(None)
@@ -697,7 +698,7 @@ async fn update_renames_at_the_carrier_and_reassigns_locally() {
     let renamed = bought.clone();
     provider
         .expect_purchase()
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     provider
         .expect_update()
         .withf(|id, u| id == "PN1" && u.friendly_name.as_deref() == Some("Sales"))
@@ -752,7 +753,7 @@ async fn the_routing_recorded_is_what_the_carrier_holds() {
     let bought = carrier_number(&phone, "SW-1");
     provider
         .expect_purchase()
-        .returning(move |_| Ok(bought.clone()));
+        .returning(move |_| Ok(PurchaseOutcome::Bought(bought.clone())));
     let service = service_with(provider, Arc::new(InMemoryRepository::new()));
     let asked = Routing {
         voice_url: Some(WebhookUrl::parse("https://agent.example.com/voice").unwrap()),

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, MAX_PAGE_SIZE, Page, PageRequest,
-    PhoneNumber, ProviderFeatures, PurchaseRequest, Result, SearchQuery, TelephonyProvider,
-    validate_friendly_name,
+    PhoneNumber, ProviderFeatures, PurchaseOutcome, PurchaseRequest, Result, SearchQuery,
+    TelephonyProvider, validate_friendly_name,
 };
 
 use crate::calls::{Call, Outcome, Target};
@@ -406,10 +406,15 @@ impl TelephonyProvider for FakeProvider {
         self.run(Operation::Search, target, act).await
     }
 
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         let target = Target::Number(request.phone_number.clone());
-        self.run(Operation::Purchase, target, self.inner.purchase(request))
-            .await
+        let buy = async {
+            self.inner
+                .purchase(request)
+                .await
+                .map(PurchaseOutcome::Bought)
+        };
+        self.run(Operation::Purchase, target, buy).await
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {

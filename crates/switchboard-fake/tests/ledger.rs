@@ -104,8 +104,18 @@ async fn a_search_past_many_sold_numbers_takes_a_few_batches() {
     let mut sold = 0;
     while sold < 150 {
         let next = local.search(&query.clone().limit(1)).await.unwrap()[0].clone();
-        local.purchase(&buy(&next.phone_number)).await.unwrap();
-        batched.purchase(&buy(&next.phone_number)).await.unwrap();
+        local
+            .purchase(&buy(&next.phone_number))
+            .await
+            .unwrap()
+            .bought()
+            .expect("sold at once");
+        batched
+            .purchase(&buy(&next.phone_number))
+            .await
+            .unwrap()
+            .bought()
+            .expect("sold at once");
         sold += 1;
     }
     let theirs = local.search(&query.clone().limit(1)).await.unwrap()[0].clone();
@@ -144,8 +154,18 @@ async fn ids_and_pages_match_the_in_memory_fake() {
         .await
         .unwrap();
     for offer in &offers {
-        let a = local.purchase(&buy(&offer.phone_number)).await.unwrap();
-        let b = batched.purchase(&buy(&offer.phone_number)).await.unwrap();
+        let a = local
+            .purchase(&buy(&offer.phone_number))
+            .await
+            .unwrap()
+            .bought()
+            .expect("sold at once");
+        let b = batched
+            .purchase(&buy(&offer.phone_number))
+            .await
+            .unwrap()
+            .bought()
+            .expect("sold at once");
         assert_eq!(a, b);
     }
     assert_eq!(

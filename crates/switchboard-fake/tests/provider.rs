@@ -43,7 +43,12 @@ async fn purchase_takes_a_number_out_of_inventory_and_release_puts_it_back() {
     let number = first_offer(&fake).await;
     assert!(fake.is_available(&number).await.unwrap());
 
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.phone_number, number);
     assert_eq!(bought.carrier_id, "FK0000000001");
     assert!(!fake.is_available(&number).await.unwrap());
@@ -74,7 +79,12 @@ async fn purchase_takes_a_number_out_of_inventory_and_release_puts_it_back() {
     ));
 
     // Bought again, it gets a new carrier id, like at a real carrier.
-    let again = fake.purchase(&buy(&number)).await.unwrap();
+    let again = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(again.carrier_id, "FK0000000002");
 }
 
@@ -93,7 +103,9 @@ async fn a_bought_number_keeps_its_name_routing_and_capabilities() {
             routing: routing.clone(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.friendly_name.as_deref(), Some("Front desk"));
     assert_eq!(bought.routing, routing);
     assert_eq!(bought.capabilities, offer.capabilities);
@@ -105,7 +117,11 @@ async fn numbers_someone_holds_or_never_sold_are_unavailable() {
     let found = offers(&fake, "646", 2).await;
     let (mine, theirs) = (&found[0].phone_number, &found[1].phone_number);
 
-    fake.purchase(&buy(mine)).await.unwrap();
+    fake.purchase(&buy(mine))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let err = fake.purchase(&buy(mine)).await.unwrap_err();
     assert!(matches!(err, Error::NumberUnavailable { .. }), "{err:?}");
 
@@ -155,7 +171,12 @@ async fn a_bad_friendly_name_is_refused_and_changes_nothing() {
 async fn update_sets_the_name_and_merges_routing() {
     let fake = FakeProvider::new();
     let number = first_offer(&fake).await;
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let voice = url("https://agent.example.com/voice");
     let sms = url("https://agent.example.com/sms");
 
@@ -217,7 +238,13 @@ async fn list_owned_pages_in_purchase_order() {
     let fake = FakeProvider::new();
     let mut bought = Vec::new();
     for offer in offers(&fake, "212", 5).await {
-        bought.push(fake.purchase(&buy(&offer.phone_number)).await.unwrap());
+        bought.push(
+            fake.purchase(&buy(&offer.phone_number))
+                .await
+                .unwrap()
+                .bought()
+                .expect("sold at once"),
+        );
     }
     let mut seen = Vec::new();
     let mut page = PageRequest::first(2);
@@ -266,14 +293,23 @@ async fn a_scripted_error_fails_the_call_and_changes_nothing() {
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert!(fake.is_available(&number).await.unwrap());
     // Used up: the next call goes through.
-    fake.purchase(&buy(&number)).await.unwrap();
+    fake.purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
 }
 
 #[tokio::test]
 async fn each_operation_can_be_scripted() {
     let fake = FakeProvider::new();
     let number = first_offer(&fake).await;
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     for operation in Operation::ALL {
         fake.script(
             operation,
@@ -322,7 +358,12 @@ async fn a_lost_purchase_answer_still_buys_the_number() {
 async fn a_lost_release_answer_still_releases() {
     let fake = FakeProvider::new();
     let number = first_offer(&fake).await;
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     fake.script(Operation::Release, Fault::AnswerLost, Times::Once);
     let err = fake.release(&bought.carrier_id).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -445,7 +486,12 @@ async fn clones_share_numbers_faults_and_calls() {
     let fake = FakeProvider::new();
     let other = fake.clone();
     let number = first_offer(&fake).await;
-    other.purchase(&buy(&number)).await.unwrap();
+    other
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert!(!fake.is_available(&number).await.unwrap());
     assert_eq!(fake.owned_numbers().await.unwrap().len(), 1);
 
@@ -468,7 +514,12 @@ async fn release_inside_the_cooldown_is_refused_until_it_ends() {
         .release_cooldown(chrono::Duration::days(14))
         .build();
     let number = first_offer(&fake).await;
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
 
     clock.advance(chrono::Duration::days(3));
     let err = fake.release(&bought.carrier_id).await.unwrap_err();
@@ -494,7 +545,12 @@ async fn without_a_cooldown_release_is_immediate() {
         .release_cooldown(chrono::Duration::zero())
         .build();
     let number = first_offer(&fake).await;
-    let bought = fake.purchase(&buy(&number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     fake.release(&bought.carrier_id).await.unwrap();
 }
 
@@ -613,7 +669,12 @@ async fn restored_numbers_are_owned_and_new_ids_do_not_collide() {
         .search(&SearchQuery::default().area_code("415").limit(2))
         .await
         .unwrap();
-    let bought = first.purchase(&buy(&offer[0].phone_number)).await.unwrap();
+    let bought = first
+        .purchase(&buy(&offer[0].phone_number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
 
     // A new process over the same records.
     let second = FakeProvider::new();
@@ -633,7 +694,12 @@ async fn restored_numbers_are_owned_and_new_ids_do_not_collide() {
     let found = second.find_owned(&bought.phone_number).await.unwrap();
     assert_eq!(found, Some(bought.clone()));
     assert!(!second.is_available(&bought.phone_number).await.unwrap());
-    let next = second.purchase(&buy(&offer[1].phone_number)).await.unwrap();
+    let next = second
+        .purchase(&buy(&offer[1].phone_number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_ne!(next.carrier_id, bought.carrier_id);
     let mut foreign = bought.clone();
     foreign.carrier_id = "PN123".into();

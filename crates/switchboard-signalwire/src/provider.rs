@@ -9,8 +9,8 @@ use switchboard_carrier_http::{
 };
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Error, Page, PageRequest, PhoneNumber,
-    ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery, TelephonyProvider,
-    WebhookMethod, WebhookUrl, validate_friendly_name,
+    ProviderFeatures, PurchaseOutcome, PurchaseRequest, Result, Routing, SearchQuery,
+    TelephonyProvider, WebhookMethod, WebhookUrl, validate_friendly_name,
 };
 use uuid::Uuid;
 
@@ -172,7 +172,7 @@ impl TelephonyProvider for SignalWireProvider {
     /// Unlike Twilio's, SignalWire's PhoneNumber names no project or account
     /// (neither description has such a field), so the answer cannot be
     /// checked against ours; the number it names is checked by the service.
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         let number = request.phone_number.as_str();
         if let Some(name) = &request.friendly_name {
             validate_friendly_name(name)?;
@@ -199,10 +199,10 @@ impl TelephonyProvider for SignalWireProvider {
             (!request.routing.is_empty()).then_some(&request.routing),
         );
         if changes.is_empty() {
-            return Ok(bought);
+            return Ok(PurchaseOutcome::Bought(bought));
         }
         match self.put(&bought.carrier_id, &changes).await {
-            Ok(configured) => Ok(configured),
+            Ok(configured) => Ok(PurchaseOutcome::Bought(configured)),
             Err(error) => {
                 tracing::warn!(
                     provider = PROVIDER,
@@ -212,7 +212,7 @@ impl TelephonyProvider for SignalWireProvider {
                     "number bought, but setting its name and webhooks failed; \
                      returning it as bought, unconfigured"
                 );
-                Ok(bought)
+                Ok(PurchaseOutcome::Bought(bought))
             }
         }
     }

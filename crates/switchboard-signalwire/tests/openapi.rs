@@ -285,7 +285,9 @@ async fn exercise_every_operation(server: &MockServer) {
             routing: routing.clone(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     signalwire.find_owned(&number).await.unwrap();
     let first = signalwire.list_owned(&PageRequest::first(2)).await.unwrap();
     let cursor = first.next_cursor.expect("the first page links the next");

@@ -247,7 +247,9 @@ async fn purchase_posts_the_number_then_puts_name_and_routing() {
             routing: routing.clone(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.carrier_id, NUMBER_ID);
     assert_eq!(bought.friendly_name.as_deref(), Some("Main Office Line"));
     assert_eq!(bought.routing, routing);
@@ -274,7 +276,9 @@ async fn a_plain_purchase_reads_the_fresh_number_with_its_nulls_and_blanks() {
             routing: Routing::default(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.phone_number.as_str(), NUMBER);
     assert_eq!(bought.friendly_name, None);
     assert_eq!(bought.routing, Routing::default());
@@ -362,7 +366,9 @@ async fn a_purchase_whose_configuration_fails_still_returns_the_bought_number() 
             routing: Routing::default(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.carrier_id, NUMBER_ID);
     // As SignalWire holds it: unconfigured.
     assert_eq!(bought.friendly_name, None);

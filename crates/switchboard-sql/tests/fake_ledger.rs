@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use common::{TempDir, postgres_url};
 use switchboard_core::conformance::run_provider_suite;
 use switchboard_core::{
-    CarrierNumber, CarrierUpdate, Error, PhoneNumber, PurchaseRequest, Result, Routing,
-    SearchQuery, TelephonyProvider, WebhookUrl,
+    CarrierNumber, CarrierUpdate, Error, PhoneNumber, PurchaseOutcome, PurchaseRequest, Result,
+    Routing, SearchQuery, TelephonyProvider, WebhookUrl,
 };
 use switchboard_fake::ledger::{Sale, SalesLedger, Sold};
 use switchboard_fake::{FakeProvider, Inventory};
@@ -102,7 +102,12 @@ async fn two_fakes_share_the_books(pair: &Pair) {
     let number = offer.phone_number.clone();
     assert!(b.is_available(&number).await.unwrap());
 
-    let bought = a.purchase(&buy(&number)).await.unwrap();
+    let bought = a
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert!(!b.is_available(&number).await.unwrap());
     let err = b.purchase(&buy(&number)).await.unwrap_err();
     assert!(matches!(err, Error::NumberUnavailable { .. }), "{err:?}");
@@ -130,7 +135,12 @@ async fn two_fakes_share_the_books(pair: &Pair) {
     let err = a.release(&bought.carrier_id).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     // Bought again, it has a new carrier id: the old one names nothing.
-    let again = b.purchase(&buy(&number)).await.unwrap();
+    let again = b
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_ne!(again.carrier_id, bought.carrier_id);
     let err = a
         .update(&bought.carrier_id, &CarrierUpdate::default())
@@ -228,7 +238,9 @@ async fn one_of_two_racing_purchases_wins(pair: Pair) {
         let request = buy(number);
         let (ra, rb) = tokio::join!(a.purchase(&request), b.purchase(&request));
         let (won, lost) = match (ra, rb) {
-            (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+            (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => {
+                (won.bought().expect("the fake sells at once"), lost)
+            }
             (ra, rb) => panic!("exactly one must win: {ra:?} / {rb:?}"),
         };
         assert!(matches!(lost, Error::NumberUnavailable { .. }), "{lost:?}");
@@ -241,7 +253,8 @@ async fn one_of_two_racing_purchases_wins(pair: Pair) {
             buy(&offers[6 + round].phone_number),
         );
         let (ra, rb) = tokio::join!(a.purchase(&for_a), b.purchase(&for_b));
-        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let sold = |r: Result<PurchaseOutcome>| r.unwrap().bought().expect("sold at once");
+        let (ra, rb) = (sold(ra), sold(rb));
         assert!(ids.insert(ra.carrier_id.clone()), "{ra:?}");
         assert!(ids.insert(rb.carrier_id.clone()), "{rb:?}");
     }
@@ -293,7 +306,7 @@ async fn carrier_ids_never_collide(pair: Pair) {
 /// `join_all` without the futures crate: spawn-free, all polled at once.
 async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<CarrierNumber>
 where
-    F: std::future::Future<Output = Result<CarrierNumber>>,
+    F: std::future::Future<Output = Result<PurchaseOutcome>>,
 {
     let mut set = Vec::new();
     for future in futures {
@@ -308,7 +321,8 @@ where
             }
             match future.as_mut().poll(cx) {
                 std::task::Poll::Ready(result) => {
-                    results[i] = Some(result.expect("purchase"));
+                    results[i] = result.expect("purchase").bought();
+                    assert!(results[i].is_some(), "the fake sells at once");
                 }
                 std::task::Poll::Pending => pending = true,
             }
@@ -348,7 +362,12 @@ async fn a_search_skips_numbers_sold_through_the_other_handle() {
     let query = SearchQuery::default().limit(20);
     let first = pair.a.search(&query).await.unwrap();
     for offer in &first[..15] {
-        pair.a.purchase(&buy(&offer.phone_number)).await.unwrap();
+        pair.a
+            .purchase(&buy(&offer.phone_number))
+            .await
+            .unwrap()
+            .bought()
+            .expect("sold at once");
     }
     pair.a.take(&first[15].phone_number).await.unwrap();
     let found = pair.b.search(&query).await.unwrap();
@@ -394,7 +413,13 @@ async fn carriers_of_other_names_keep_their_own_books() {
     let number = pair.a.search(&SearchQuery::default()).await.unwrap()[0]
         .phone_number
         .clone();
-    let bought = pair.a.purchase(&buy(&number)).await.unwrap();
+    let bought = pair
+        .a
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert!(other.is_available(&number).await.unwrap());
     assert!(other.owned_numbers().await.unwrap().is_empty());
     let err = other.release(&bought.carrier_id).await.unwrap_err();
@@ -423,7 +448,12 @@ async fn the_release_cooldown_holds_across_handles() {
     let number = buyer.search(&SearchQuery::default()).await.unwrap()[0]
         .phone_number
         .clone();
-    let bought = buyer.purchase(&buy(&number)).await.unwrap();
+    let bought = buyer
+        .purchase(&buy(&number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let err = releaser.release(&bought.carrier_id).await.unwrap_err();
     assert!(matches!(err, Error::RetryLater { .. }), "{err:?}");
     assert!(!buyer.is_available(&number).await.unwrap());
@@ -461,7 +491,9 @@ async fn restored_ids_are_never_issued_again(pair: Pair) {
         .b
         .purchase(&buy(&offers[1].phone_number))
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let serial = |id: &str| id[2..].parse::<u64>().unwrap();
     assert!(serial(&next.carrier_id) > 500, "{next:?}");
     assert_eq!(
@@ -639,7 +671,12 @@ async fn existing_records_are_carried_over(options: SqlOptions, raw: Raw<'_>) {
     store.close().await;
     // New sales continue above every carried-over id.
     let offer = fake.search(&SearchQuery::default()).await.unwrap()[0].clone();
-    let bought = fake.purchase(&buy(&offer.phone_number)).await.unwrap();
+    let bought = fake
+        .purchase(&buy(&offer.phone_number))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.carrier_id, "FK0000000005");
     // And the carried-over numbers can be released through the fake.
     fake.release("FK0000000004").await.unwrap();

@@ -26,7 +26,7 @@ use switchboard_carrier_http::{
 };
 use switchboard_core::{
     AvailableNumber, CarrierNumber, CarrierUpdate, Error, MAX_PAGE_SIZE, Page, PageRequest,
-    PhoneNumber, ProviderFeatures, PurchaseRequest, Result, Routing, SearchQuery,
+    PhoneNumber, ProviderFeatures, PurchaseOutcome, PurchaseRequest, Result, Routing, SearchQuery,
     TelephonyProvider, WebhookMethod, WebhookUrl, validate_friendly_name,
 };
 
@@ -347,7 +347,7 @@ impl TelephonyProvider for TwilioProvider {
         Ok(search::results(query, list.available_phone_numbers))
     }
 
-    async fn purchase(&self, request: &PurchaseRequest) -> Result<CarrierNumber> {
+    async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         if let Some(name) = &request.friendly_name {
             validate_friendly_name(name)?;
         }
@@ -399,8 +399,10 @@ impl TelephonyProvider for TwilioProvider {
         let bought =
             owned_number(&wire, account).map_err(|e| answer.unknown_outcome(&purchase, e))?;
         match self.config.emergency_address() {
-            Some(address) => Ok(self.attach_emergency_address(bought, address).await),
-            None => Ok(bought),
+            Some(address) => Ok(PurchaseOutcome::Bought(
+                self.attach_emergency_address(bought, address).await,
+            )),
+            None => Ok(PurchaseOutcome::Bought(bought)),
         }
     }
 

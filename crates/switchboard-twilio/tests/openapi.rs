@@ -281,7 +281,9 @@ async fn exercise(p: &TwilioProvider) {
         routing: routing.clone(),
     })
     .await
-    .unwrap();
+    .unwrap()
+    .bought()
+    .expect("sold at once");
     p.find_owned(&number).await.unwrap().unwrap();
     let page = p.list_owned(&PageRequest::first(1)).await.unwrap();
     p.list_owned(&PageRequest::after(page.next_cursor.unwrap(), 1))

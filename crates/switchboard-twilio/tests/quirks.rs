@@ -177,7 +177,9 @@ async fn quirk_4_empty_and_null_urls_are_unset() {
     let bought = provider(&server)
         .purchase(&buy("+18089255327"))
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.routing, Routing::default());
     assert_eq!(bought.friendly_name, None);
     assert_eq!(bought.carrier_id, PN);
@@ -242,7 +244,12 @@ async fn quirk_6_purchase_is_never_repeated_and_a_lost_answer_is_settled_by_list
         .mount(&server)
         .await;
     let p = provider(&server);
-    let again = p.purchase(&buy("+18089255327")).await.unwrap();
+    let again = p
+        .purchase(&buy("+18089255327"))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(again.carrier_id, PN);
 
     // Next purchase: the answer is lost (slower than the client's timeout).
@@ -313,7 +320,12 @@ async fn quirk_7_find_owned_right_after_purchase_never_fetches_by_sid() {
         .mount(&server)
         .await;
     let p = provider(&server);
-    let bought = p.purchase(&buy("+18089255327")).await.unwrap();
+    let bought = p
+        .purchase(&buy("+18089255327"))
+        .await
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let found = p
         .find_owned(&bought.phone_number)
         .await
@@ -356,7 +368,9 @@ async fn quirk_8_emergency_address_is_set_by_a_follow_up_update() {
         .unwrap()
         .purchase(&buy("+18089255327"))
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.carrier_id, PN);
 
     let requests = received(&server).await;
@@ -402,7 +416,9 @@ async fn quirk_8_a_failed_follow_up_does_not_undo_the_purchase() {
         .unwrap()
         .purchase(&buy("+18089255327"))
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     assert_eq!(bought.carrier_id, PN);
     server.verify().await;
 }

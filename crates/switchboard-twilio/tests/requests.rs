@@ -201,7 +201,9 @@ async fn purchase_posts_the_form_twilio_documents() {
             },
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
 
     let requests = received(&server).await;
     assert_eq!(requests.len(), 1);
@@ -272,7 +274,9 @@ async fn a_minimal_purchase_sends_only_the_number() {
             routing: Routing::default(),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .bought()
+        .expect("sold at once");
     let requests = received(&server).await;
     assert_eq!(
         form_pairs(&requests[0]),

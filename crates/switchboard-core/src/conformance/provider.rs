@@ -1,8 +1,8 @@
 //! Scenarios for any [`TelephonyProvider`].
 
 use crate::{
-    CarrierUpdate, Error, NumberType, PageRequest, PurchaseRequest, Routing, SearchQuery,
-    TelephonyProvider, WebhookMethod, WebhookUrl,
+    CarrierUpdate, Error, NumberType, OrderStatus, PageRequest, PurchaseOutcome, PurchaseRequest,
+    Routing, SearchQuery, TelephonyProvider, WebhookMethod, WebhookUrl,
 };
 
 /// Runs every provider scenario in order.
@@ -17,6 +17,44 @@ pub async fn run_provider_suite(provider: &dyn TelephonyProvider) {
     update_changes_name_and_routing(provider).await;
     list_owned_pages_through_every_number(provider).await;
     release_of_a_released_number_is_not_found(provider).await;
+}
+
+/// The number a purchase bought, waiting for the order to complete when
+/// the carrier answered with one (bounded: an order that neither completes
+/// nor fails within a minute fails the scenario).
+async fn settled(
+    provider: &dyn TelephonyProvider,
+    outcome: PurchaseOutcome,
+    scenario: &str,
+) -> crate::CarrierNumber {
+    let order = match outcome {
+        PurchaseOutcome::Bought(number) => return number,
+        PurchaseOutcome::Pending(order) => order,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut wait = std::time::Duration::from_millis(5);
+    loop {
+        match provider.order_status(&order.order_id).await {
+            Ok(OrderStatus::Complete(number)) => {
+                assert_eq!(
+                    number.phone_number, order.phone_number,
+                    "{scenario}: order {} completed with another number",
+                    order.order_id
+                );
+                return number;
+            }
+            Ok(OrderStatus::Pending) | Err(Error::RetryLater { .. }) => {}
+            Ok(other) => panic!("{scenario}: order {} ended as {other:?}", order.order_id),
+            Err(e) => panic!("{scenario}: order_status({}): {e}", order.order_id),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{scenario}: order {} still pending after a minute",
+            order.order_id
+        );
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_millis(500));
+    }
 }
 
 fn us_local(limit: u32) -> SearchQuery {
@@ -36,7 +74,7 @@ async fn buy_one(provider: &dyn TelephonyProvider, scenario: &str) -> crate::Car
     let candidate = found
         .first()
         .unwrap_or_else(|| panic!("{scenario}: the provider offers no US local number"));
-    provider
+    let outcome = provider
         .purchase(&PurchaseRequest {
             phone_number: candidate.phone_number.clone(),
             friendly_name: Some(format!("conformance {scenario}")),
@@ -48,7 +86,8 @@ async fn buy_one(provider: &dyn TelephonyProvider, scenario: &str) -> crate::Car
                 "{scenario}: purchase of {} failed: {e}",
                 candidate.phone_number
             )
-        })
+        });
+    settled(provider, outcome, scenario).await
 }
 
 /// A search returns at most `limit` numbers, all of the country and type asked.
@@ -253,6 +292,10 @@ pub async fn list_owned_pages_through_every_number(provider: &dyn TelephonyProvi
                 .unwrap_or_else(|e| panic!("{SCENARIO}: purchase: {e}")),
         );
     }
+    let mut settled_numbers = Vec::new();
+    for outcome in bought {
+        settled_numbers.push(settled(provider, outcome, SCENARIO).await);
+    }
     let mut seen = Vec::new();
     let mut page = PageRequest::first(2);
     loop {
@@ -267,7 +310,7 @@ pub async fn list_owned_pages_through_every_number(provider: &dyn TelephonyProvi
             None => break,
         }
     }
-    for number in &bought {
+    for number in &settled_numbers {
         let times = seen.iter().filter(|id| **id == number.carrier_id).count();
         assert_eq!(
             times, 1,

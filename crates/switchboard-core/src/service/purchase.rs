@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::chrono_duration;
 use crate::{
-    CarrierNumber, Error, ProvisionedNumber, ProvisioningService, PurchaseRequest,
+    CarrierNumber, Error, ProvisionedNumber, ProvisioningService, PurchaseOutcome, PurchaseRequest,
     TelephonyProvider,
 };
 
@@ -77,13 +77,27 @@ impl ProvisioningService {
         let mut attempt = 1;
         loop {
             let error = match provider.purchase(purchase).await {
-                Ok(bought) if bought.phone_number == *asked => return Purchase::Bought(bought),
+                Ok(PurchaseOutcome::Bought(bought)) if bought.phone_number == *asked => {
+                    return Purchase::Bought(bought);
+                }
+                // Not settled yet, and never to be bought again meanwhile:
+                // the reservation stays until the order is settled.
+                Ok(PurchaseOutcome::Pending(order)) if order.phone_number == *asked => {
+                    return Purchase::Unsettled(Error::Inconsistent {
+                        source_name: provider.name().to_string(),
+                        message: format!(
+                            "the purchase of {asked} is an order the carrier has not completed \
+                             (order {}); the reservation stays until it settles",
+                            order.order_id
+                        ),
+                    });
+                }
                 Ok(other) => Error::Inconsistent {
                     source_name: provider.name().to_string(),
                     message: format!(
                         "the purchase of {asked} was answered with {}; the reservation stays \
                          until reconcile asks the carrier",
-                        other.phone_number
+                        other.phone_number()
                     ),
                 },
                 // An answer that cannot be right says nothing either way:

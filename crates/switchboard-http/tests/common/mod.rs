@@ -14,8 +14,9 @@ use serde_json::Value;
 use switchboard_core::{
     AccountId, ApiToken, AvailableNumber, Capabilities, CarrierNumber, CarrierUpdate, IdSource,
     InMemoryRepository, InMemoryTokenStore, ManualClock, NumberRepository, Page, PageRequest,
-    PhoneNumber, ProviderFeatures, ProviderRegistry, ProvisioningService, PurchaseRequest,
-    RetryPolicy, SearchQuery, ServiceOptions, TelephonyProvider, TokenStore, hash_token,
+    PhoneNumber, ProviderFeatures, ProviderRegistry, ProvisioningService, PurchaseOutcome,
+    PurchaseRequest, RetryPolicy, SearchQuery, ServiceOptions, TelephonyProvider, TokenStore,
+    hash_token,
 };
 use switchboard_fake::FakeProvider;
 use switchboard_http::{AppState, HttpOptions, InboundOptions, ServeOptions};
@@ -301,14 +302,17 @@ impl TelephonyProvider for SeedCarrier {
         Ok(Vec::new())
     }
 
-    async fn purchase(&self, request: &PurchaseRequest) -> switchboard_core::Result<CarrierNumber> {
-        Ok(CarrierNumber {
+    async fn purchase(
+        &self,
+        request: &PurchaseRequest,
+    ) -> switchboard_core::Result<PurchaseOutcome> {
+        Ok(PurchaseOutcome::Bought(CarrierNumber {
             carrier_id: "sw-1".into(),
             phone_number: request.phone_number.clone(),
             friendly_name: request.friendly_name.clone(),
             capabilities: Capabilities::VOICE_SMS_MMS,
             routing: request.routing.clone(),
-        })
+        }))
     }
 
     async fn find_owned(&self, _: &PhoneNumber) -> switchboard_core::Result<Option<CarrierNumber>> {
