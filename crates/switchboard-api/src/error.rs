@@ -58,6 +58,7 @@ impl From<&Error> for ErrorDetail {
             | Error::RetryLater { .. }
             | Error::Transport { .. }
             | Error::Unauthenticated { .. }
+            | Error::GaveUp { .. }
             | Error::Carrier { .. } => error.to_string(),
             // An error core adds later is shown once someone decides how.
             _ => "internal error".into(),

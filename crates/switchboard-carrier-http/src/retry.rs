@@ -56,55 +56,11 @@ pub(crate) fn wait(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Opt
     }
 }
 
-/// `error` as returned after `attempts` attempts. When retries were made
-/// and the error is still temporary, its message says how many attempts
-/// it took, so that a caller (and a log) can tell "failed" from "failed
-/// again and again", and retries no further on the strength of it alone.
-/// A permanent error is the carrier's answer, however it was reached, and
-/// is returned as it is.
+/// `error` as returned after `attempts` attempts: core's
+/// [`Error::GaveUp`] when retries were made and it is still temporary, so
+/// that the service and bulk provisioning retry it no further.
 pub(crate) fn gave_up(error: Error, attempts: u32) -> Error {
-    if attempts < 2 || !error.is_temporary() {
-        return error;
-    }
-    let note = format!("gave up after {attempts} attempts");
-    let noted = |message: Option<String>| match message {
-        Some(message) => format!("{message}; {note}"),
-        None => note.clone(),
-    };
-    match error {
-        Error::Transport {
-            provider,
-            message,
-            cause,
-        } => Error::Transport {
-            provider,
-            message: noted(Some(message)),
-            cause,
-        },
-        Error::Carrier {
-            provider,
-            status,
-            code,
-            message,
-        } => Error::Carrier {
-            provider,
-            status,
-            code,
-            message: Some(noted(message)),
-        },
-        Error::RateLimited {
-            provider,
-            retry_after,
-            code,
-            message,
-        } => Error::RateLimited {
-            provider,
-            retry_after,
-            code,
-            message: Some(noted(message)),
-        },
-        other => other,
-    }
+    error.after_attempts(attempts)
 }
 
 #[cfg(test)]
@@ -160,12 +116,15 @@ mod tests {
     fn an_error_after_retries_says_how_many_attempts_it_took() {
         let e = gave_up(server_error(), 4);
         assert!(matches!(
-            &e,
+            e.last_attempt(),
             Error::Carrier {
                 status: Some(503),
                 ..
             }
         ));
+        assert!(e.retries_exhausted());
+        assert_eq!(e.attempts(), 4);
+        assert_eq!(e.code(), "carrier_error");
         assert!(e.is_temporary());
         assert!(e.to_string().ends_with("gave up after 4 attempts"), "{e}");
         let e = gave_up(
@@ -189,7 +148,9 @@ mod tests {
             gave_up(server_error(), 1).to_string(),
             server_error().to_string()
         );
+        assert!(!gave_up(server_error(), 1).retries_exhausted());
         let e = gave_up(Error::not_found("phone number x"), 3);
         assert_eq!(e.to_string(), "phone number x not found");
+        assert!(!e.retries_exhausted());
     }
 }

@@ -262,17 +262,22 @@ async fn a_closed_port_is_a_transport_error_naming_the_request_not_the_query() {
         .send(Request::get(&target).query(&query), mapper(seen))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err.last_attempt(), Error::Transport { .. }),
+        "{err:?}"
+    );
+    assert!(err.retries_exhausted() && err.attempts() == 3, "{err:?}");
     let text = err.to_string();
     assert!(text.contains("GET /numbers: could not connect"), "{text}");
     assert!(text.contains("gave up after 3 attempts"), "{text}");
     assert!(!text.contains("5005550006"), "{text}");
     // The client's error is kept through the retries, for a caller that
     // wants to look at it, and it names neither the query nor a secret.
-    let cause = std::error::Error::source(&err).expect("the client's error is kept");
+    let last = err.last_attempt();
+    let cause = std::error::Error::source(last).expect("the client's error is kept");
     let Error::Transport {
         cause: Some(kept), ..
-    } = &err
+    } = last
     else {
         panic!("{err:?}");
     };

@@ -181,6 +181,22 @@ pub enum Error {
         /// What did not add up.
         message: String,
     },
+    /// A temporary failure that the carrier layer already retried until
+    /// its policy ran out: `last` is what the final attempt got. Callers
+    /// above the carrier layer (the service, bulk provisioning) must not
+    /// retry it again on their own, or one failing call costs the product
+    /// of every layer's attempts; [`Error::retries_exhausted`] tells them.
+    /// It answers [`Error::code`], [`Error::is_temporary`] and
+    /// [`Error::retry_after`] as `last` does, so that a client told "try
+    /// later" still is.
+    #[error("{last}; gave up after {attempts} attempts")]
+    GaveUp {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The error of the last attempt.
+        #[source]
+        last: Box<Error>,
+    },
     /// The carrier cannot do what was asked (e.g. a search filter it lacks).
     #[error("{provider} does not support {what}")]
     NotSupported {
@@ -291,7 +307,7 @@ impl Error {
 
     /// The carrier's own error code, on the errors that keep one.
     pub fn carrier_code(&self) -> Option<&str> {
-        match self {
+        match self.last_attempt() {
             Error::NotFound { code, .. }
             | Error::Unauthenticated { code, .. }
             | Error::NumberUnavailable { code, .. }
@@ -302,9 +318,52 @@ impl Error {
         }
     }
 
+    /// `self` as the answer to `attempts` attempts: when retries were made
+    /// and the error is still temporary, [`Error::GaveUp`] around it, so
+    /// that callers can tell "failed" from "failed again and again" and
+    /// retry no further. A permanent error is the carrier's answer however
+    /// it was reached, and is returned as it is.
+    pub fn after_attempts(self, attempts: u32) -> Self {
+        if attempts < 2 || !self.is_temporary() {
+            return self;
+        }
+        match self {
+            Error::GaveUp { last, .. } => Error::GaveUp { attempts, last },
+            last => Error::GaveUp {
+                attempts,
+                last: Box::new(last),
+            },
+        }
+    }
+
+    /// Whether a layer below already retried this until its policy ran out,
+    /// so that retrying it again here would multiply the attempts.
+    pub fn retries_exhausted(&self) -> bool {
+        matches!(self, Error::GaveUp { .. })
+    }
+
+    /// How many attempts the error took: more than one only when it is
+    /// [`Error::GaveUp`].
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::GaveUp { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+
+    /// The error the last attempt got: `self`, or what [`Error::GaveUp`]
+    /// holds. Code that branches on the kind of failure matches on this.
+    pub fn last_attempt(&self) -> &Error {
+        match self {
+            Error::GaveUp { last, .. } => last.last_attempt(),
+            other => other,
+        }
+    }
+
     /// Whether the same call may succeed if made again later, unchanged.
     pub fn is_temporary(&self) -> bool {
         match self {
+            Error::GaveUp { last, .. } => last.is_temporary(),
             Error::RateLimited { .. }
             | Error::RetryLater { .. }
             | Error::Transport { .. }
@@ -318,7 +377,7 @@ impl Error {
 
     /// How long the other side asked us to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.last_attempt() {
             Error::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -327,6 +386,7 @@ impl Error {
     /// A stable, machine-readable name for the kind of error, for APIs and logs.
     pub fn code(&self) -> &'static str {
         match self {
+            Error::GaveUp { last, .. } => last.code(),
             Error::InvalidInput { .. } => "invalid_input",
             Error::NotFound { .. } => "not_found",
             Error::NumberUnavailable { .. } => "number_unavailable",

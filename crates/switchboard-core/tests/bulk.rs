@@ -558,6 +558,46 @@ async fn refused_credentials_stop_the_bulk_after_one_purchase() {
     );
 }
 
+/// The adapter's retry loop already spent its attempts on these: bulk takes
+/// its word for it instead of multiplying them.
+#[tokio::test(start_paused = true)]
+async fn a_search_the_adapter_gave_up_on_is_not_retried_by_bulk() {
+    for last in [
+        Error::rate_limited("mock", Some(Duration::from_secs(1))),
+        Error::Transport {
+            provider: "mock".into(),
+            message: "GET /search: timed out".into(),
+            cause: None,
+        },
+    ] {
+        let gave_up = last.clone().after_attempts(4);
+        assert!(gave_up.retries_exhausted(), "{gave_up}");
+        let mut provider = mock("mock");
+        provider
+            .expect_search()
+            .times(1)
+            .returning(move |_| Err(gave_up.clone()));
+        provider.expect_purchase().never();
+        let service = ProvisioningService::new(
+            ProviderRegistry::new(Arc::new(provider)),
+            Arc::new(InMemoryRepository::new()),
+        );
+        let report = service
+            .provision_bulk(
+                &account("acme"),
+                &BulkProvisionRequest::new(2, SearchQuery::default()).max_concurrency(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.failed, 2, "{last}");
+        for outcome in &report.outcomes {
+            let error = outcome.error().expect("failed");
+            assert_eq!(error.attempts(), 4, "{error}");
+            assert_eq!(error.code(), last.code());
+        }
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_rate_limited_purchase_left_unsettled_is_settled_then_retried() {
     let phone = "+14155550001";

@@ -82,7 +82,8 @@ impl From<Error> for ApiError {
         // a position's failure.
         let ErrorDetail { message, field, .. } = ErrorDetail::from(&error);
         let mut retry_after = None;
-        let status = match &error {
+        // Retries change how long it took, not what it means.
+        let status = match error.last_attempt() {
             Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
             // The carrier cannot apply a filter the client chose: changing the
             // request (dropping the filter, picking another provider) fixes it,

@@ -274,7 +274,7 @@ impl Metrics {
                 operation,
             })
             .observe(end.elapsed.as_secs_f64());
-        if let Some(Error::RateLimited { retry_after, .. }) = end.error {
+        if let Some(Error::RateLimited { retry_after, .. }) = end.error.map(Error::last_attempt) {
             let labels = CarrierLabels { carrier };
             self.rate_limited.get_or_create(&labels).inc();
             if let Some(wait) = retry_after {

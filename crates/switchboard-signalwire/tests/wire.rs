@@ -120,6 +120,11 @@ async fn toll_free_and_the_other_patterns_use_signalwire_spellings() {
             "number_type=toll-free&ends_with=1234567&max_results=3",
             DigitPattern::EndsWith("1234567".into()),
         ),
+        // Digits only: a vanity pattern goes as its keypad digits.
+        (
+            "number_type=toll-free&ends_with=2255&max_results=3",
+            DigitPattern::EndsWith("CALL".into()),
+        ),
     ] {
         authorized("GET", SEARCH)
             .and(query(q))
@@ -153,6 +158,8 @@ async fn queries_signalwire_cannot_answer_are_refused_without_a_request() {
     let signalwire = provider(&server);
     let not_supported = [
         SearchQuery::default().number_type(NumberType::Mobile),
+        // No wildcard in its patterns: refused, never sent as a literal.
+        SearchQuery::default().pattern(DigitPattern::Contains("55*5".into())),
         SearchQuery::default().postal_code("78701"),
         // SignalWire answers 422 to these (docs/carriers/signalwire.md).
         SearchQuery::default()
@@ -832,5 +839,6 @@ async fn an_unreachable_space_is_a_transport_error() {
     .with_retry_policy(fast_retry());
     let signalwire = switchboard_signalwire::SignalWireProvider::new(config).unwrap();
     let err = signalwire.get(NUMBER_ID).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err.last_attempt(), Error::Transport { .. }), "{err:?}");
+    assert!(err.retries_exhausted(), "{err:?}");
 }

@@ -246,7 +246,7 @@ async fn server_errors_are_retried_up_to_the_policy_and_then_returned() {
         .unwrap_err();
     assert!(
         matches!(
-            err,
+            err.last_attempt(),
             Error::Carrier {
                 status: Some(502),
                 ..
@@ -254,6 +254,7 @@ async fn server_errors_are_retried_up_to_the_policy_and_then_returned() {
         ),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), fast_retries().max_attempts, "{err:?}");
     assert!(err.is_temporary());
     assert!(err.to_string().contains("Bad Gateway"), "{err}");
     assert_eq!(
@@ -278,7 +279,8 @@ async fn an_unreachable_server_is_a_transport_error() {
         .release(PN)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err.last_attempt(), Error::Transport { .. }), "{err:?}");
+    assert!(err.retries_exhausted(), "{err:?}");
     assert!(err.is_temporary());
 }
 

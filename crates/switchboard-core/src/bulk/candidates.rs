@@ -110,6 +110,9 @@ impl Run<'_> {
                         shared.dry_at = Some(shared.completions);
                     }
                 }
+                // The adapter retried it already: retrying it here too would
+                // multiply its attempts. The run ends with its error.
+                Err(error) if error.retries_exhausted() => shared.exhausted = Some(error),
                 Err(Error::RateLimited { retry_after, .. }) => {
                     // Not a failure: the carrier never processed it.
                     let wait = retry_after

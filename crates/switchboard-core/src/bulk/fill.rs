@@ -251,6 +251,8 @@ impl Run<'_> {
                 Err(error) => error,
             };
             let wait = match &error {
+                // The adapter retried it already: once is enough.
+                error if error.retries_exhausted() => return Err(error.clone()),
                 Error::RateLimited { retry_after, .. }
                     if rate_limited + 1 < MAX_RATE_LIMITED_ATTEMPTS =>
                 {

@@ -294,7 +294,7 @@ impl CallHook for Limiter {
     }
 
     fn ended(&self, mark: CallMark, end: &CallEnd<'_>) {
-        let outcome = match end.error {
+        let outcome = match end.error.map(Error::last_attempt) {
             Some(Error::RateLimited { .. }) => CallOutcome::RateLimited,
             Some(Error::Transport { .. }) => CallOutcome::Unknown,
             _ => CallOutcome::Accepted,
