@@ -168,9 +168,16 @@ fn documented_lengths_and_ranges_are_the_ones_core_enforces() {
             assert!(!search_ok(with(" ".into())), "{schema}.{field}");
         }
     }
-    assert_eq!(component("Digits")["pattern"], "^[0-9]{1,15}$");
+    assert_eq!(
+        component("Digits")["pattern"],
+        "^[0-9A-Za-z*]*[0-9A-Za-z][0-9A-Za-z*]*$"
+    );
+    assert_eq!(component("Digits")["maxLength"], 15);
     let digits = |n: usize| search_ok(query().pattern(core::DigitPattern::Contains("1".repeat(n))));
     assert!(digits(1) && digits(15) && !digits(16) && !digits(0));
+    let accepted = |p: &str| search_ok(query().pattern(core::DigitPattern::Contains(p.into())));
+    assert!(accepted("CALL") && accepted("*5*") && accepted("1800flowers"));
+    assert!(!accepted("***") && !accepted("60-5") && !accepted("CALL ME"));
     assert_eq!(
         property("SearchRequest", "area_code")["pattern"],
         "^[0-9]{1,6}$"

@@ -66,6 +66,9 @@ pub struct ProviderFeatures {
     pub postal_code: bool,
     /// Filter by required capabilities.
     pub capability_filter: bool,
+    /// `*` (any one digit) inside a pattern. Letters need no flag: a
+    /// carrier that takes digits only is given the keypad digits.
+    pub pattern_wildcards: bool,
     /// The most results one search returns.
     pub max_search_results: u32,
 }
@@ -83,6 +86,7 @@ impl ProviderFeatures {
             locality: true,
             postal_code: true,
             capability_filter: true,
+            pattern_wildcards: true,
             max_search_results,
         }
     }
@@ -114,6 +118,9 @@ impl ProviderFeatures {
             }
             _ => {}
         }
+        if query.pattern.as_ref().is_some_and(|p| p.has_wildcards()) && !self.pattern_wildcards {
+            return unsupported("a pattern with '*' wildcards");
+        }
         if query.region.is_some() && !self.region {
             return unsupported("search by region");
         }
@@ -135,8 +142,11 @@ impl ProviderFeatures {
 /// Object safe, used as `Arc<dyn TelephonyProvider>`. Every method reports
 /// failures as [`Error`], so callers branch on meaning, not on the carrier.
 /// Implementations retry idempotent calls themselves (search, find, list,
-/// update, release) and never retry `purchase`: the service settles a lost
-/// purchase answer by asking [`TelephonyProvider::find_owned`].
+/// update, release), and say so by returning [`Error::GaveUp`] when the
+/// retries ran out, so that nothing above retries them again; they never
+/// retry `purchase`: the service settles a lost purchase answer by asking
+/// [`TelephonyProvider::find_owned`], and retries only a rate-limited one,
+/// which the carrier never processed.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TelephonyProvider: Send + Sync + Debug {

@@ -8,10 +8,15 @@ pub const MAX_SEARCH_LIMIT: u32 = 100;
 /// The number of results when a query does not say.
 pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
 
-/// A run of digits the number must contain, start with, or end with.
+/// A run of characters the number must contain, start with, or end with.
 ///
-/// Digits are matched against the national number, the part after the
-/// country calling code: for `+16045551234` that is `6045551234`.
+/// Matched against the national number, the part after the country calling
+/// code: for `+16045551234` that is `6045551234`. Besides digits a pattern
+/// may hold letters, read as on a phone keypad (`CALL` is `2255`), so that
+/// vanity numbers can be asked for as people say them, and `*`, one digit
+/// of any value. Carriers that take letters themselves (Twilio) are given
+/// them; the others get [`DigitPattern::on_keypad`]. A carrier that cannot
+/// express `*` says so in [`crate::ProviderFeatures::pattern_wildcards`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigitPattern {
     /// The digits appear anywhere in the national number.
@@ -23,7 +28,7 @@ pub enum DigitPattern {
 }
 
 impl DigitPattern {
-    /// The digits of the pattern.
+    /// The pattern as written: digits, letters and `*`.
     pub fn digits(&self) -> &str {
         match self {
             DigitPattern::Contains(d) | DigitPattern::StartsWith(d) | DigitPattern::EndsWith(d) => {
@@ -32,13 +37,64 @@ impl DigitPattern {
         }
     }
 
-    /// Whether `national` (the digits after the country code) matches.
-    pub fn matches(&self, national: &str) -> bool {
+    /// The same pattern with every letter replaced by its keypad digit
+    /// (`*` stays), for carriers that take digits only.
+    pub fn on_keypad(&self) -> DigitPattern {
+        let keyed: String = self.digits().chars().map(keypad_digit).collect();
         match self {
-            DigitPattern::Contains(d) => national.contains(d.as_str()),
-            DigitPattern::StartsWith(d) => national.starts_with(d.as_str()),
-            DigitPattern::EndsWith(d) => national.ends_with(d.as_str()),
+            DigitPattern::Contains(_) => DigitPattern::Contains(keyed),
+            DigitPattern::StartsWith(_) => DigitPattern::StartsWith(keyed),
+            DigitPattern::EndsWith(_) => DigitPattern::EndsWith(keyed),
         }
+    }
+
+    /// Whether the pattern has letters (a vanity pattern).
+    pub fn has_letters(&self) -> bool {
+        self.digits().chars().any(|c| c.is_ascii_alphabetic())
+    }
+
+    /// Whether the pattern has `*` wildcards.
+    pub fn has_wildcards(&self) -> bool {
+        self.digits().contains('*')
+    }
+
+    /// Whether `national` (the digits after the country code) matches, with
+    /// letters read on the keypad and `*` matching any digit.
+    pub fn matches(&self, national: &str) -> bool {
+        let pattern: Vec<char> = self.digits().chars().map(keypad_digit).collect();
+        let national: Vec<char> = national.chars().collect();
+        let at = |start: usize| {
+            national.len() >= start + pattern.len()
+                && pattern
+                    .iter()
+                    .zip(&national[start..])
+                    .all(|(p, n)| *p == '*' || p == n)
+        };
+        if pattern.len() > national.len() {
+            return false;
+        }
+        match self {
+            DigitPattern::Contains(_) => (0..=national.len() - pattern.len()).any(at),
+            DigitPattern::StartsWith(_) => at(0),
+            DigitPattern::EndsWith(_) => at(national.len() - pattern.len()),
+        }
+    }
+}
+
+/// The keypad digit of a letter (ITU E.161: `ABC` on 2 ... `WXYZ` on 9);
+/// any other character as it is.
+fn keypad_digit(c: char) -> char {
+    match c.to_ascii_uppercase() {
+        'A'..='C' => '2',
+        'D'..='F' => '3',
+        'G'..='I' => '4',
+        'J'..='L' => '5',
+        'M'..='O' => '6',
+        'P'..='S' => '7',
+        'T'..='V' => '8',
+        'W'..='Z' => '9',
+        other if other.is_ascii_alphabetic() => other,
+        _ => c,
     }
 }
 
@@ -143,7 +199,7 @@ impl SearchQuery {
             check_digits("area_code", area_code, 1, 6)?;
         }
         if let Some(pattern) = &self.pattern {
-            check_digits("pattern", pattern.digits(), 1, 15)?;
+            check_pattern(pattern.digits())?;
         }
         check_text("region", self.region.as_deref())?;
         check_text("locality", self.locality.as_deref())?;
@@ -166,6 +222,22 @@ fn check_digits(field: &'static str, value: &str, min: usize, max: usize) -> Res
         return Err(Error::invalid(
             field,
             format!("must be {min} to {max} digits, got {value:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A pattern is 1 to 15 digits, letters or `*`, not all of them `*`.
+fn check_pattern(value: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '*';
+    if value.is_empty()
+        || value.chars().count() > 15
+        || !value.chars().all(allowed)
+        || value.chars().all(|c| c == '*')
+    {
+        return Err(Error::invalid(
+            "pattern",
+            format!("must be 1 to 15 digits, letters or '*' (not only '*'), got {value:?}"),
         ));
     }
     Ok(())
@@ -240,5 +312,37 @@ mod tests {
         assert!(DigitPattern::EndsWith("1234".into()).matches("6045551234"));
         assert!(DigitPattern::Contains("555".into()).matches("6045551234"));
         assert!(!DigitPattern::StartsWith("555".into()).matches("6045551234"));
+        assert!(!DigitPattern::EndsWith("12345678901".into()).matches("6045551234"));
+    }
+
+    #[test]
+    fn letters_are_read_on_the_keypad_and_stars_match_any_digit() {
+        let call = DigitPattern::EndsWith("CALL".into());
+        assert!(call.has_letters() && !call.has_wildcards());
+        assert_eq!(call.on_keypad(), DigitPattern::EndsWith("2255".into()));
+        assert!(call.matches("6045552255"));
+        assert!(DigitPattern::Contains("call".into()).matches("6042255123"));
+        assert!(!call.matches("6045552256"));
+        // Every letter of the keypad, Q and Z included.
+        assert_eq!(
+            DigitPattern::Contains("ADGJMPTWQZ".into()).on_keypad(),
+            DigitPattern::Contains("2345678979".into())
+        );
+        let starred = DigitPattern::StartsWith("60*5".into());
+        assert!(starred.has_wildcards());
+        assert!(starred.matches("6045551234") && starred.matches("6095551234"));
+        assert!(!starred.matches("6046551234"));
+        assert_eq!(starred.on_keypad(), starred);
+        for bad in ["", "****", "60-5", "6 0", "1234567890123456", "\u{e9}"] {
+            let err = SearchQuery::default()
+                .pattern(DigitPattern::Contains(bad.into()))
+                .validate()
+                .unwrap_err();
+            assert_eq!(err.field(), Some("pattern"), "{bad:?}");
+        }
+        for good in ["CALL", "1800FLOWERS", "*55*", "7"] {
+            let query = SearchQuery::default().pattern(DigitPattern::Contains(good.into()));
+            assert!(query.validate().is_ok(), "{good:?}");
+        }
     }
 }

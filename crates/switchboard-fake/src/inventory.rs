@@ -282,8 +282,13 @@ impl Block {
     /// it, so that most blocks are skipped or taken without a per-number test.
     fn scope(&self, pattern: Option<&DigitPattern>) -> Scope {
         let prefix = self.national_prefix.as_str();
-        match pattern {
+        // Letters are compared as their keypad digits.
+        let keyed = pattern.map(DigitPattern::on_keypad);
+        match keyed.as_ref() {
             None => Scope::All,
+            Some(pattern) if pattern.digits().len() > prefix.len() + 4 => Scope::None,
+            // A wildcard defeats the text comparisons below.
+            Some(pattern) if pattern.has_wildcards() => Scope::EachNumber,
             Some(DigitPattern::StartsWith(digits)) if digits.len() <= prefix.len() => {
                 if prefix.starts_with(digits.as_str()) {
                     Scope::All

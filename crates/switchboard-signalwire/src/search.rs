@@ -38,6 +38,8 @@ pub(crate) fn features() -> ProviderFeatures {
         postal_code: false,
         // Applied to the results; see the module documentation.
         capability_filter: true,
+        // Its patterns are digits only, and nothing says it has a wildcard.
+        pattern_wildcards: false,
         max_search_results: MAX_SEARCH_LIMIT,
     }
 }
@@ -91,7 +93,9 @@ pub(crate) fn parameters(query: &SearchQuery) -> Result<Vec<(&'static str, Strin
         if toll_free { "toll-free" } else { "local" }.to_string(),
     ));
     if let Some(pattern) = &query.pattern {
-        let digits = pattern.digits();
+        // Digits only: a vanity pattern is sent as its keypad digits.
+        let keyed = pattern.on_keypad();
+        let digits = keyed.digits();
         if !PATTERN_DIGITS.contains(&digits.len()) {
             return Err(Error::invalid(
                 "pattern",

@@ -244,6 +244,23 @@ mod tests {
     }
 
     #[test]
+    fn letters_and_wildcards_are_passed_to_twilio_as_written() {
+        let us = CountryCode::US;
+        assert_eq!(
+            expr(DigitPattern::EndsWith("CALL".into()), us).unwrap(),
+            "CALL$"
+        );
+        assert_eq!(
+            expr(DigitPattern::Contains("5*5".into()), us).unwrap(),
+            "5*5"
+        );
+        assert_eq!(
+            expr(DigitPattern::StartsWith("60*".into()), us).unwrap(),
+            "+160*"
+        );
+    }
+
+    #[test]
     fn patterns_twilio_cannot_express_are_not_supported() {
         let err = expr(DigitPattern::Contains("5".into()), CountryCode::US).unwrap_err();
         assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
