@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use switchboard::conformance::run_provider_suite;
+use switchboard::conformance::{run_adoption_suite, run_provider_suite};
 use switchboard_emulator::{
     DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID,
     DEFAULT_TWILIO_API_KEY_SECRET, DEFAULT_TWILIO_API_KEY_SID, DEFAULT_TWILIO_AUTH_TOKEN, Emulator,
@@ -46,12 +46,14 @@ fn signalwire(emulator: &RunningEmulator) -> SignalWireProvider {
 async fn twilio_passes_the_provider_suite_against_live_behaviour() {
     let emulator = emulator(Mode::Live).await;
     run_provider_suite(&twilio(&emulator)).await;
+    run_adoption_suite(Arc::new(twilio(&emulator))).await;
 }
 
 #[tokio::test]
 async fn twilio_passes_the_provider_suite_against_the_strict_description() {
     let emulator = emulator(Mode::Strict).await;
     run_provider_suite(&twilio(&emulator)).await;
+    run_adoption_suite(Arc::new(twilio(&emulator))).await;
 }
 
 #[tokio::test]
@@ -71,12 +73,14 @@ async fn twilio_with_an_api_key_passes_the_provider_suite() {
 async fn signalwire_passes_the_provider_suite_against_live_behaviour() {
     let emulator = emulator(Mode::Live).await;
     run_provider_suite(&signalwire(&emulator)).await;
+    run_adoption_suite(Arc::new(signalwire(&emulator))).await;
 }
 
 #[tokio::test]
 async fn signalwire_passes_the_provider_suite_against_the_strict_description() {
     let emulator = emulator(Mode::Strict).await;
     run_provider_suite(&signalwire(&emulator)).await;
+    run_adoption_suite(Arc::new(signalwire(&emulator))).await;
 }
 
 /// Both carriers in one registry: a number bought from one is released at

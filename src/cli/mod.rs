@@ -13,6 +13,7 @@ macro_rules! say {
 
 #[cfg(feature = "emulator")]
 mod emulator;
+mod import;
 mod numbers;
 mod output;
 #[cfg(feature = "server")]

@@ -1,4 +1,4 @@
-//! `switchboard numbers search|provision|list|show|update|release`.
+//! `switchboard numbers search|provision|import|list|show|update|release`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -55,6 +55,9 @@ pub enum NumbersCommand {
         #[command(flatten)]
         filters: SearchFilters,
     },
+    /// Adopt a number the carrier account already owns (nothing is
+    /// bought), or with --orphans every number no record holds.
+    Import(super::import::ImportArgs),
     /// List an account's numbers.
     List {
         #[command(flatten)]
@@ -108,7 +111,7 @@ pub enum NumbersCommand {
 pub struct AccountArg {
     /// The account to act for.
     #[arg(long, default_value = DEFAULT_ACCOUNT)]
-    account: String,
+    pub(super) account: String,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -232,7 +235,7 @@ impl SearchFilters {
     }
 }
 
-fn uuid_arg(field: &'static str, text: &str) -> Result<Uuid> {
+pub(super) fn uuid_arg(field: &'static str, text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|_| Error::invalid(field, format!("{text:?} is not a UUID")))
 }
 
@@ -305,6 +308,7 @@ pub async fn run(config: &Config, command: NumbersCommand, out: Output) -> Resul
             };
             out.number(&service.provision(&account(&who.account)?, &request).await?)
         }
+        NumbersCommand::Import(args) => super::import::run(service, args, out).await,
         NumbersCommand::List {
             account: who,
             agent,

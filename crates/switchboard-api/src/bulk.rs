@@ -93,6 +93,7 @@ impl From<BulkSearch> for SearchRequest {
             capabilities: search.capabilities,
             limit: search.limit,
             provider: None,
+            providers: None,
         }
     }
 }

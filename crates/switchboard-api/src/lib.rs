@@ -31,6 +31,7 @@
 //! |---|---|
 //! | [`NumberResource`] (the document's `PhoneNumber`), [`Capabilities`], [`NumberList`], [`ReleasedNumber`] | the seed's phone number object, pages of them, release answers |
 //! | [`ProvisionRequest`], [`Routing`], [`WebhookMethod`] | `provision-phone-number`, and the webhooks of every request |
+//! | [`ImportRequest`], [`ImportOutcome`] | `import-phone-number` (numbers the carrier account owns already), and the CLI's `numbers import --orphans` |
 //! | [`SearchRequest`], [`SearchParams`], [`AvailableNumber`], [`SearchResults`] | `search-phone-numbers`, as a body and as a query string |
 //! | [`BulkProvisionRequest`], [`BulkSearch`], [`BulkReport`] | `bulk-provision-phone-numbers` |
 //! | [`ListRequest`], [`GetRequest`], [`UpdateRequest`], [`ReleaseRequest`] | the account's own numbers |
@@ -40,6 +41,7 @@
 mod bulk;
 mod error;
 mod health;
+mod import;
 mod number;
 mod numbers;
 mod provision;
@@ -49,10 +51,14 @@ mod search_params;
 pub use bulk::{BulkOutcome, BulkProvisionRequest, BulkReport, BulkSearch, BulkStats, BulkStatus};
 pub use error::{ErrorDetail, ErrorResponse};
 pub use health::Health;
+pub use import::{ImportOutcome, ImportRequest};
 pub use number::{Capabilities, NumberList, NumberResource, ReleaseStatus, ReleasedNumber};
 pub use numbers::{GetRequest, ListRequest, ReleaseRequest, UpdateRequest};
 pub use provision::{ProvisionRequest, Routing, WebhookMethod};
-pub use search::{AvailableNumber, DigitPattern, Digits, NumberType, SearchRequest, SearchResults};
+pub use search::{
+    All, AvailableNumber, CarrierNote, DigitPattern, Digits, NumberType, Providers, SearchRequest,
+    SearchResults,
+};
 pub use search_params::SearchParams;
 
 /// Timestamps as the seed shows them: UTC, whole seconds, a `Z` suffix

@@ -55,12 +55,18 @@ pub enum DigitPattern {
     EndsWith(Digits),
 }
 
-// The digits are checked by core's `SearchQuery::validate`, which names the
-// field `pattern`; the pattern documented here is that rule.
-/// 1 to 15 digits.
+// The characters are checked by core's `SearchQuery::validate`, which names
+// the field `pattern`; the pattern documented here is that rule.
+/// 1 to 15 digits, letters (read on the phone keypad: `CALL` is 2255) or
+/// `*` (any one digit), not only `*`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
-#[schema(value_type = String, pattern = "^[0-9]{1,15}$", example = "1234")]
+#[schema(
+    value_type = String,
+    pattern = "^[0-9A-Za-z*]*[0-9A-Za-z][0-9A-Za-z*]*$",
+    max_length = 15,
+    example = "1234"
+)]
 pub struct Digits(pub String);
 
 /// Reads a `pattern` field through a JSON value. Read from the text as it
@@ -157,6 +163,57 @@ pub struct SearchRequest {
     /// Extension: the carrier to search; the configured default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// Extension: search several carriers at once, concurrently, instead of
+    /// one: a list of names in order of preference, or `"all"` for every
+    /// configured carrier. Not together with `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Providers>,
+}
+
+/// The carriers a search across carriers asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Providers {
+    /// Every configured carrier: the string `"all"`.
+    Every(All),
+    /// These carriers, in order of preference.
+    Named(Vec<String>),
+}
+
+/// The word for every configured carrier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum All {
+    /// Every configured carrier.
+    All,
+}
+
+impl Providers {
+    /// Reads the query-string form: `all`, or names separated by commas.
+    pub fn parse(text: &str) -> Self {
+        if text == "all" {
+            return Self::Every(All::All);
+        }
+        Self::Named(
+            text.split(',')
+                .map(|name| name.trim().to_string())
+                .collect(),
+        )
+    }
+
+    /// The names for core's `search_across` (empty for every carrier).
+    pub fn names(self) -> Result<Vec<String>> {
+        match self {
+            Self::Every(All::All) => Ok(Vec::new()),
+            Self::Named(names) if names.is_empty() || names.iter().any(String::is_empty) => {
+                Err(Error::invalid(
+                    "providers",
+                    "name at least one carrier, and no empty name; or \"all\"",
+                ))
+            }
+            Self::Named(names) => Ok(names),
+        }
+    }
 }
 
 /// The country of a search that names none.
@@ -219,6 +276,7 @@ impl From<&core::SearchQuery> for SearchRequest {
             capabilities: query.capabilities.into(),
             limit: query.limit,
             provider: None,
+            providers: None,
         }
     }
 }
@@ -273,14 +331,61 @@ impl From<core::AvailableNumber> for AvailableNumber {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchResults {
-    /// Numbers for sale, at most `limit`.
+    /// Numbers for sale, at most `limit`; across carriers, the carriers'
+    /// results taken in turn, each naming its carrier.
     pub data: Vec<AvailableNumber>,
+    /// Across carriers: those left out because they cannot apply a filter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<CarrierNote>,
+    /// Across carriers: those that failed, beside the others' results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<CarrierNote>,
+}
+
+/// A carrier a search across carriers did not hear from, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierNote {
+    /// The carrier.
+    pub provider: String,
+    /// Why it is not in the results.
+    pub error: crate::ErrorDetail,
 }
 
 impl From<Vec<core::AvailableNumber>> for SearchResults {
     fn from(found: Vec<core::AvailableNumber>) -> Self {
         Self {
             data: found.into_iter().map(AvailableNumber::from).collect(),
+            skipped: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+}
+
+impl From<core::SearchAcross> for SearchResults {
+    fn from(across: core::SearchAcross) -> Self {
+        Self {
+            data: across
+                .found
+                .into_iter()
+                .map(AvailableNumber::from)
+                .collect(),
+            skipped: across
+                .skipped
+                .iter()
+                .map(|s| CarrierNote {
+                    provider: s.provider.clone(),
+                    error: (&s.reason).into(),
+                })
+                .collect(),
+            failed: across
+                .failed
+                .iter()
+                .map(|f| CarrierNote {
+                    provider: f.provider.clone(),
+                    error: (&f.error).into(),
+                })
+                .collect(),
         }
     }
 }

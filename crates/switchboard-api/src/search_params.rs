@@ -44,6 +44,9 @@ pub struct SearchParams {
     pub limit: Option<u32>,
     /// The carrier to search; the configured default when absent.
     pub provider: Option<String>,
+    /// Search several carriers at once: `all`, or names separated by commas
+    /// in order of preference (`twilio,signalwire`). Not with `provider`.
+    pub providers: Option<String>,
 }
 
 impl TryFrom<SearchParams> for SearchRequest {
@@ -84,6 +87,7 @@ impl TryFrom<SearchParams> for SearchRequest {
             },
             limit: params.limit.unwrap_or_else(default_limit),
             provider: params.provider,
+            providers: params.providers.as_deref().map(crate::Providers::parse),
         })
     }
 }

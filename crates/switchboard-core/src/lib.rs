@@ -19,6 +19,7 @@ mod capabilities;
 mod clock;
 mod error;
 pub mod inbound;
+mod join;
 pub mod layer;
 mod lifecycle;
 mod memory;
@@ -68,7 +69,10 @@ pub use routing::{MAX_WEBHOOK_URL_LEN, Routing, WebhookMethod, WebhookUrl};
 pub use search::{
     AvailableNumber, DEFAULT_SEARCH_LIMIT, DigitPattern, MAX_SEARCH_LIMIT, SearchQuery,
 };
-pub use service::{ProvisioningService, ServiceOptions};
+pub use service::{
+    AdoptRequest, Adoption, CarrierFailed, CarrierSkipped, ProvisioningService, SearchAcross,
+    ServiceOptions,
+};
 pub use tokens::{ApiToken, InMemoryTokenStore, TokenStore, generate_token, hash_token};
 
 #[cfg(feature = "mock")]

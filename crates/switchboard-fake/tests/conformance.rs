@@ -1,7 +1,7 @@
 //! The fake passes the scenarios every carrier must pass.
 
 use chrono::TimeZone;
-use switchboard_core::conformance::run_provider_suite;
+use switchboard_core::conformance::{run_adoption_suite, run_provider_suite};
 use switchboard_core::{ManualClock, TelephonyProvider};
 use switchboard_fake::FakeProvider;
 
@@ -9,7 +9,8 @@ use switchboard_fake::FakeProvider;
 async fn the_default_fake_passes_the_provider_suite() {
     let fake = FakeProvider::new();
     run_provider_suite(&fake).await;
-    // Everything the suite bought it gave back.
+    run_adoption_suite(std::sync::Arc::new(fake.clone())).await;
+    // Everything the suites bought they gave back.
     assert!(fake.owned_numbers().await.unwrap().is_empty());
 }
 

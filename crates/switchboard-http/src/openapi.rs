@@ -297,9 +297,26 @@ mod tests {
             carrier_refusals(),
         ]
         .concat();
+        // Adoption asks the carrier, inserts, then (when asked) updates.
+        let import = [
+            vec![
+                invalid(),
+                not_found(),
+                Error::AlreadyProvisioned {
+                    phone_number: "+16045551234".into(),
+                },
+                conflict(),
+                stale(),
+                misconfigured(),
+            ],
+            store(),
+            carrier(),
+        ]
+        .concat();
         let v1 = |verb| format!("/functions/v1/{verb}").leak() as &'static str;
         vec![
             ("post", v1("provision-phone-number"), Body::Json, provision),
+            ("post", v1("import-phone-number"), Body::Json, import),
             ("post", v1("bulk-provision-phone-numbers"), Body::Json, bulk),
             (
                 "get",

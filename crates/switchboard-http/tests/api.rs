@@ -299,7 +299,7 @@ async fn protected_operations(server: &TestServer) -> Vec<(String, String)> {
 async fn every_protected_route_refuses_missing_wrong_and_revoked_tokens() {
     let server = TestServer::start().await;
     let ops = protected_operations(&server).await;
-    assert_eq!(ops.len(), 10, "{ops:?}");
+    assert_eq!(ops.len(), 11, "{ops:?}");
     let wrong = "sb_not_a_real_token_at_all_0000000000000000";
     for (method, path) in &ops {
         for auth in [

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use common::{ACME, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use switchboard_core::TelephonyProvider;
 
 /// The carriers' webhooks: under `/functions/v1/` but without a bearer token.
 const INBOUND: &str = "/functions/v1/inbound/";
@@ -72,6 +73,7 @@ async fn the_document_describes_exactly_what_is_served() {
     }
     let expected: BTreeSet<String> = [
         "POST /functions/v1/provision-phone-number",
+        "POST /functions/v1/import-phone-number",
         "POST /functions/v1/bulk-provision-phone-numbers",
         "GET /functions/v1/search-phone-numbers",
         "POST /functions/v1/search-phone-numbers",
@@ -242,6 +244,20 @@ async fn every_request_field_the_document_calls_nullable_accepts_null() {
             let mut bases: Vec<Value> = match path.as_str() {
                 "/functions/v1/provision-phone-number" => {
                     vec![json!({"phone_number": fresh.next().unwrap()})]
+                }
+                "/functions/v1/import-phone-number" => {
+                    // A number bought at the carrier by hand, for each probe.
+                    let number = fresh.next().unwrap();
+                    server
+                        .fake
+                        .purchase(&switchboard_core::PurchaseRequest {
+                            phone_number: switchboard_core::PhoneNumber::parse(&number).unwrap(),
+                            friendly_name: None,
+                            routing: Default::default(),
+                        })
+                        .await
+                        .unwrap();
+                    vec![json!({"phone_number": number, "provider": "fake"})]
                 }
                 "/functions/v1/bulk-provision-phone-numbers" => vec![json!({"count": 1})],
                 "/functions/v1/search-phone-numbers" | "/functions/v1/list-phone-numbers" => {

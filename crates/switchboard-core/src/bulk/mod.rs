@@ -24,7 +24,6 @@ mod run;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -128,21 +127,7 @@ impl ProvisioningService {
         let futures: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = (0..workers)
             .map(|_| Box::pin(run.worker()) as Pin<Box<dyn Future<Output = ()> + Send + '_>>)
             .collect();
-        join_all(futures).await;
+        crate::join::join_all(futures).await;
         Ok(run.into_report())
     }
-}
-
-/// Polls every future until all are done: the bulk's workers share one task,
-/// so core needs no runtime feature to spawn them.
-async fn join_all<'a>(mut futures: Vec<Pin<Box<dyn Future<Output = ()> + Send + 'a>>>) {
-    std::future::poll_fn(|cx| {
-        futures.retain_mut(|future| future.as_mut().poll(cx).is_pending());
-        if futures.is_empty() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await
 }

@@ -57,7 +57,7 @@ async fn settled(
     }
 }
 
-fn us_local(limit: u32) -> SearchQuery {
+pub(crate) fn us_local(limit: u32) -> SearchQuery {
     SearchQuery::new(crate::CountryCode::US).limit(limit)
 }
 
@@ -66,7 +66,10 @@ fn national(number: &crate::PhoneNumber) -> &str {
     &number.digits()[1..]
 }
 
-async fn buy_one(provider: &dyn TelephonyProvider, scenario: &str) -> crate::CarrierNumber {
+pub(crate) async fn buy_one(
+    provider: &dyn TelephonyProvider,
+    scenario: &str,
+) -> crate::CarrierNumber {
     let found = provider
         .search(&us_local(5))
         .await

@@ -4,14 +4,17 @@
 //! This module holds the service itself (its parts, how it is built, and
 //! the compare-and-swap write every change goes through); each operation is
 //! a module of its own: [`provision`] and the carrier [`purchase`] inside
-//! it, [`update`], [`release`], and the read-only [`queries`]. The
+//! it, [`update`], [`release`], [`adopt`] (numbers the carrier account
+//! already owns), and the read-only [`queries`]. The
 //! [`ServiceOptions`] are in [`options`].
 
+mod adopt;
 mod options;
 mod provision;
 mod purchase;
 mod queries;
 mod release;
+mod search_across;
 mod update;
 
 use std::sync::Arc;
@@ -22,7 +25,9 @@ use crate::{
     Result, SystemClock, TelephonyProvider,
 };
 
+pub use adopt::{AdoptRequest, Adoption};
 pub use options::ServiceOptions;
+pub use search_across::{CarrierFailed, CarrierSkipped, SearchAcross};
 
 /// How many times a write that lost a compare-and-swap is decided again on
 /// a fresh read before giving up with [`Error::Stale`].

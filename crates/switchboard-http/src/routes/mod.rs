@@ -2,6 +2,7 @@
 //! OpenAPI document come from the same list and cannot disagree.
 
 pub(crate) mod bulk;
+pub(crate) mod import;
 pub(crate) mod meta;
 pub(crate) mod numbers;
 pub(crate) mod provision;
@@ -25,6 +26,7 @@ pub(crate) use meta::openapi_json_text;
 pub(crate) fn parts() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let protected = OpenApiRouter::new()
         .routes(routes!(provision::provision_phone_number))
+        .routes(routes!(import::import_phone_number))
         .routes(routes!(bulk::bulk_provision_phone_numbers))
         .routes(routes!(
             search::search_phone_numbers_get,

@@ -15,9 +15,25 @@ async fn search(
     mut request: api::SearchRequest,
 ) -> Result<Json<api::SearchResults>, ApiError> {
     let provider = request.provider.take();
+    let providers = request.providers.take();
     let query = SearchQuery::try_from(request)?;
-    let found = state.service.search(&query, provider.as_deref()).await?;
-    Ok(Json(found.into()))
+    match (provider, providers) {
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "providers",
+            "give provider (one carrier) or providers (several), not both",
+        )),
+        (provider, None) => {
+            let found = state.service.search(&query, provider.as_deref()).await?;
+            Ok(Json(found.into()))
+        }
+        (None, Some(providers)) => {
+            let across = state
+                .service
+                .search_across(&query, &providers.names()?)
+                .await?;
+            Ok(Json(across.into()))
+        }
+    }
 }
 
 /// Find numbers for sale, with the filters as query parameters.
