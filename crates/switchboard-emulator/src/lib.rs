@@ -42,6 +42,7 @@ mod config;
 mod control;
 mod credentials;
 mod errors;
+mod ids;
 mod inbound;
 mod lag;
 mod log;
