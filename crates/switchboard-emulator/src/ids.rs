@@ -36,6 +36,13 @@ impl Ids {
         format!("{prefix}{:032x}", self.bits())
     }
 
+    /// A Telnyx numeric id (`IntId`): a positive int64 of 19 digits, as
+    /// text.
+    pub(crate) fn int_id(&self) -> String {
+        let low = (self.bits() as u64) % 8_000_000_000_000_000_000;
+        (1_000_000_000_000_000_000 + low).to_string()
+    }
+
     /// A version-4-shaped UUID.
     pub(crate) fn uuid(&self) -> String {
         uuid::Builder::from_random_bytes(self.bits().to_be_bytes())
@@ -114,6 +121,9 @@ mod tests {
         assert_eq!(sid, b.sid("PN"));
         assert!(crate::config::is_sid(&sid, "PN"));
         assert_ne!(a.sid("PN"), sid);
+        let int_id = a.int_id();
+        assert_eq!(int_id.len(), 19);
+        assert!(int_id.parse::<i64>().is_ok());
         let id = a.uuid();
         assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
     }

@@ -1,4 +1,4 @@
-//! Who owns which number: one table for every account of both protocols, so
+//! Who owns which number: one table for every account of every protocol, so
 //! a number held by anyone is unavailable to everyone else, and one account
 //! never reaches another's records.
 
@@ -13,17 +13,19 @@ use switchboard_core::{AvailableNumber, PhoneNumber};
 
 pub(crate) use crate::ids::{EmulatorClock, Ids, MAX_ADVANCE_SECS, splitmix64};
 
-/// An emulated account: a Twilio account SID or a SignalWire project id.
+/// An emulated account: a Twilio account SID, a SignalWire project id or a
+/// Telnyx user id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum AccountKey {
     Twilio(String),
     SignalWire(String),
+    Telnyx(String),
 }
 
 impl AccountKey {
     pub(crate) fn id(&self) -> &str {
         match self {
-            AccountKey::Twilio(id) | AccountKey::SignalWire(id) => id,
+            AccountKey::Twilio(id) | AccountKey::SignalWire(id) | AccountKey::Telnyx(id) => id,
         }
     }
 
@@ -31,6 +33,7 @@ impl AccountKey {
         match self {
             AccountKey::Twilio(_) => "twilio",
             AccountKey::SignalWire(_) => "signalwire",
+            AccountKey::Telnyx(_) => "telnyx",
         }
     }
 }
@@ -46,7 +49,7 @@ impl fmt::Display for AccountKey {
 pub(crate) struct NumberRecord {
     /// Creation order within the whole emulator; list cursors use it.
     pub seq: u64,
-    /// Twilio `PN...` SID or SignalWire UUID.
+    /// Twilio `PN...` SID, SignalWire UUID or Telnyx numeric id.
     pub id: String,
     /// What the catalogue says about the number.
     pub catalogue: AvailableNumber,
@@ -56,7 +59,8 @@ pub(crate) struct NumberRecord {
     pub updated_at: DateTime<Utc>,
     /// Whether the number was updated since its purchase.
     pub updated: bool,
-    /// Settable fields, by response key (`voice_url`, `call_request_url`).
+    /// Settable fields, by response key (`voice_url`, `call_request_url`,
+    /// Telnyx `connection_id`), and Telnyx's `status`.
     pub fields: BTreeMap<String, String>,
 }
 
@@ -73,6 +77,15 @@ pub(crate) enum Bought {
     Unavailable,
     /// The account's owned-number limit (Twilio trial accounts) is reached.
     LimitReached,
+}
+
+/// Why [`Store::buy_all`] bought nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Another account holds the number.
+    Unavailable,
+    /// This account holds it already (owned or on order).
+    AlreadyYours,
 }
 
 #[derive(Default)]
@@ -155,6 +168,47 @@ impl Store {
             .or_default()
             .insert(record.seq, record.clone());
         Bought::New(record)
+    }
+
+    /// Buys every number of `catalogues` for `account`, or none of them:
+    /// under one lock, so an order of several numbers never holds some of
+    /// them when it is refused. The error is the index of the first number
+    /// that cannot be bought and whether this account already holds it.
+    pub(crate) fn buy_all(
+        &self,
+        account: &AccountKey,
+        catalogues: Vec<AvailableNumber>,
+        mut make: impl FnMut(u64, AvailableNumber) -> NumberRecord,
+    ) -> Result<Vec<NumberRecord>, (usize, Refused)> {
+        let mut tables = self.write();
+        for (i, catalogue) in catalogues.iter().enumerate() {
+            if let Some(owner) = tables.owners.get(&catalogue.phone_number) {
+                let why = if owner == account {
+                    Refused::AlreadyYours
+                } else {
+                    Refused::Unavailable
+                };
+                return Err((i, why));
+            }
+        }
+        let mut out = Vec::with_capacity(catalogues.len());
+        for catalogue in catalogues {
+            let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+            let record = make(seq, catalogue);
+            tables
+                .owners
+                .insert(record.catalogue.phone_number.clone(), account.clone());
+            tables
+                .ids
+                .insert(record.id.clone(), (account.clone(), record.seq));
+            tables
+                .accounts
+                .entry(account.clone())
+                .or_default()
+                .insert(record.seq, record.clone());
+            out.push(record);
+        }
+        Ok(out)
     }
 
     /// The account's record with this id; another account's id is as
@@ -285,9 +339,9 @@ impl Store {
 /// The numbers one account owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OwnedNumbers {
-    /// `twilio` or `signalwire`.
+    /// `twilio`, `signalwire` or `telnyx`.
     pub carrier: String,
-    /// Account SID or project id.
+    /// Account SID, project id or Telnyx user id.
     pub account: String,
     /// In purchase order.
     pub numbers: Vec<OwnedNumber>,
@@ -296,7 +350,7 @@ pub struct OwnedNumbers {
 /// One owned number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OwnedNumber {
-    /// Twilio SID or SignalWire id.
+    /// Twilio SID, SignalWire id or Telnyx numeric id.
     pub id: String,
     /// E.164.
     pub phone_number: String,
@@ -372,6 +426,28 @@ mod tests {
         assert!(!store.owners().is_owned(&n.phone_number));
         assert!(store.owner_of(&n.phone_number).is_none());
         assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
+    }
+
+    #[test]
+    fn an_order_of_several_numbers_buys_all_or_none() {
+        let store = Store::default();
+        let a = AccountKey::Telnyx("A".into());
+        let b = AccountKey::Telnyx("B".into());
+        let first = available("+15125550001");
+        let second = available("+15125550002");
+        assert!(matches!(
+            store.buy(&b, second.clone(), None, record),
+            Bought::New(_)
+        ));
+        let refused = store.buy_all(&a, vec![first.clone(), second.clone()], record);
+        assert_eq!(refused.unwrap_err(), (1, Refused::Unavailable));
+        assert!(!store.owners().is_owned(&first.phone_number));
+        let bought = store.buy_all(&a, vec![first.clone()], record).unwrap();
+        assert_eq!(bought.len(), 1);
+        assert_eq!(
+            store.buy_all(&a, vec![first], record).unwrap_err(),
+            (0, Refused::AlreadyYours)
+        );
     }
 
     #[test]
