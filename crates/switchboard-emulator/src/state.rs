@@ -154,6 +154,18 @@ impl Store {
         if max_owned.is_some_and(|max| owned >= max) {
             return Bought::LimitReached;
         }
+        Bought::New(self.hold(&mut tables, account, catalogue, make))
+    }
+
+    /// Records `catalogue`'s number as held by `account`, in all three
+    /// tables; the caller checked that nobody holds it.
+    fn hold(
+        &self,
+        tables: &mut Tables,
+        account: &AccountKey,
+        catalogue: AvailableNumber,
+        make: impl FnOnce(u64, AvailableNumber) -> NumberRecord,
+    ) -> NumberRecord {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let record = make(seq, catalogue);
         tables
@@ -167,7 +179,7 @@ impl Store {
             .entry(account.clone())
             .or_default()
             .insert(record.seq, record.clone());
-        Bought::New(record)
+        record
     }
 
     /// Buys every number of `catalogues` for `account`, or none of them:
@@ -191,24 +203,10 @@ impl Store {
                 return Err((i, why));
             }
         }
-        let mut out = Vec::with_capacity(catalogues.len());
-        for catalogue in catalogues {
-            let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-            let record = make(seq, catalogue);
-            tables
-                .owners
-                .insert(record.catalogue.phone_number.clone(), account.clone());
-            tables
-                .ids
-                .insert(record.id.clone(), (account.clone(), record.seq));
-            tables
-                .accounts
-                .entry(account.clone())
-                .or_default()
-                .insert(record.seq, record.clone());
-            out.push(record);
-        }
-        Ok(out)
+        Ok(catalogues
+            .into_iter()
+            .map(|catalogue| self.hold(&mut tables, account, catalogue, &mut make))
+            .collect())
     }
 
     /// The account's record with this id; another account's id is as

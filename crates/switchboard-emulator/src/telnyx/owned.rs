@@ -223,18 +223,29 @@ pub(crate) fn check_id(id: &str) -> Result<(), Response> {
     }
 }
 
+/// Answers `{data: render(record)}` for the account's number `id`.
+fn answer(
+    app: &App,
+    account: &AccountKey,
+    id: &str,
+    render: impl FnOnce(&NumberRecord, Mode) -> Value,
+) -> Response {
+    match lookup(app, account, id) {
+        Ok(record) => {
+            Json(json!({ "data": render(&record, app.behaviour().mode) })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
 pub(super) async fn retrieve(
     State(app): State<Arc<App>>,
     Extension(account): Extension<AccountKey>,
     Path(id): Path<String>,
 ) -> Response {
-    match lookup(&app, &account, &id) {
-        Ok(record) => Json(json!({
-            "data": render::phone_number(&record, app.behaviour().mode, false)
-        }))
-        .into_response(),
-        Err(response) => response,
-    }
+    answer(&app, &account, &id, |r, mode| {
+        render::phone_number(r, mode, false)
+    })
 }
 
 pub(super) async fn messaging(
@@ -242,10 +253,7 @@ pub(super) async fn messaging(
     Extension(account): Extension<AccountKey>,
     Path(id): Path<String>,
 ) -> Response {
-    match lookup(&app, &account, &id) {
-        Ok(record) => Json(json!({ "data": render::messaging(&record) })).into_response(),
-        Err(response) => response,
-    }
+    answer(&app, &account, &id, |r, _| render::messaging(r))
 }
 
 pub(super) async fn voice(
@@ -253,13 +261,7 @@ pub(super) async fn voice(
     Extension(account): Extension<AccountKey>,
     Path(id): Path<String>,
 ) -> Response {
-    match lookup(&app, &account, &id) {
-        Ok(record) => Json(json!({
-            "data": render::voice(&record, app.behaviour().mode)
-        }))
-        .into_response(),
-        Err(response) => response,
-    }
+    answer(&app, &account, &id, render::voice)
 }
 
 #[cfg(test)]

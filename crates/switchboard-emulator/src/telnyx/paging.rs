@@ -62,12 +62,7 @@ impl Page {
 mod tests {
     use super::*;
 
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::params::owned_pairs as pairs;
 
     #[test]
     fn pages_slice_and_count() {

@@ -296,12 +296,7 @@ pub(super) async fn search(State(app): State<Arc<App>>, RawQuery(raw): RawQuery)
 mod tests {
     use super::*;
 
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::params::owned_pairs as pairs;
 
     #[test]
     fn features_take_every_form_live_and_the_declared_ones_strict() {
