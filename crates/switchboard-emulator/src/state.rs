@@ -275,6 +275,37 @@ impl Store {
         Some(Ok(record))
     }
 
+    /// Settles the account's records with these ids under one lock, so
+    /// that no listing sees an order's numbers half settled: `activate`
+    /// changes each record, or, when `None`, every record is released (its
+    /// number for sale again). Ids no longer held are skipped.
+    pub(crate) fn settle_all(
+        &self,
+        account: &AccountKey,
+        ids: &[&str],
+        mut activate: Option<impl FnMut(&mut NumberRecord)>,
+    ) {
+        let mut tables = self.write();
+        for id in ids {
+            let seq = match tables.ids.get(*id) {
+                Some((owner, seq)) if owner == account => *seq,
+                _ => continue,
+            };
+            let Some(numbers) = tables.accounts.get_mut(account) else {
+                continue;
+            };
+            match activate.as_mut() {
+                Some(activate) => numbers.get_mut(&seq).into_iter().for_each(activate),
+                None => {
+                    if let Some(record) = numbers.remove(&seq) {
+                        tables.ids.remove(*id);
+                        tables.owners.remove(&record.catalogue.phone_number);
+                    }
+                }
+            }
+        }
+    }
+
     /// The account's records after cursor `after` (a sequence number) that
     /// pass `keep`, at most `limit` of them, and whether more follow.
     pub(crate) fn list(
@@ -359,112 +390,4 @@ pub struct OwnedNumber {
 }
 
 #[cfg(test)]
-mod tests {
-    use switchboard_core::{Capabilities, CountryCode, NumberType};
-
-    use super::*;
-
-    fn available(number: &str) -> AvailableNumber {
-        AvailableNumber {
-            phone_number: PhoneNumber::parse_trusted(number).unwrap(),
-            country: CountryCode::US,
-            number_type: NumberType::Local,
-            region: None,
-            locality: None,
-            postal_code: None,
-            rate_center: None,
-            capabilities: Capabilities::VOICE_SMS_MMS,
-            provider: "fake".into(),
-        }
-    }
-
-    fn record(seq: u64, catalogue: AvailableNumber) -> NumberRecord {
-        NumberRecord {
-            seq,
-            id: format!("id{seq}"),
-            catalogue,
-            name: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            updated: false,
-            fields: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn one_owner_per_number_and_accounts_are_separate() {
-        let store = Store::default();
-        let a = AccountKey::Twilio("A".into());
-        let b = AccountKey::SignalWire("B".into());
-        let n = available("+15125550001");
-        assert!(matches!(
-            store.buy(&a, n.clone(), None, record),
-            Bought::New(_)
-        ));
-        assert!(matches!(
-            store.buy(&a, n.clone(), None, record),
-            Bought::AlreadyYours(r) if r.id == "id1"
-        ));
-        assert!(matches!(
-            store.buy(&b, n.clone(), None, record),
-            Bought::Unavailable
-        ));
-        assert!(store.get(&b, "id1").is_none());
-        assert!(store.release(&b, "id1", |_| Ok::<_, ()>(())).is_none());
-        assert!(store.get(&a, "id1").is_some());
-        assert!(store.owners().is_owned(&n.phone_number));
-        assert!(matches!(
-            store.owner_of(&n.phone_number),
-            Some((owner, record)) if owner == a && record.id == "id1"
-        ));
-        assert!(matches!(
-            store.release(&a, "id1", |_| Ok::<_, ()>(())),
-            Some(Ok(_))
-        ));
-        assert!(!store.owners().is_owned(&n.phone_number));
-        assert!(store.owner_of(&n.phone_number).is_none());
-        assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
-    }
-
-    #[test]
-    fn an_order_of_several_numbers_buys_all_or_none() {
-        let store = Store::default();
-        let a = AccountKey::Telnyx("A".into());
-        let b = AccountKey::Telnyx("B".into());
-        let first = available("+15125550001");
-        let second = available("+15125550002");
-        assert!(matches!(
-            store.buy(&b, second.clone(), None, record),
-            Bought::New(_)
-        ));
-        let refused = store.buy_all(&a, vec![first.clone(), second.clone()], record);
-        assert_eq!(refused.unwrap_err(), (1, Refused::Unavailable));
-        assert!(!store.owners().is_owned(&first.phone_number));
-        let bought = store.buy_all(&a, vec![first.clone()], record).unwrap();
-        assert_eq!(bought.len(), 1);
-        assert_eq!(
-            store.buy_all(&a, vec![first], record).unwrap_err(),
-            (0, Refused::AlreadyYours)
-        );
-    }
-
-    #[test]
-    fn lists_page_by_cursor_and_limits_hold() {
-        let store = Store::default();
-        let a = AccountKey::Twilio("A".into());
-        for i in 0..5 {
-            store.buy(&a, available(&format!("+1512555000{i}")), None, record);
-        }
-        let (page, more) = store.list(&a, 0, 2, |_| true);
-        assert_eq!(page.len(), 2);
-        assert!(more);
-        let (rest, more) = store.list(&a, page[1].seq, 10, |_| true);
-        assert_eq!(rest.len(), 3);
-        assert!(!more);
-        assert!(matches!(
-            store.buy(&a, available("+15125550009"), Some(5), record),
-            Bought::LimitReached
-        ));
-        assert_eq!(store.snapshot()[0].numbers.len(), 5);
-    }
-}
+mod tests;

@@ -909,3 +909,67 @@ async fn carriers_choose_which_protocols_answer() {
     .await;
     assert_eq!((status, body["code"].as_u64()), (400, Some(21422)));
 }
+
+#[tokio::test]
+async fn overlapping_settlements_settle_an_order_once_and_its_numbers_agree() {
+    let e = emulator(
+        Mode::Live,
+        TelnyxOrderOutcome::AwaitRequirements,
+        Duration::ZERO,
+    )
+    .await;
+    let c = client();
+    let pool = offers(&c, &e, "512", "3").await;
+    let refs: Vec<&str> = pool.iter().map(String::as_str).collect();
+    let (_, placed) = order(&c, &e, &refs).await;
+    let id = placed["data"]["id"].as_str().unwrap().to_string();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let result = if i % 2 == 0 { "success" } else { "failure" };
+        let request = c
+            .post(format!(
+                "{}/__emulator/telnyx/orders/{id}/settle",
+                e.base_url()
+            ))
+            .json(&json!({ "result": result }));
+        tasks.push(tokio::spawn(async move { (result, send(request).await) }));
+        // Reads overlap the settlements.
+        let read = telnyx(&c, &e, Method::GET, "/phone_numbers");
+        tasks.push(tokio::spawn(async move { ("read", send(read).await) }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        let (what, (status, body)) = task.await.unwrap();
+        match (what, status) {
+            ("read", 200) => {
+                // Never a mix: all three numbers are in one state.
+                let statuses: Vec<&Value> = body["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| &n["status"])
+                    .collect();
+                assert!(statuses.windows(2).all(|w| w[0] == w[1]), "{body}");
+            }
+            (result, 200) => winners.push(result),
+            (_, 409) => {}
+            other => panic!("unexpected {other:?}: {body}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let settled = wait_for(&c, &e, &id, winners[0]).await;
+    let listed = owned(&c, &e, &[]).await;
+    if winners[0] == "success" {
+        assert_eq!(listed["meta"]["total_results"], 3);
+        assert!(
+            settled["data"]["phone_numbers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["status"] == "success")
+        );
+    } else {
+        assert_eq!(listed["meta"]["total_results"], 0);
+        assert_eq!(offers(&c, &e, "512", "3").await, pool);
+    }
+}

@@ -18,7 +18,7 @@ use switchboard_core::{CountryCode, NumberType, PhoneNumber};
 
 use crate::app::App;
 use crate::config::TelnyxOrderOutcome;
-use crate::state::AccountKey;
+use crate::state::{AccountKey, NumberRecord};
 
 use super::render::ACTIVE;
 
@@ -249,22 +249,15 @@ pub(crate) fn settle(
     }
     for number in &mut order.numbers {
         number.status = status;
-        // A record gone (the emulator was reset) has nothing to change.
-        match status {
-            OrderStatus::Success => {
-                let _ = app.store.update(&order.account, &number.record_id, |r| {
-                    r.fields.insert("status".into(), ACTIVE.into());
-                    r.updated_at = now.max(r.created_at);
-                    Ok::<_, ()>(())
-                });
-            }
-            _ => {
-                let _ = app
-                    .store
-                    .release(&order.account, &number.record_id, |_| Ok::<_, ()>(()));
-            }
-        }
     }
+    // One store change for all the order's numbers. A record gone (the
+    // emulator was reset) has nothing to change.
+    let ids: Vec<&str> = order.numbers.iter().map(|n| n.record_id.as_str()).collect();
+    let activate = (status == OrderStatus::Success).then_some(|r: &mut NumberRecord| {
+        r.fields.insert("status".into(), ACTIVE.into());
+        r.updated_at = now.max(r.created_at);
+    });
+    app.store.settle_all(&order.account, &ids, activate);
     Ok(order.summary())
 }
 
