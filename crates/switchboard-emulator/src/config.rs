@@ -402,6 +402,14 @@ impl EmulatorConfig {
                 ));
             }
         }
+        for (i, a) in self.telnyx_accounts.iter().enumerate() {
+            if let Some(b) = self.telnyx_accounts[i + 1..].iter().find(|b| b.same_key(a)) {
+                return Err(format!(
+                    "telnyx accounts {:?} and {:?} have the same API key",
+                    a.user_id, b.user_id
+                ));
+            }
+        }
         if self.webhook_timeout.is_zero() {
             return Err("webhook_timeout must be above zero".into());
         }
@@ -462,6 +470,18 @@ mod tests {
             ..EmulatorConfig::default()
         };
         assert!(config.validate().unwrap_err().contains("API key"));
+        let config = EmulatorConfig {
+            telnyx_accounts: vec![
+                TelnyxAccount::new("u1", "KEY-SECRET"),
+                TelnyxAccount::new("u2", "KEY-SECRET"),
+            ],
+            ..EmulatorConfig::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.contains("same API key") && !err.contains("SECRET"),
+            "{err}"
+        );
         assert!("nope".parse::<Carriers>().is_err());
     }
 }

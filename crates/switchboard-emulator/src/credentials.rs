@@ -94,6 +94,11 @@ impl TelnyxAccount {
     pub(crate) fn key_is_empty(&self) -> bool {
         self.api_key.expose_secret().is_empty()
     }
+
+    /// Whether two accounts share a key (which would open both).
+    pub(crate) fn same_key(&self, other: &TelnyxAccount) -> bool {
+        secret_matches(&self.api_key, other.api_key.expose_secret())
+    }
 }
 
 impl fmt::Debug for TelnyxAccount {
