@@ -6,6 +6,13 @@
 //! the codes below are Telnyx's published list (docs/carriers/telnyx.md,
 //! "Errors"), which the description itself leaves out (it declares only
 //! `200` and `default`). A 5xx is temporary whatever code it carries.
+//!
+//! Per operation: not found (10005) and in use (10021) to an order mean
+//! the number is not for sale to us ([`Error::NumberUnavailable`]); in use
+//! to a release means its order is still open, so the release waits
+//! ([`Error::RetryLater`]); 10012 to an order is the account holding the
+//! number already ([`Error::Duplicate`], permanent: ordering again clashes
+//! again).
 
 use std::borrow::Cow;
 
@@ -51,8 +58,13 @@ enum Meaning {
     NotFound,
     /// 10002 invalid phone number, 10016 not in +E.164.
     BadNumber,
-    /// 10004 missing parameter, 10006 invalid id, 10015 bad request.
+    /// 10004 missing parameter, 10015 bad request.
     BadRequest,
+    /// 10006 invalid id: the path's id is not one of Telnyx's.
+    BadId,
+    /// 10021 resource in use: someone else holds the ordered number, or
+    /// the number to release is still on an open order.
+    InUse,
     /// 10011 too many requests.
     RateLimited,
     /// 10012 duplicate resource.
@@ -65,7 +77,9 @@ fn meaning(code: &str) -> Option<Meaning> {
         "10009" | "10010" => Meaning::Credentials,
         "10005" => Meaning::NotFound,
         "10002" | "10016" => Meaning::BadNumber,
-        "10004" | "10006" | "10015" => Meaning::BadRequest,
+        "10004" | "10015" => Meaning::BadRequest,
+        "10006" => Meaning::BadId,
+        "10021" => Meaning::InUse,
         "10011" => Meaning::RateLimited,
         "10012" => Meaning::Duplicate,
         _ => return None,
@@ -128,6 +142,28 @@ pub(crate) fn from_refusal(op: Operation<'_>, refusal: &Refusal<'_>) -> Error {
                 reason: reason(status, code.as_deref(), message),
             },
             None => carrier(status, code, message),
+        },
+        Some(Meaning::BadId) => Error::InvalidInput {
+            field: Cow::Borrowed(match op {
+                Operation::Order { .. } => "order_id",
+                _ => "carrier_id",
+            }),
+            reason: reason(status, code.as_deref(), message),
+        },
+        Some(Meaning::InUse) => match op {
+            Operation::Purchase { phone_number } => unavailable(phone_number, code, message),
+            // Its order has not settled: the release must wait, not fail.
+            Operation::Release { .. } => Error::RetryLater {
+                provider: PROVIDER.into(),
+                not_before: None,
+                message: message.unwrap_or_else(|| "the number is in use (an open order)".into()),
+            },
+            _ => Error::Conflict {
+                reason: match message {
+                    Some(theirs) => format!("{} is in use ({theirs})", op.subject()),
+                    None => format!("{} is in use", op.subject()),
+                },
+            },
         },
         Some(Meaning::Duplicate) => Error::Duplicate {
             what: match message {

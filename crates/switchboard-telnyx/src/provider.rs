@@ -30,11 +30,19 @@ const MAX_PAGE_SIZE: u32 = 250;
 /// resets (it documents no `Retry-After`).
 const RATE_LIMIT_RESET: &str = "x-ratelimit-reset";
 
-/// Statuses of a record in `/phone_numbers` that is no longer the
-/// account's number (the description spells them with hyphens; the list
-/// filter's underscores are accepted too). Every other status, pending
-/// ones included, is a number the account holds.
-const GONE: &[&str] = &["deleted", "purchase-failed", "ported-out"];
+/// Statuses of a record in `/phone_numbers` that is not (or not yet, or
+/// no longer) the account's number: the description spells them with
+/// hyphens, and the list filter's underscores are accepted too (live
+/// behaviour 4 in docs/carriers/telnyx.md). `purchase-pending` is here
+/// because a number is ours only when its order reaches `success`; until
+/// then its order answers for it (`order_status`), and a `find_owned` that
+/// found it would call a purchase done that may still fail.
+const GONE: &[&str] = &[
+    "deleted",
+    "purchase-failed",
+    "purchase-pending",
+    "ported-out",
+];
 
 /// The order of listings: `purchased_at`, so that numbers bought while a
 /// caller pages go to the end instead of shifting every page (the default
@@ -434,7 +442,8 @@ mod tests {
     fn gone_statuses_are_not_owned_in_either_spelling() {
         for (status, is_gone) in [
             ("active", false),
-            ("purchase-pending", false),
+            ("purchase_pending", true),
+            ("port-pending", false),
             ("deleted", true),
             ("purchase_failed", true),
             ("ported-out", true),

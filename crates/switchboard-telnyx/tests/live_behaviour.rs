@@ -1,5 +1,5 @@
-//! One test per live-behaviour fact of docs/carriers/telnyx.md (section 9
-//! of the carrier facts, and the live shapes of sections 2 and 5): where
+//! One test per live-behaviour fact of docs/carriers/telnyx.md (its
+//! numbered list, and the issue threads behind it): where
 //! the live service differs from its description, or the description
 //! leaves a choice open, the adapter holds under the live reading.
 
@@ -32,7 +32,7 @@ fn query_keys(request: &Request) -> Vec<String> {
         .collect()
 }
 
-/// Rate limiting: a 429 with code 10011 and the `x-ratelimit-*` headers,
+/// Live behaviour 8, rate limiting: a 429 with code 10011 and the `x-ratelimit-*` headers,
 /// no `Retry-After`; the reset seconds are the wait.
 #[tokio::test]
 async fn a_429_waits_the_seconds_of_x_ratelimit_reset() {
@@ -61,7 +61,7 @@ async fn a_429_waits_the_seconds_of_x_ratelimit_reset() {
     assert_eq!(e.retry_after(), Some(Duration::from_secs(45)));
 }
 
-/// telnyx-node#289: unknown, unwrapped keys are ignored, and the filters
+/// Live behaviour 1 (telnyx-node#289): unknown, unwrapped keys are ignored, and the filters
 /// with them: random area codes came back. Only declared `filter[...]`
 /// names are sent, and results outside the filters are not returned.
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn a_search_whose_filters_the_server_ignored_returns_no_wrong_number() {
     }
 }
 
-/// telnyx-dotnet#2 and telnyx-node#12/#13: SDKs send arrays as
+/// Live behaviour 2 (telnyx-dotnet#2, telnyx-node#12/#13): SDKs send arrays as
 /// `filter[features][]=sms`, the description's example is `voice,sms`,
 /// and which the server reads is unclear. The adapter sends the declared
 /// name once with the comma form, and checks the results either way.
@@ -190,7 +190,7 @@ async fn release_is_a_delete_answered_with_the_deleted_record() {
     assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
 }
 
-/// Number format: `filter[phone_number]` "non-numerical characters will
+/// Live behaviour 5: `filter[phone_number]` "non-numerical characters will
 /// result in no values" (the description) against examples with `+` (the
 /// docs). Under the description's reading the digits find it at once.
 #[tokio::test]
@@ -246,22 +246,37 @@ async fn find_owned_under_the_docs_reading_the_plus_form_finds_it() {
     assert!(other.is_none());
 }
 
-/// Owned statuses are spelt with hyphens in records (`deleted`,
-/// `purchase-failed`): a listed record in such a state is not owned.
+/// Live behaviour 4: statuses are spelt with hyphens in records
+/// (`deleted`, `purchase-pending`): a listed record in such a state is not
+/// an owned number (a pending one is its order's to settle).
 #[tokio::test]
 async fn a_listed_deleted_record_is_not_an_owned_number() {
     let server = MockServer::start().await;
     let mut deleted = owned(NUMBER_ID, NUMBER);
     deleted["status"] = json!("deleted");
+    let mut pending = owned("1293384261075731500", "+19705555099");
+    pending["status"] = json!("purchase-pending");
     Mock::given(path(NUMBERS))
-        .respond_with(ok(list_page(vec![deleted], 1, 1)))
+        .respond_with(ok(list_page(vec![deleted, pending], 1, 1)))
         .mount(&server)
         .await;
     let telnyx = provider(&server);
     assert!(telnyx.find_owned(&number(NUMBER)).await.unwrap().is_none());
+    assert!(
+        telnyx
+            .find_owned(&number("+19705555099"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = telnyx
+        .list_owned(&switchboard_core::PageRequest::first(5))
+        .await
+        .unwrap();
+    assert!(listed.items.is_empty(), "{listed:?}");
 }
 
-/// Orders stay pending until their regulatory requirements are fulfilled
+/// Live behaviour 6: orders stay pending until their regulatory requirements are fulfilled
 /// (the docs' ordering-requirements page): the adapter says what is
 /// missing rather than "pending", which would wait for nothing.
 #[tokio::test]
@@ -281,8 +296,7 @@ async fn an_order_waiting_for_documents_names_them() {
     );
 }
 
-/// The live search answer carries more than the schema (section 2 of the
-/// facts): `phone_number_type`, `hd_voice`, `vanity_format: null`, a
+/// Live behaviour 3: the live search answer carries more than the schema: `phone_number_type`, `hd_voice`, `vanity_format: null`, a
 /// second top-level `metadata`. It reads as the described one does.
 #[tokio::test]
 async fn the_live_search_shape_reads() {
