@@ -92,8 +92,8 @@ fn setup() -> Setup {
         .area_code("970")
         .pattern(DigitPattern::Contains("50".into()))
         .limit(RESULTS);
-    let mut url = reqwest::Url::parse(&format!("{}/v2/available_phone_numbers", server.uri()))
-        .expect("url");
+    let mut url =
+        reqwest::Url::parse(&format!("{}/v2/available_phone_numbers", server.uri())).expect("url");
     url.query_pairs_mut()
         .append_pair("filter[country_code]", "US")
         .append_pair("filter[phone_number_type]", "local")

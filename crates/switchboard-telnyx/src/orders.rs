@@ -105,9 +105,21 @@ pub(crate) async fn purchase(
         })
     };
     match state(&order, &request.phone_number) {
-        State::Success => match complete(telnyx, &order, &request.phone_number).await? {
-            Some(bought) => Ok(PurchaseOutcome::Bought(bought)),
-            None => Ok(pending()),
+        // The order proves the purchase: a number not listed yet, or a
+        // lookup that failed, leaves it for `order_status` to hand out.
+        State::Success => match complete(telnyx, &order, &request.phone_number).await {
+            Ok(Some(bought)) => Ok(PurchaseOutcome::Bought(bought)),
+            Ok(None) => Ok(pending()),
+            Err(error) => {
+                tracing::warn!(
+                    provider = PROVIDER,
+                    phone_number = number,
+                    order_id = %order_id,
+                    %error,
+                    "order succeeded but the number could not be looked up; answering pending"
+                );
+                Ok(pending())
+            }
         },
         State::Failure => Err(Error::NumberUnavailable {
             phone_number: number.to_string(),

@@ -481,3 +481,34 @@ async fn release_deletes_by_int_id_and_a_bad_id_sends_nothing() {
     server.verify().await;
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_successful_order_whose_number_cannot_be_looked_up_yet_is_pending() {
+    for listing in [
+        ResponseTemplate::new(200).set_body_json(list_page(vec![], 1, 0)),
+        ResponseTemplate::new(503),
+    ] {
+        let server = MockServer::start().await;
+        authorized("POST", ORDERS)
+            .respond_with(ok(order("success", NUMBER)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        authorized("GET", NUMBERS)
+            .respond_with(listing)
+            .mount(&server)
+            .await;
+        let outcome = provider(&server)
+            .purchase(&PurchaseRequest {
+                phone_number: number(NUMBER),
+                friendly_name: None,
+                routing: Routing::default(),
+            })
+            .await
+            .unwrap();
+        let PurchaseOutcome::Pending(pending) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(pending.order_id, ORDER_ID);
+    }
+}
