@@ -90,10 +90,10 @@ pub(crate) fn parameters(query: &SearchQuery) -> Result<Vec<(&'static str, Strin
     if let Some(area_code) = area_code {
         params.push(("filter[national_destination_code]", area_code.to_string()));
     }
-    if let Some(pattern) = &query.pattern {
-        if let Some(param) = pattern_parameter(pattern, area_code)? {
-            params.push(param);
-        }
+    if let Some(pattern) = &query.pattern
+        && let Some(param) = pattern_parameter(pattern, area_code)?
+    {
+        params.push(param);
     }
     if let Some(region) = &query.region {
         if !north_american(&query.country) {
