@@ -2,11 +2,11 @@
 //! built so that a typo fails at start-up, not at the first purchase.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use switchboard_carrier_http::Url;
+use switchboard_carrier_http::settings::is_loopback;
 use switchboard_core::{Error, Result, RetryPolicy};
 
 use crate::routes::Routes;
@@ -275,12 +275,6 @@ fn parse_base_url(input: &str) -> Result<Url> {
     let path = url.path().trim_end_matches('/').to_string();
     url.set_path(&path);
     Ok(url)
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
