@@ -1,8 +1,11 @@
 //! The API key never shows: not in any configuration's, setting's or
-//! adapter's `Debug`, nor in any error, even when the server echoes the
-//! key back in its `errors[]` detail or an HTML page.
+//! adapter's `Debug`, nor in any error or log line, even when the server
+//! echoes the key back in its `errors[]` detail or an HTML page.
 
 mod common;
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use common::*;
 use serde_json::json;
@@ -56,8 +59,40 @@ async fn every_operation(telnyx: &TelnyxProvider) -> Vec<Error> {
     errors
 }
 
+/// Collects every tracing event and span field as text.
+struct Capture(Arc<Mutex<String>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        span.record(&mut Fields(&mut self.0.lock().unwrap()));
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        event.record(&mut Fields(&mut self.0.lock().unwrap()));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
 #[tokio::test]
-async fn an_echoed_key_is_redacted_from_every_error() {
+async fn an_echoed_key_is_redacted_from_every_error_and_log() {
+    let logs = Arc::new(Mutex::new(String::new()));
+    let _guard = tracing::subscriber::set_default(Capture(logs.clone()));
     let echoes = [
         (
             401,
@@ -91,6 +126,43 @@ async fn an_echoed_key_is_redacted_from_every_error() {
             assert_clean(&format!("{status} error"), &format!("{error:?}"));
         }
     }
+    // A bought number whose naming fails logs a warning with the error.
+    let server = MockServer::start().await;
+    let mut named = order("success", NUMBER);
+    named["data"]["customer_reference"] = json!("named");
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(named))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list_page(
+            vec![owned(NUMBER_ID, NUMBER)],
+            1,
+            1,
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::method("PATCH"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(format!("echo {KEY}")))
+        .mount(&server)
+        .await;
+    provider(&server)
+        .purchase(&PurchaseRequest {
+            phone_number: PhoneNumber::parse_trusted(NUMBER).unwrap(),
+            friendly_name: Some("named".into()),
+            routing: Routing::default(),
+        })
+        .await
+        .unwrap();
+    let logs = logs.lock().unwrap();
+    // The retries and the warning were logged, with the carrier's words.
+    assert!(
+        logs.contains("retrying after a temporary failure"),
+        "{logs}"
+    );
+    assert!(logs.contains("giving it the order's name"), "{logs}");
+    assert!(logs.contains("echo [redacted]"), "{logs}");
+    assert_clean("logs", &logs);
 }
 
 #[tokio::test]
