@@ -170,6 +170,8 @@ carriers! {
     fake if "fake" => switchboard_fake::FakeSettings, with books_in_store;
     /// SignalWire.
     signalwire if "signalwire" => switchboard_signalwire::SignalWireSettings;
+    /// Telnyx.
+    telnyx if "telnyx" => switchboard_telnyx::TelnyxSettings;
     /// Twilio.
     twilio if "twilio" => switchboard_twilio::TwilioSettings;
 }

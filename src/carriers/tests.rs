@@ -23,7 +23,7 @@ fn carriers_are_chosen_by_configuration() {
     let err = config.default_provider_name().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "configuration error: unknown provider \"nope\"; known: fake, signalwire, twilio"
+        "configuration error: unknown provider \"nope\"; known: fake, signalwire, telnyx, twilio"
     );
 }
 
@@ -72,7 +72,7 @@ fn carriers_are_chosen_by_the_environment() {
 
 #[test]
 fn the_table_knows_every_carrier_whether_compiled_or_not() {
-    assert_eq!(KNOWN_CARRIERS, ["fake", "signalwire", "twilio"]);
+    assert_eq!(KNOWN_CARRIERS, ["fake", "signalwire", "telnyx", "twilio"]);
     let compiled = compiled_providers();
     assert!(compiled.iter().all(|name| KNOWN_CARRIERS.contains(name)));
     assert_eq!(compiled.contains(&"twilio"), cfg!(feature = "twilio"));

@@ -65,7 +65,9 @@ impl Answer {
 pub struct Refusal<'a> {
     /// The status, 4xx or 5xx.
     pub status: StatusCode,
-    /// The wait the answer's `Retry-After` asked for, whatever the status.
+    /// The wait the answer's `Retry-After` asked for, whatever the status,
+    /// or on a 429 without one the client's rate-limit reset header (see
+    /// [`CarrierClient::with_rate_limit_reset`](crate::CarrierClient::with_rate_limit_reset)).
     /// The client waits it on 429 and 503 by itself; an adapter puts it on
     /// [`Error::RateLimited`] so that callers see it too.
     pub retry_after: Option<Duration>,

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 use switchboard_core::{Error, Result, RetryPolicy};
 
@@ -53,6 +53,9 @@ pub struct CarrierClient {
     redactor: Redactor,
     retry: RetryPolicy,
     timeout: Duration,
+    /// A header that says, in seconds, when a rate limit resets: the wait
+    /// of a 429 that has no `Retry-After`.
+    reset_header: Option<HeaderName>,
 }
 
 impl fmt::Debug for CarrierClient {
@@ -88,7 +91,22 @@ impl CarrierClient {
             redactor: Redactor::new(&settings.credentials),
             retry: settings.retry,
             timeout: settings.timeout,
+            reset_header: None,
         })
+    }
+
+    /// Reads `header` (seconds until the carrier's rate limit resets, such
+    /// as `x-ratelimit-reset`) as the wait of a 429 without `Retry-After`.
+    /// Carriers that document only such a header (Telnyx) would otherwise
+    /// be retried on the policy's backoff, which may come back before the
+    /// limit lifts; `Retry-After` still wins when both are sent. A name
+    /// that is not a valid header name is a configuration error.
+    pub fn with_rate_limit_reset(mut self, header: &str) -> Result<Self> {
+        let name = HeaderName::try_from(header).map_err(|_| Error::Configuration {
+            message: format!("{header:?} is not an HTTP header name"),
+        })?;
+        self.reset_header = Some(name);
+        Ok(self)
     }
 
     /// The carrier's name.
@@ -197,7 +215,13 @@ impl CarrierClient {
                 )),
             }));
         }
-        let wait = retry_after::from_headers(response.headers(), chrono::Utc::now());
+        let headers = response.headers();
+        let wait = retry_after::from_headers(headers, chrono::Utc::now()).or_else(|| {
+            let reset = self.reset_header.as_ref()?;
+            (status == reqwest::StatusCode::TOO_MANY_REQUESTS)
+                .then(|| retry_after::seconds(headers, reset))
+                .flatten()
+        });
         let body = response.bytes().await.map_err(lost)?;
         let body = self.redactor.redact(&body);
         let error = refused(Refusal {

@@ -22,6 +22,8 @@
 //!   filtered listing built on core's [`collect_pages`](switchboard_core::collect_pages).
 //! - [`lenient`]: readers for JSON as carriers really send it, with the rules
 //!   stated as [`Leniency`](lenient::Leniency).
+//! - [`ErrorItem`]: the `errors[]` body of JSON:API-style carriers, its
+//!   codes as text and the field at fault.
 //! - [`invalid_carrier_id`]: what a malformed carrier id is, for every adapter.
 //! - [`settings`]: the bounds and error wording every adapter's
 //!   configuration section applies alike.
@@ -34,6 +36,7 @@
 mod answer;
 mod auth;
 mod client;
+mod error_list;
 mod ids;
 pub mod lenient;
 mod paging;
@@ -48,6 +51,7 @@ mod transport;
 pub use answer::{Answer, Refusal};
 pub use auth::Credentials;
 pub use client::{CarrierClient, ClientSettings};
+pub use error_list::ErrorItem;
 pub use ids::invalid_carrier_id;
 pub use paging::{Listing, find_in_pages};
 pub use request::{Body, Idempotent, Request};

@@ -5,12 +5,19 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 
 /// How long the header asks to wait from `now`; `None` when it is absent
 /// or unreadable. A date in the past is no wait at all.
 pub(crate) fn from_headers(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     parse(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
+}
+
+/// The whole seconds a header such as `x-ratelimit-reset` gives; `None`
+/// when it is absent or not a whole number.
+pub(crate) fn seconds(headers: &HeaderMap, name: &HeaderName) -> Option<Duration> {
+    let value = headers.get(name)?.to_str().ok()?.trim();
+    value.parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// [`from_headers`] for the header's value.
@@ -68,6 +75,26 @@ mod tests {
         );
         for bad in ["soon", "-5", "1.5", "", "Thu, 99 Jan 2026 00:00:09 GMT"] {
             assert_eq!(parse(bad, now()), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_reset_header_is_whole_seconds() {
+        let name = HeaderName::from_static("x-ratelimit-reset");
+        let mut headers = HeaderMap::new();
+        assert_eq!(seconds(&headers, &name), None);
+        for (value, wait) in [
+            ("12", Some(12)),
+            (" 3 ", Some(3)),
+            ("1.5", None),
+            ("soon", None),
+        ] {
+            headers.insert(&name, HeaderValue::from_static(value));
+            assert_eq!(
+                seconds(&headers, &name),
+                wait.map(Duration::from_secs),
+                "{value}"
+            );
         }
     }
 

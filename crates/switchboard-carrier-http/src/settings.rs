@@ -23,6 +23,17 @@ pub const MAX_RETRY_AFTER_MS: u64 = 600_000;
 /// releases pending for no known reason.
 pub const MAX_NOT_FOUND_WINDOW: u64 = 7 * 24 * 3600;
 
+/// Whether `host` (a URL's host, IPv6 in brackets or not) is this machine:
+/// the only place a base URL may use plain http, since the credentials
+/// travel in a header.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A value of `[providers.SECTION] key` that is out of bounds.
 pub fn invalid(section: &str, key: &str, reason: &str) -> Error {
     Error::Configuration {
@@ -155,6 +166,29 @@ mod tests {
         ] {
             let err = read(table).unwrap_err();
             assert!(err.contains(key), "{table}: {err}");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts_are_this_machine_only() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "[::2]",
+            "localhost.example.com",
+            "",
+        ] {
+            assert!(!is_loopback(host), "{host}");
         }
     }
 

@@ -190,6 +190,75 @@ async fn retry_after_is_waited_on_503_and_a_long_one_handed_back() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_reset_header_is_the_wait_of_a_429_without_retry_after() {
+    let server = MockServer::start().await;
+    let reset =
+        |status: u16| ResponseTemplate::new(status).insert_header("x-ratelimit-reset", "3600");
+    Mock::given(path("/reset"))
+        .respond_with(reset(429))
+        .mount(&server)
+        .await;
+    Mock::given(path("/both"))
+        .respond_with(reset(429).insert_header("Retry-After", "3601"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/unavailable"))
+        .respond_with(reset(503))
+        .mount(&server)
+        .await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let plain = client(fast(), basic());
+    let reading = client(fast(), basic())
+        .with_rate_limit_reset("x-ratelimit-reset")
+        .unwrap();
+    let wait = |c: CarrierClient, p: &'static str| {
+        let target = url(&server, p);
+        let seen = seen.clone();
+        async move {
+            let err = c
+                .send(Request::get(&target), mapper(seen))
+                .await
+                .unwrap_err();
+            err.retry_after()
+        }
+    };
+    let count = |p: &'static str| {
+        let server = &server;
+        async move {
+            let requests = server.received_requests().await.unwrap();
+            requests.iter().filter(|r| r.url.path() == p).count()
+        }
+    };
+    // Read as the wait: longer than the policy allows, so handed back at once.
+    assert_eq!(
+        wait(reading.clone(), "/reset").await,
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(count("/reset").await, 1);
+    // Retry-After wins when both are sent.
+    assert_eq!(
+        wait(reading.clone(), "/both").await,
+        Some(Duration::from_secs(3601))
+    );
+    // Only a 429 is a rate limit: a 503 backs off as the policy says.
+    let target = url(&server, "/unavailable");
+    let err = reading
+        .send(Request::get(&target), mapper(seen.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.is_temporary());
+    assert_eq!(count("/unavailable").await, 3);
+    // A client not told of the header does not read it: the policy's backoff.
+    assert_eq!(wait(plain, "/reset").await, None);
+    assert_eq!(count("/reset").await, 4);
+    assert!(
+        client(fast(), basic())
+            .with_rate_limit_reset("bad header")
+            .is_err()
+    );
+}
+
+#[tokio::test]
 async fn a_redirect_is_not_followed_and_says_so() {
     let server = MockServer::start().await;
     let elsewhere = MockServer::start().await;

@@ -16,18 +16,52 @@ use switchboard_core::Clock;
 use switchboard_fake::Inventory;
 use tokio::sync::Notify;
 
-use crate::config::{AfterCommit, Behaviour, EmulatorConfig, Faults, Operation};
+use crate::config::{AfterCommit, Behaviour, Carriers, EmulatorConfig, Faults, Operation};
 use crate::credentials::secret_matches;
 use crate::errors;
 use crate::inbound::Deliveries;
 use crate::lag::LeftOut;
 use crate::log::{LoggedRequest, Outcome, RequestLog};
 use crate::state::{AccountKey, EmulatorClock, Ids, Store, splitmix64};
+use crate::telnyx::{self, Orders};
 
 /// Path prefix of the Twilio protocol.
 pub(crate) const TWILIO_PREFIX: &str = "/2010-04-01/";
 /// Path prefix of the SignalWire protocol.
 pub(crate) const SIGNALWIRE_PREFIX: &str = "/api/relay/rest/";
+/// Path prefix of the Telnyx protocol (`https://api.telnyx.com/v2`).
+pub(crate) const TELNYX_PREFIX: &str = "/v2/";
+
+/// The wire protocol a request speaks, told by its path prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    Twilio,
+    SignalWire,
+    Telnyx,
+}
+
+impl Protocol {
+    /// The protocol of `path`, if this server serves it.
+    pub(crate) fn of(path: &str, carriers: Carriers) -> Option<Self> {
+        if path.starts_with(TWILIO_PREFIX) && carriers.twilio() {
+            Some(Protocol::Twilio)
+        } else if path.starts_with(SIGNALWIRE_PREFIX) && carriers.signalwire() {
+            Some(Protocol::SignalWire)
+        } else if path.starts_with(TELNYX_PREFIX) && carriers.telnyx() {
+            Some(Protocol::Telnyx)
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Protocol::Twilio => "twilio",
+            Protocol::SignalWire => "signalwire",
+            Protocol::Telnyx => "telnyx",
+        }
+    }
+}
 
 /// Lets a handler close its connection without answering. The accept loop
 /// puts one in every request's extensions.
@@ -55,6 +89,8 @@ pub(crate) struct App {
     pub log: RequestLog,
     /// The inbound calls and messages sent to the numbers' webhooks.
     pub deliveries: Deliveries,
+    /// Telnyx number orders.
+    pub orders: Orders,
     behaviour: RwLock<Behaviour>,
     faults: RwLock<Arc<Faults>>,
     in_flight: Mutex<HashMap<AccountKey, u32>>,
@@ -62,6 +98,8 @@ pub(crate) struct App {
     /// Username (`AC...` or `SK...`) to credentials.
     twilio: HashMap<String, TwilioCredentials>,
     signalwire: HashMap<String, SecretString>,
+    /// Telnyx user id and API key, in configuration order.
+    telnyx: Vec<(String, SecretString)>,
 }
 
 impl App {
@@ -96,6 +134,11 @@ impl App {
             .iter()
             .map(|p| (p.project_id.clone(), p.token.clone()))
             .collect();
+        let telnyx = config
+            .telnyx_accounts
+            .iter()
+            .map(|a| (a.user_id.clone(), a.api_key.clone()))
+            .collect();
         let deliveries = Deliveries::new(
             config.id_seed,
             config.webhook_timeout,
@@ -108,12 +151,14 @@ impl App {
             clock: EmulatorClock::new(clock),
             log: RequestLog::new(config.request_log_capacity),
             deliveries,
+            orders: Orders::default(),
             behaviour: RwLock::new(config.behaviour),
             faults: RwLock::new(Arc::new(config.faults.clone())),
             in_flight: Mutex::new(HashMap::new()),
             fault_draws: AtomicU64::new(0),
             twilio,
             signalwire,
+            telnyx,
             config,
         })
     }
@@ -166,6 +211,29 @@ impl App {
         let (user, password) = basic_credentials(request)?;
         let token = self.signalwire.get(&user)?;
         secret_matches(token, &password).then_some(AccountKey::SignalWire(user))
+    }
+
+    /// A Telnyx API v2 key, sent as `Authorization: Bearer <key>`. Every
+    /// configured key is compared, so the time taken does not tell which
+    /// account a wrong key came close to.
+    fn authenticate_telnyx(&self, request: &Request) -> Option<AccountKey> {
+        let value = request
+            .headers()
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?;
+        let (scheme, key) = value.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        let key = key.trim();
+        let mut found = None;
+        for (user_id, secret) in &self.telnyx {
+            if secret_matches(secret, key) && found.is_none() {
+                found = Some(AccountKey::Telnyx(user_id.clone()));
+            }
+        }
+        found
     }
 
     /// Takes an in-flight slot, or `None` when the account is at its cap.
@@ -247,27 +315,21 @@ pub(crate) async fn gate(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_string();
-    let twilio_protocol = path.starts_with(TWILIO_PREFIX);
-    let carriers = app.config.carriers;
-    let served = (twilio_protocol && carriers.twilio())
-        || (path.starts_with(SIGNALWIRE_PREFIX) && carriers.signalwire());
-    if !served {
+    let Some(protocol) = Protocol::of(&path, app.config.carriers) else {
         return next.run(request).await;
-    }
+    };
     let seq = app.log.next_seq();
     let mut entry = LoggedRequest {
         seq,
-        carrier: if twilio_protocol {
-            "twilio"
-        } else {
-            "signalwire"
-        }
-        .into(),
+        carrier: protocol.name().into(),
         account: None,
         operation: request
             .extensions()
             .get::<MatchedPath>()
-            .and_then(|route| operation(request.method(), route.as_str())),
+            .and_then(|route| match protocol {
+                Protocol::Telnyx => telnyx::operation(request.method(), route.as_str()),
+                _ => operation(request.method(), route.as_str()),
+            }),
         method: request.method().to_string(),
         path,
         query: request.uri().query().map(str::to_string),
@@ -277,20 +339,20 @@ pub(crate) async fn gate(
     };
     let control = request.extensions().get::<ConnectionControl>().cloned();
 
-    let account = if twilio_protocol {
-        app.authenticate_twilio(&entry.path, &request)
-    } else {
-        app.authenticate_signalwire(&request)
+    let account = match protocol {
+        Protocol::Twilio => app.authenticate_twilio(&entry.path, &request),
+        Protocol::SignalWire => app.authenticate_signalwire(&request),
+        Protocol::Telnyx => app.authenticate_telnyx(&request),
     };
     let Some(account) = account else {
-        let response = if twilio_protocol {
-            errors::twilio(
+        let response = match protocol {
+            Protocol::Twilio => errors::twilio(
                 StatusCode::UNAUTHORIZED,
                 errors::TWILIO_AUTH,
                 "Authentication Error - invalid username",
-            )
-        } else {
-            errors::signalwire_plain(StatusCode::UNAUTHORIZED)
+            ),
+            Protocol::SignalWire => errors::signalwire_plain(StatusCode::UNAUTHORIZED),
+            Protocol::Telnyx => telnyx::errors::unauthorized(),
         };
         return finish(&app, entry, response);
     };
@@ -304,23 +366,30 @@ pub(crate) async fn gate(
         Some(cap) => app.enter(&account, Some(cap)).map(Some),
     };
     let Some(_slot) = slot else {
-        let response = if twilio_protocol {
-            errors::twilio(
-                StatusCode::TOO_MANY_REQUESTS,
-                errors::TWILIO_TOO_MANY,
-                "Too Many Requests",
-            )
-        } else {
-            errors::signalwire_errors(
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many concurrent requests for this project".into()),
-            )
+        let response = match protocol {
+            Protocol::Twilio => errors::with_retry_after(
+                errors::twilio(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    errors::TWILIO_TOO_MANY,
+                    "Too Many Requests",
+                ),
+                faults.retry_after_secs,
+            ),
+            Protocol::SignalWire => errors::with_retry_after(
+                errors::signalwire_errors(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some("Too many concurrent requests for this project".into()),
+                ),
+                faults.retry_after_secs,
+            ),
+            // Telnyx tells the wait in its rate-limit headers, not
+            // `Retry-After`.
+            Protocol::Telnyx => telnyx::errors::too_many_requests(
+                faults.max_in_flight.unwrap_or(1),
+                faults.retry_after_secs,
+            ),
         };
-        return finish(
-            &app,
-            entry,
-            errors::with_retry_after(response, faults.retry_after_secs),
-        );
+        return finish(&app, entry, response);
     };
 
     let applies = entry.operation.is_some_and(|op| faults.applies_to(op));
@@ -336,7 +405,11 @@ pub(crate) async fn gate(
         if faults.error_rate > 0.0 && app.draw(faults.seed) < faults.error_rate {
             let status = StatusCode::from_u16(faults.error_status)
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return finish(&app, entry, errors::server_error(twilio_protocol, status));
+            let response = match protocol {
+                Protocol::Telnyx => telnyx::errors::server_error(status),
+                _ => errors::server_error(protocol == Protocol::Twilio, status),
+            };
+            return finish(&app, entry, response);
         }
         if faults.drop_rate > 0.0 && app.draw(faults.seed) < faults.drop_rate {
             entry.outcome = Outcome::Dropped;

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::{SignalWireProject, TwilioAccount};
+use crate::credentials::{SignalWireProject, TelnyxAccount, TwilioAccount};
 
-/// Which wire protocols a server answers. One server can serve both: their
-/// paths never overlap (`/2010-04-01/...` and `/api/relay/rest/...`).
+/// Which wire protocols a server answers. One server can serve all three:
+/// their paths never overlap (`/2010-04-01/...`, `/api/relay/rest/...` and
+/// `/v2/...`), and they sell from one inventory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Carriers {
@@ -18,21 +19,30 @@ pub enum Carriers {
     /// SignalWire REST (`/api/relay/rest`) only.
     #[serde(alias = "signal_wire")]
     SignalWire,
-    /// Both, sharing one inventory: a number bought through one protocol is
-    /// unavailable through the other.
-    #[default]
+    /// Telnyx API v2 (`/v2`) only.
+    Telnyx,
+    /// Twilio and SignalWire, sharing one inventory: a number bought
+    /// through one protocol is unavailable through the other.
     Both,
+    /// Twilio, SignalWire and Telnyx, sharing one inventory.
+    #[default]
+    All,
 }
 
 impl Carriers {
     /// Whether the Twilio protocol is served.
     pub fn twilio(&self) -> bool {
-        matches!(self, Carriers::Twilio | Carriers::Both)
+        matches!(self, Carriers::Twilio | Carriers::Both | Carriers::All)
     }
 
     /// Whether the SignalWire protocol is served.
     pub fn signalwire(&self) -> bool {
-        matches!(self, Carriers::SignalWire | Carriers::Both)
+        matches!(self, Carriers::SignalWire | Carriers::Both | Carriers::All)
+    }
+
+    /// Whether the Telnyx protocol is served.
+    pub fn telnyx(&self) -> bool {
+        matches!(self, Carriers::Telnyx | Carriers::All)
     }
 }
 
@@ -42,9 +52,11 @@ impl std::str::FromStr for Carriers {
         match s.to_ascii_lowercase().as_str() {
             "twilio" => Ok(Carriers::Twilio),
             "signalwire" => Ok(Carriers::SignalWire),
-            "both" | "all" => Ok(Carriers::Both),
+            "telnyx" => Ok(Carriers::Telnyx),
+            "both" => Ok(Carriers::Both),
+            "all" => Ok(Carriers::All),
             other => Err(format!(
-                "unknown carrier {other:?}: expected twilio, signalwire or both"
+                "unknown carrier {other:?}: expected twilio, signalwire, telnyx, both or all"
             )),
         }
     }
@@ -147,9 +159,12 @@ pub struct Faults {
     /// Delay before each matching request is handled.
     pub latency: Option<Latency>,
     /// Most requests one account may have in flight; more answer 429
-    /// (Twilio code 20429) with `Retry-After`. Applies to every operation.
+    /// (Twilio code 20429 and SignalWire with `Retry-After`; Telnyx code
+    /// 10011 with `x-ratelimit-limit`/`-remaining`/`-reset`). Applies to
+    /// every operation.
     pub max_in_flight: Option<u32>,
-    /// The `Retry-After` seconds sent with a 429.
+    /// The seconds to wait sent with a 429: `Retry-After` (Twilio,
+    /// SignalWire) or `x-ratelimit-reset` (Telnyx).
     pub retry_after_secs: u32,
     /// Fraction of matching requests answered with `error_status` before
     /// they take effect, 0 to 1.
@@ -164,7 +179,8 @@ pub struct Faults {
     /// Owned-number listings that do not filter by number leave out the
     /// numbers bought less than this many milliseconds ago, as a carrier
     /// whose list is served from a lagging replica does. A lookup by number
-    /// (Twilio `PhoneNumber=`, SignalWire `filter_number`) is never lagged:
+    /// (Twilio `PhoneNumber=`, SignalWire `filter_number`, Telnyx
+    /// `filter[phone_number]`) is never lagged:
     /// that is how a client confirms what a listing leaves out. Not limited
     /// by `operations`.
     pub listing_lag_ms: Option<u64>,
@@ -245,6 +261,37 @@ pub struct Behaviour {
     /// Most results one Twilio search returns in live mode (the live service
     /// gives about 30 and no usable next page).
     pub twilio_live_search_cap: u32,
+    /// How a Telnyx number order created from now on settles. An order's
+    /// outcome is fixed when it is created; changing this later does not
+    /// touch orders already placed.
+    pub telnyx_order_outcome: TelnyxOrderOutcome,
+    /// How long a Telnyx order stays `pending` before it completes or
+    /// fails, milliseconds. Telnyx states no typical time ("should
+    /// activate momentarily"), so the default is short:
+    /// [`DEFAULT_TELNYX_ORDER_DELAY_MS`].
+    pub telnyx_order_delay_ms: u64,
+}
+
+/// The default time a Telnyx order stays pending: long enough that a
+/// client sees `pending` answered to its purchase and settles it by
+/// asking again, short enough for tests.
+pub const DEFAULT_TELNYX_ORDER_DELAY_MS: u64 = 50;
+
+/// How a Telnyx number order settles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TelnyxOrderOutcome {
+    /// After the delay the order and its numbers reach `success` and the
+    /// numbers become `active`.
+    #[default]
+    Complete,
+    /// After the delay the order and its numbers reach `failure` and the
+    /// numbers are for sale again.
+    Fail,
+    /// The order stays `pending` with `requirements_met: false` and a
+    /// regulatory requirement per number, until it is settled through
+    /// `EmulatorHandle::settle_telnyx_order` or the control endpoint.
+    AwaitRequirements,
 }
 
 impl Default for Behaviour {
@@ -253,6 +300,8 @@ impl Default for Behaviour {
             mode: Mode::Live,
             signalwire_release_cooldown_secs: None,
             twilio_live_search_cap: 30,
+            telnyx_order_outcome: TelnyxOrderOutcome::Complete,
+            telnyx_order_delay_ms: DEFAULT_TELNYX_ORDER_DELAY_MS,
         }
     }
 }
@@ -266,6 +315,8 @@ pub struct EmulatorConfig {
     pub twilio_accounts: Vec<TwilioAccount>,
     /// SignalWire projects.
     pub signalwire_projects: Vec<SignalWireProject>,
+    /// Telnyx accounts (an API v2 key each).
+    pub telnyx_accounts: Vec<TelnyxAccount>,
     /// Seed of the numbers for sale (`switchboard_fake::Inventory`).
     pub inventory_seed: u64,
     /// How many numbers are for sale.
@@ -291,9 +342,10 @@ pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
 impl Default for EmulatorConfig {
     fn default() -> Self {
         Self {
-            carriers: Carriers::Both,
+            carriers: Carriers::All,
             twilio_accounts: vec![TwilioAccount::default_test()],
             signalwire_projects: vec![SignalWireProject::default_test()],
+            telnyx_accounts: vec![TelnyxAccount::default_test()],
             inventory_seed: switchboard_fake::DEFAULT_SEED,
             inventory_size: switchboard_fake::DEFAULT_INVENTORY_SIZE,
             id_seed: 1,
@@ -329,6 +381,32 @@ impl EmulatorConfig {
                 return Err(format!(
                     "signalwire project id {:?} must be non-empty and without ':'",
                     project.project_id
+                ));
+            }
+        }
+        let mut telnyx_users = std::collections::HashSet::new();
+        for account in &self.telnyx_accounts {
+            if account.user_id.trim().is_empty() {
+                return Err("telnyx user_id must be non-empty".into());
+            }
+            if !telnyx_users.insert(account.user_id.as_str()) {
+                return Err(format!(
+                    "telnyx user_id {:?} is configured twice",
+                    account.user_id
+                ));
+            }
+            if account.key_is_empty() {
+                return Err(format!(
+                    "telnyx account {:?} has an empty API key",
+                    account.user_id
+                ));
+            }
+        }
+        for (i, a) in self.telnyx_accounts.iter().enumerate() {
+            if let Some(b) = self.telnyx_accounts[i + 1..].iter().find(|b| b.same_key(a)) {
+                return Err(format!(
+                    "telnyx accounts {:?} and {:?} have the same API key",
+                    a.user_id, b.user_id
                 ));
             }
         }
@@ -385,6 +463,25 @@ mod tests {
                 .contains("eror_rate")
         );
         assert_eq!("SignalWire".parse::<Carriers>(), Ok(Carriers::SignalWire));
+        assert_eq!("telnyx".parse::<Carriers>(), Ok(Carriers::Telnyx));
+        assert!(Carriers::All.telnyx() && Carriers::All.twilio() && !Carriers::Both.telnyx());
+        let config = EmulatorConfig {
+            telnyx_accounts: vec![TelnyxAccount::new("u", "")],
+            ..EmulatorConfig::default()
+        };
+        assert!(config.validate().unwrap_err().contains("API key"));
+        let config = EmulatorConfig {
+            telnyx_accounts: vec![
+                TelnyxAccount::new("u1", "KEY-SECRET"),
+                TelnyxAccount::new("u2", "KEY-SECRET"),
+            ],
+            ..EmulatorConfig::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.contains("same API key") && !err.contains("SECRET"),
+            "{err}"
+        );
         assert!("nope".parse::<Carriers>().is_err());
     }
 }

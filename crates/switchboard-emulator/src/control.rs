@@ -1,12 +1,13 @@
 //! The control endpoint under `/__emulator/`: read the request log and the
-//! owned numbers, change faults and behaviour, move the clock, and place
+//! owned numbers, change faults and behaviour, move the clock, settle Telnyx
+//! number orders, and place
 //! inbound calls and messages (`POST /__emulator/calls`, `.../messages`). It needs no
 //! credentials: the emulator is a local test tool and never holds real
 //! numbers.
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +18,8 @@ use serde_json::json;
 use crate::app::App;
 use crate::config::{Behaviour, Faults};
 use crate::inbound::{self, CallRequest, Delivery, DeliveryKind, InboundError, MessageRequest};
+use crate::telnyx::TelnyxSettlement;
+use crate::telnyx::orders::{SettleError, settle};
 
 /// Path prefix of the control endpoint.
 pub const CONTROL_PREFIX: &str = "/__emulator";
@@ -40,6 +43,11 @@ pub(crate) fn router() -> Router<Arc<App>> {
         .route(
             "/__emulator/messages",
             get(messages).post(send_message).delete(clear_messages),
+        )
+        .route("/__emulator/telnyx/orders", get(telnyx_orders))
+        .route(
+            "/__emulator/telnyx/orders/{id}/settle",
+            post(settle_telnyx_order),
         )
 }
 
@@ -143,10 +151,44 @@ async fn advance_clock(State(app): State<Arc<App>>, body: axum::body::Bytes) -> 
 
 async fn reset(State(app): State<Arc<App>>) -> Response {
     app.store.clear();
+    app.orders.clear();
     app.log.clear();
     app.deliveries.log.clear();
     app.set_faults(Faults::default());
     StatusCode::NO_CONTENT.into_response()
+}
+
+async fn telnyx_orders(State(app): State<Arc<App>>) -> Response {
+    Json(json!({ "orders": app.orders.summaries() })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settle {
+    result: TelnyxSettlement,
+}
+
+/// Settles a pending order: `{"result": "success"}` releases an order
+/// waiting for requirements, `{"result": "failure"}` fails it.
+async fn settle_telnyx_order(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let request: Settle = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return bad_request(format!("settle: {e}")),
+    };
+    match settle(&app, &id, request.result) {
+        Ok(order) => Json(order).into_response(),
+        Err(e) => {
+            let status = match e {
+                SettleError::Unknown => StatusCode::NOT_FOUND,
+                SettleError::NotPending(_) => StatusCode::CONFLICT,
+            };
+            (status, Json(json!({ "error": e.to_string() }))).into_response()
+        }
+    }
 }
 
 /// A refusal as the control endpoint answers it: the status its case

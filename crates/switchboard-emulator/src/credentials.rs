@@ -42,6 +42,17 @@ pub struct SignalWireProject {
     pub signing_key: SecretString,
 }
 
+/// A Telnyx account: who it is and the API v2 key that opens it (sent as
+/// `Authorization: Bearer <key>`).
+#[derive(Clone)]
+pub struct TelnyxAccount {
+    /// The account's user id (a UUID on the live service; any text here).
+    /// The request log and the owned-number snapshot name the account by it.
+    pub user_id: String,
+    /// The API v2 key.
+    pub api_key: SecretString,
+}
+
 /// The default Twilio account SID.
 pub const DEFAULT_TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 /// The default Twilio auth token. Not a secret: it only opens the emulator.
@@ -59,6 +70,45 @@ pub const DEFAULT_SIGNALWIRE_TOKEN: &str = "PTemulator-signalwire-token";
 /// receivers under test are configured with it to verify the emulator's
 /// webhooks.
 pub const DEFAULT_SIGNALWIRE_SIGNING_KEY: &str = "PSKemulator-signalwire-signing-key";
+
+/// The default Telnyx user id.
+pub const DEFAULT_TELNYX_USER_ID: &str = "00000000-e000-4000-8000-00000000a001";
+/// The default Telnyx API v2 key. Not a secret: it only opens the emulator.
+pub const DEFAULT_TELNYX_API_KEY: &str = "KEYemulator-telnyx-api-key";
+
+impl TelnyxAccount {
+    /// An account and its API key.
+    pub fn new(user_id: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            api_key: SecretString::from(api_key.into()),
+        }
+    }
+
+    /// The default test account: [`DEFAULT_TELNYX_USER_ID`] with
+    /// [`DEFAULT_TELNYX_API_KEY`].
+    pub fn default_test() -> Self {
+        Self::new(DEFAULT_TELNYX_USER_ID, DEFAULT_TELNYX_API_KEY)
+    }
+
+    pub(crate) fn key_is_empty(&self) -> bool {
+        self.api_key.expose_secret().is_empty()
+    }
+
+    /// Whether two accounts share a key (which would open both).
+    pub(crate) fn same_key(&self, other: &TelnyxAccount) -> bool {
+        secret_matches(&self.api_key, other.api_key.expose_secret())
+    }
+}
+
+impl fmt::Debug for TelnyxAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelnyxAccount")
+            .field("user_id", &self.user_id)
+            .field("api_key", &"[redacted]")
+            .finish()
+    }
+}
 
 impl TwilioAccount {
     /// An account with an auth token and no API key.
@@ -174,6 +224,7 @@ mod tests {
             signalwire_projects: vec![
                 SignalWireProject::new("p", "sw-SECRET-3").signing_key("swk-SECRET-4"),
             ],
+            telnyx_accounts: vec![TelnyxAccount::new("u", "KEY-SECRET-5")],
             ..EmulatorConfig::default()
         };
         let text = format!("{config:?}");

@@ -30,9 +30,9 @@ pub enum Outcome {
 pub struct LoggedRequest {
     /// Order of arrival, from 1.
     pub seq: u64,
-    /// `twilio`, `signalwire`, or `unknown` for paths of neither.
+    /// `twilio`, `signalwire` or `telnyx`.
     pub carrier: String,
-    /// The authenticated account (SID or project id), if authentication
+    /// The authenticated account (SID, project id or Telnyx user id), if authentication
     /// succeeded.
     pub account: Option<String>,
     /// The operation, if the path and method name one.

@@ -9,6 +9,15 @@ pub(crate) fn pairs(text: Option<&str>) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// Owned pairs from literals, for tests.
+#[cfg(test)]
+pub(crate) fn owned_pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The first value of `key`.
 pub(crate) fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs

@@ -21,14 +21,15 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::app::{App, ConnectionControl, SIGNALWIRE_PREFIX, TWILIO_PREFIX, gate};
-use crate::config::{Behaviour, Carriers, EmulatorConfig, Faults, Mode};
-use crate::credentials::{SignalWireProject, TwilioAccount};
+use crate::app::{App, ConnectionControl, Protocol, gate};
+use crate::config::{Behaviour, Carriers, EmulatorConfig, Faults, Mode, TelnyxOrderOutcome};
+use crate::credentials::{SignalWireProject, TelnyxAccount, TwilioAccount};
 use crate::errors;
 use crate::inbound::{self, CallRequest, Delivery, InboundError, MessageRequest};
 use crate::log::LoggedRequest;
 use crate::state::OwnedNumbers;
-use crate::{control, signalwire, twilio};
+use crate::telnyx::{TelnyxOrder, TelnyxSettlement};
+use crate::{control, signalwire, telnyx, twilio};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +51,7 @@ pub enum EmulatorError {
 pub struct Emulator;
 
 impl Emulator {
-    /// A builder with the default configuration: both protocols, live mode,
+    /// A builder with the default configuration: all three protocols, live mode,
     /// the default test accounts, no faults.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder {
@@ -58,6 +59,7 @@ impl Emulator {
             clock: None,
             replaced_twilio: false,
             replaced_signalwire: false,
+            replaced_telnyx: false,
         }
     }
 }
@@ -69,6 +71,7 @@ pub struct EmulatorBuilder {
     clock: Option<Arc<dyn Clock>>,
     replaced_twilio: bool,
     replaced_signalwire: bool,
+    replaced_telnyx: bool,
 }
 
 impl EmulatorBuilder {
@@ -77,6 +80,7 @@ impl EmulatorBuilder {
         self.config = config;
         self.replaced_twilio = true;
         self.replaced_signalwire = true;
+        self.replaced_telnyx = true;
         self
     }
 
@@ -109,6 +113,30 @@ impl EmulatorBuilder {
             self.replaced_signalwire = true;
         }
         self.config.signalwire_projects.push(project);
+        self
+    }
+
+    /// Adds a Telnyx account; the first call replaces the default one.
+    pub fn telnyx_account(mut self, account: TelnyxAccount) -> Self {
+        if !self.replaced_telnyx {
+            self.config.telnyx_accounts.clear();
+            self.replaced_telnyx = true;
+        }
+        self.config.telnyx_accounts.push(account);
+        self
+    }
+
+    /// How Telnyx number orders settle (default: complete).
+    pub fn telnyx_order_outcome(mut self, outcome: TelnyxOrderOutcome) -> Self {
+        self.config.behaviour.telnyx_order_outcome = outcome;
+        self
+    }
+
+    /// How long a Telnyx order stays pending before it completes or fails
+    /// (default [`crate::DEFAULT_TELNYX_ORDER_DELAY_MS`]).
+    pub fn telnyx_order_delay(mut self, delay: Duration) -> Self {
+        self.config.behaviour.telnyx_order_delay_ms =
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self
     }
 
@@ -196,6 +224,12 @@ impl RunningEmulator {
     /// `http://127.0.0.1:PORT/api/relay/rest`: the SignalWire REST base URL.
     pub fn signalwire_base_url(&self) -> String {
         format!("http://{}/api/relay/rest", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v2`: the Telnyx API v2 base URL (Telnyx's own
+    /// is `https://api.telnyx.com/v2`).
+    pub fn telnyx_base_url(&self) -> String {
+        format!("http://{}/v2", self.addr)
     }
 
     /// The control API, usable after the server is dropped too (it then
@@ -322,9 +356,37 @@ impl EmulatorHandle {
         self.app.deliveries.log.clear();
     }
 
-    /// Forgets every purchase, request and delivery, and removes the faults.
+    /// Sets how Telnyx orders created from now on settle, and after how
+    /// long (orders already placed keep theirs).
+    pub fn set_telnyx_orders(&self, outcome: TelnyxOrderOutcome, delay: Duration) {
+        let mut behaviour = self.app.behaviour();
+        behaviour.telnyx_order_outcome = outcome;
+        behaviour.telnyx_order_delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.app.set_behaviour(behaviour);
+    }
+
+    /// Every Telnyx number order, oldest first.
+    pub fn telnyx_orders(&self) -> Vec<TelnyxOrder> {
+        self.app.orders.summaries()
+    }
+
+    /// Settles a pending Telnyx order now: `Success` as if its regulatory
+    /// requirements were met (its numbers become `active`), `Failure` as if
+    /// they were refused (its numbers are for sale again). Refused, with
+    /// the reason, for an unknown or already settled order.
+    pub fn settle_telnyx_order(
+        &self,
+        order_id: &str,
+        result: TelnyxSettlement,
+    ) -> Result<TelnyxOrder, String> {
+        telnyx::orders::settle(&self.app, order_id, result).map_err(|e| e.to_string())
+    }
+
+    /// Forgets every purchase, order, request and delivery, and removes the
+    /// faults.
     pub fn reset(&self) {
         self.app.store.clear();
+        self.app.orders.clear();
         self.app.log.clear();
         self.app.deliveries.log.clear();
         self.app.set_faults(Faults::default());
@@ -358,6 +420,9 @@ fn router(app: Arc<App>) -> Router {
     if carriers.signalwire() {
         routes = routes.merge(signalwire::router());
     }
+    if carriers.telnyx() {
+        routes = routes.merge(telnyx::router());
+    }
     routes
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), gate))
@@ -369,13 +434,11 @@ fn router(app: Arc<App>) -> Router {
 /// prefix, plain text elsewhere.
 async fn not_found(State(app): State<Arc<App>>, request: Request) -> Response {
     let path = request.uri().path();
-    let carriers = app.config.carriers;
-    if path.starts_with(TWILIO_PREFIX) && carriers.twilio() {
-        errors::twilio_not_found(path)
-    } else if path.starts_with(SIGNALWIRE_PREFIX) && carriers.signalwire() {
-        errors::signalwire_plain(StatusCode::NOT_FOUND)
-    } else {
-        (StatusCode::NOT_FOUND, "not a path of this emulator\n").into_response()
+    match Protocol::of(path, app.config.carriers) {
+        Some(Protocol::Twilio) => errors::twilio_not_found(path),
+        Some(Protocol::SignalWire) => errors::signalwire_plain(StatusCode::NOT_FOUND),
+        Some(Protocol::Telnyx) => telnyx::errors::not_found(&format!("the path {path}")),
+        None => (StatusCode::NOT_FOUND, "not a path of this emulator\n").into_response(),
     }
 }
 

@@ -1,27 +1,31 @@
-//! Who owns which number: one table for every account of both protocols, so
+//! Who owns which number: one table for every account of every protocol, so
 //! a number held by anyone is unavailable to everyone else, and one account
 //! never reaches another's records.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use switchboard_core::{AvailableNumber, Clock, PhoneNumber, SystemClock};
+use switchboard_core::{AvailableNumber, PhoneNumber};
 
-/// An emulated account: a Twilio account SID or a SignalWire project id.
+pub(crate) use crate::ids::{EmulatorClock, Ids, MAX_ADVANCE_SECS, splitmix64};
+
+/// An emulated account: a Twilio account SID, a SignalWire project id or a
+/// Telnyx user id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum AccountKey {
     Twilio(String),
     SignalWire(String),
+    Telnyx(String),
 }
 
 impl AccountKey {
     pub(crate) fn id(&self) -> &str {
         match self {
-            AccountKey::Twilio(id) | AccountKey::SignalWire(id) => id,
+            AccountKey::Twilio(id) | AccountKey::SignalWire(id) | AccountKey::Telnyx(id) => id,
         }
     }
 
@@ -29,6 +33,7 @@ impl AccountKey {
         match self {
             AccountKey::Twilio(_) => "twilio",
             AccountKey::SignalWire(_) => "signalwire",
+            AccountKey::Telnyx(_) => "telnyx",
         }
     }
 }
@@ -44,7 +49,7 @@ impl fmt::Display for AccountKey {
 pub(crate) struct NumberRecord {
     /// Creation order within the whole emulator; list cursors use it.
     pub seq: u64,
-    /// Twilio `PN...` SID or SignalWire UUID.
+    /// Twilio `PN...` SID, SignalWire UUID or Telnyx numeric id.
     pub id: String,
     /// What the catalogue says about the number.
     pub catalogue: AvailableNumber,
@@ -54,7 +59,8 @@ pub(crate) struct NumberRecord {
     pub updated_at: DateTime<Utc>,
     /// Whether the number was updated since its purchase.
     pub updated: bool,
-    /// Settable fields, by response key (`voice_url`, `call_request_url`).
+    /// Settable fields, by response key (`voice_url`, `call_request_url`,
+    /// Telnyx `connection_id`), and Telnyx's `status`.
     pub fields: BTreeMap<String, String>,
 }
 
@@ -71,6 +77,15 @@ pub(crate) enum Bought {
     Unavailable,
     /// The account's owned-number limit (Twilio trial accounts) is reached.
     LimitReached,
+}
+
+/// Why [`Store::buy_all`] bought nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Another account holds the number.
+    Unavailable,
+    /// This account holds it already (owned or on order).
+    AlreadyYours,
 }
 
 #[derive(Default)]
@@ -139,6 +154,18 @@ impl Store {
         if max_owned.is_some_and(|max| owned >= max) {
             return Bought::LimitReached;
         }
+        Bought::New(self.hold(&mut tables, account, catalogue, make))
+    }
+
+    /// Records `catalogue`'s number as held by `account`, in all three
+    /// tables; the caller checked that nobody holds it.
+    fn hold(
+        &self,
+        tables: &mut Tables,
+        account: &AccountKey,
+        catalogue: AvailableNumber,
+        make: impl FnOnce(u64, AvailableNumber) -> NumberRecord,
+    ) -> NumberRecord {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let record = make(seq, catalogue);
         tables
@@ -152,7 +179,34 @@ impl Store {
             .entry(account.clone())
             .or_default()
             .insert(record.seq, record.clone());
-        Bought::New(record)
+        record
+    }
+
+    /// Buys every number of `catalogues` for `account`, or none of them:
+    /// under one lock, so an order of several numbers never holds some of
+    /// them when it is refused. The error is the index of the first number
+    /// that cannot be bought and whether this account already holds it.
+    pub(crate) fn buy_all(
+        &self,
+        account: &AccountKey,
+        catalogues: Vec<AvailableNumber>,
+        mut make: impl FnMut(u64, AvailableNumber) -> NumberRecord,
+    ) -> Result<Vec<NumberRecord>, (usize, Refused)> {
+        let mut tables = self.write();
+        for (i, catalogue) in catalogues.iter().enumerate() {
+            if let Some(owner) = tables.owners.get(&catalogue.phone_number) {
+                let why = if owner == account {
+                    Refused::AlreadyYours
+                } else {
+                    Refused::Unavailable
+                };
+                return Err((i, why));
+            }
+        }
+        Ok(catalogues
+            .into_iter()
+            .map(|catalogue| self.hold(&mut tables, account, catalogue, &mut make))
+            .collect())
     }
 
     /// The account's record with this id; another account's id is as
@@ -221,6 +275,37 @@ impl Store {
         Some(Ok(record))
     }
 
+    /// Settles the account's records with these ids under one lock, so
+    /// that no listing sees an order's numbers half settled: `activate`
+    /// changes each record, or, when `None`, every record is released (its
+    /// number for sale again). Ids no longer held are skipped.
+    pub(crate) fn settle_all(
+        &self,
+        account: &AccountKey,
+        ids: &[&str],
+        mut activate: Option<impl FnMut(&mut NumberRecord)>,
+    ) {
+        let mut tables = self.write();
+        for id in ids {
+            let seq = match tables.ids.get(*id) {
+                Some((owner, seq)) if owner == account => *seq,
+                _ => continue,
+            };
+            let Some(numbers) = tables.accounts.get_mut(account) else {
+                continue;
+            };
+            match activate.as_mut() {
+                Some(activate) => numbers.get_mut(&seq).into_iter().for_each(activate),
+                None => {
+                    if let Some(record) = numbers.remove(&seq) {
+                        tables.ids.remove(*id);
+                        tables.owners.remove(&record.catalogue.phone_number);
+                    }
+                }
+            }
+        }
+    }
+
     /// The account's records after cursor `after` (a sequence number) that
     /// pass `keep`, at most `limit` of them, and whether more follow.
     pub(crate) fn list(
@@ -283,9 +368,9 @@ impl Store {
 /// The numbers one account owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OwnedNumbers {
-    /// `twilio` or `signalwire`.
+    /// `twilio`, `signalwire` or `telnyx`.
     pub carrier: String,
-    /// Account SID or project id.
+    /// Account SID, project id or Telnyx user id.
     pub account: String,
     /// In purchase order.
     pub numbers: Vec<OwnedNumber>,
@@ -294,7 +379,7 @@ pub struct OwnedNumbers {
 /// One owned number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OwnedNumber {
-    /// Twilio SID or SignalWire id.
+    /// Twilio SID, SignalWire id or Telnyx numeric id.
     pub id: String,
     /// E.164.
     pub phone_number: String,
@@ -304,197 +389,5 @@ pub struct OwnedNumber {
     pub created_at: DateTime<Utc>,
 }
 
-/// Deterministic ids: the same seed hands out the same SIDs in the same
-/// order, so test output can be compared across runs.
-#[derive(Debug)]
-pub(crate) struct Ids {
-    seed: u64,
-    next: AtomicU64,
-}
-
-impl Ids {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self {
-            seed,
-            next: AtomicU64::new(0),
-        }
-    }
-
-    fn bits(&self) -> u128 {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let a = splitmix64(self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let b = splitmix64(a ^ 0xD1B5_4A32_D192_ED03);
-        (u128::from(a) << 64) | u128::from(b)
-    }
-
-    /// A Twilio SID: `prefix` and 32 lower-case hex digits.
-    pub(crate) fn sid(&self, prefix: &str) -> String {
-        format!("{prefix}{:032x}", self.bits())
-    }
-
-    /// A version-4-shaped UUID.
-    pub(crate) fn uuid(&self) -> String {
-        uuid::Builder::from_random_bytes(self.bits().to_be_bytes())
-            .into_uuid()
-            .to_string()
-    }
-}
-
-/// A well-mixed 64-bit hash, used for ids and fault draws.
-pub(crate) fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-/// The furthest the clock can be moved: a hundred years, far past any
-/// cooldown and far from chrono's limits.
-pub(crate) const MAX_ADVANCE_SECS: i64 = 100 * 366 * 24 * 3600;
-
-/// A clock that the control endpoint can move forward (to get past a
-/// release cooldown) without touching the underlying clock.
-#[derive(Debug)]
-pub(crate) struct EmulatorClock {
-    base: Arc<dyn Clock>,
-    offset_secs: AtomicI64,
-}
-
-impl EmulatorClock {
-    pub(crate) fn new(base: Option<Arc<dyn Clock>>) -> Self {
-        Self {
-            base: base.unwrap_or_else(|| Arc::new(SystemClock)),
-            offset_secs: AtomicI64::new(0),
-        }
-    }
-
-    pub(crate) fn now(&self) -> DateTime<Utc> {
-        let base = self.base.now();
-        chrono::TimeDelta::try_seconds(self.offset_secs.load(Ordering::Relaxed))
-            .and_then(|offset| base.checked_add_signed(offset))
-            .unwrap_or(base)
-    }
-
-    /// Moves forward by `secs`, at most [`MAX_ADVANCE_SECS`] in all.
-    pub(crate) fn advance(&self, secs: i64) {
-        let _ = self
-            .offset_secs
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
-                Some(offset.saturating_add(secs.max(0)).min(MAX_ADVANCE_SECS))
-            });
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use switchboard_core::{Capabilities, CountryCode, NumberType};
-
-    use super::*;
-
-    fn available(number: &str) -> AvailableNumber {
-        AvailableNumber {
-            phone_number: PhoneNumber::parse_trusted(number).unwrap(),
-            country: CountryCode::US,
-            number_type: NumberType::Local,
-            region: None,
-            locality: None,
-            postal_code: None,
-            rate_center: None,
-            capabilities: Capabilities::VOICE_SMS_MMS,
-            provider: "fake".into(),
-        }
-    }
-
-    fn record(seq: u64, catalogue: AvailableNumber) -> NumberRecord {
-        NumberRecord {
-            seq,
-            id: format!("id{seq}"),
-            catalogue,
-            name: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            updated: false,
-            fields: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn one_owner_per_number_and_accounts_are_separate() {
-        let store = Store::default();
-        let a = AccountKey::Twilio("A".into());
-        let b = AccountKey::SignalWire("B".into());
-        let n = available("+15125550001");
-        assert!(matches!(
-            store.buy(&a, n.clone(), None, record),
-            Bought::New(_)
-        ));
-        assert!(matches!(
-            store.buy(&a, n.clone(), None, record),
-            Bought::AlreadyYours(r) if r.id == "id1"
-        ));
-        assert!(matches!(
-            store.buy(&b, n.clone(), None, record),
-            Bought::Unavailable
-        ));
-        assert!(store.get(&b, "id1").is_none());
-        assert!(store.release(&b, "id1", |_| Ok::<_, ()>(())).is_none());
-        assert!(store.get(&a, "id1").is_some());
-        assert!(store.owners().is_owned(&n.phone_number));
-        assert!(matches!(
-            store.owner_of(&n.phone_number),
-            Some((owner, record)) if owner == a && record.id == "id1"
-        ));
-        assert!(matches!(
-            store.release(&a, "id1", |_| Ok::<_, ()>(())),
-            Some(Ok(_))
-        ));
-        assert!(!store.owners().is_owned(&n.phone_number));
-        assert!(store.owner_of(&n.phone_number).is_none());
-        assert!(matches!(store.buy(&b, n, None, record), Bought::New(_)));
-    }
-
-    #[test]
-    fn lists_page_by_cursor_and_limits_hold() {
-        let store = Store::default();
-        let a = AccountKey::Twilio("A".into());
-        for i in 0..5 {
-            store.buy(&a, available(&format!("+1512555000{i}")), None, record);
-        }
-        let (page, more) = store.list(&a, 0, 2, |_| true);
-        assert_eq!(page.len(), 2);
-        assert!(more);
-        let (rest, more) = store.list(&a, page[1].seq, 10, |_| true);
-        assert_eq!(rest.len(), 3);
-        assert!(!more);
-        assert!(matches!(
-            store.buy(&a, available("+15125550009"), Some(5), record),
-            Bought::LimitReached
-        ));
-        assert_eq!(store.snapshot()[0].numbers.len(), 5);
-    }
-
-    #[test]
-    fn the_clock_moves_forward_only_and_within_bounds() {
-        let clock = EmulatorClock::new(None);
-        let before = clock.now();
-        clock.advance(60);
-        assert!(clock.now() >= before + chrono::Duration::seconds(60));
-        clock.advance(-1_000);
-        assert!(clock.now() >= before + chrono::Duration::seconds(60));
-        clock.advance(i64::MAX);
-        clock.advance(i64::MAX);
-        assert!(clock.now() > before + chrono::Duration::days(365 * 99));
-    }
-
-    #[test]
-    fn ids_are_deterministic_and_well_formed() {
-        let a = Ids::new(7);
-        let b = Ids::new(7);
-        let sid = a.sid("PN");
-        assert_eq!(sid, b.sid("PN"));
-        assert!(crate::config::is_sid(&sid, "PN"));
-        assert_ne!(a.sid("PN"), sid);
-        let id = a.uuid();
-        assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
-    }
-}
+mod tests;

@@ -139,6 +139,14 @@ pub(crate) fn resolve(
             };
             (label, url, method, key)
         }
+        // Telnyx signs its webhooks with Ed25519 over `timestamp|body`, a
+        // scheme of its own; until it is emulated, its numbers get none.
+        AccountKey::Telnyx(_) => {
+            return Err(refuse(
+                "telnyx",
+                "inbound webhooks of Telnyx numbers are not emulated yet".to_string(),
+            ));
+        }
     };
     let carrier = account.carrier();
     // The URL is not echoed: it may hold credentials.

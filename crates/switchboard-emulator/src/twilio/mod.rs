@@ -27,7 +27,7 @@ use axum::routing;
 use crate::app::App;
 use crate::state::AccountKey;
 
-pub(crate) use pattern::ContainsPattern;
+pub(crate) use pattern::{ContainsPattern, keypad_digit};
 
 pub use fields::{create_fields, update_fields};
 pub use owned::LIST_PARAMS;

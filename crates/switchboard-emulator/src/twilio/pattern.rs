@@ -100,7 +100,7 @@ impl ContainsPattern {
 }
 
 /// A digit, or a letter read on a phone keypad.
-fn keypad_digit(c: char) -> Option<char> {
+pub(crate) fn keypad_digit(c: char) -> Option<char> {
     if c.is_ascii_digit() {
         return Some(c);
     }

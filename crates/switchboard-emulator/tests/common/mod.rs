@@ -5,8 +5,8 @@
 use reqwest::{Client, RequestBuilder};
 use serde_json::Value;
 use switchboard_emulator::{
-    DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID,
-    DEFAULT_TWILIO_AUTH_TOKEN, RunningEmulator,
+    DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TELNYX_API_KEY,
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, RunningEmulator,
 };
 
 pub mod schema;
@@ -45,6 +45,19 @@ pub fn signalwire(
             DEFAULT_SIGNALWIRE_PROJECT_ID,
             Some(DEFAULT_SIGNALWIRE_TOKEN),
         )
+}
+
+/// A Telnyx request with the default account's API key; `rest` starts
+/// with `/` and follows `/v2`.
+pub fn telnyx(
+    client: &Client,
+    emulator: &RunningEmulator,
+    method: reqwest::Method,
+    rest: &str,
+) -> RequestBuilder {
+    client
+        .request(method, format!("{}{rest}", emulator.telnyx_base_url()))
+        .bearer_auth(DEFAULT_TELNYX_API_KEY)
 }
 
 /// Sends and returns status and JSON body (`Null` for an empty body).

@@ -55,6 +55,26 @@ impl Document {
             .get("schema")
     }
 
+    /// The schema of a response, falling back to the `default` response
+    /// (how Telnyx's description declares every error).
+    pub fn response_schema_or_default(
+        &self,
+        path: &str,
+        method: &str,
+        status: u16,
+    ) -> Option<&Value> {
+        self.response_schema(path, method, status).or_else(|| {
+            let response = self
+                .operation(path, method)?
+                .get("responses")?
+                .get("default")?;
+            self.resolve(response)
+                .get("content")?
+                .get("application/json")?
+                .get("schema")
+        })
+    }
+
     /// Every problem with `value` against `schema`, each naming where.
     pub fn check(&self, schema: &Value, value: &Value) -> Vec<String> {
         let mut errors = Vec::new();
