@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --example switch_carrier                       # the fake
-//! cargo run --all-features -- emulator &                    # a local Twilio + SignalWire
+//! cargo run --all-features -- emulator &                    # a local Twilio, SignalWire, Telnyx
 //! SWITCHBOARD_PROVIDER=twilio TWILIO_BASE_URL=http://127.0.0.1:8081 \
 //!   TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef \
 //!   TWILIO_AUTH_TOKEN=emulator-twilio-auth-token \
@@ -12,8 +12,11 @@
 //!   SIGNALWIRE_PROJECT_ID=00000000-e000-4000-8000-000000000001 \
 //!   SIGNALWIRE_API_TOKEN=PTemulator-signalwire-token \
 //!   cargo run --all-features --example switch_carrier
+//! SWITCHBOARD_PROVIDER=telnyx TELNYX_BASE_URL=http://127.0.0.1:8081/v2 \
+//!   TELNYX_API_KEY=KEYemulator-telnyx-api-key \
+//!   cargo run --all-features --example switch_carrier
 //! ```
-//! CI runs all three, the last two against `switchboard emulator`.
+//! CI runs all four, the last three against `switchboard emulator`.
 
 use switchboard::config::{Config, ProcessEnvironment};
 use switchboard::{AccountId, ProvisionRequest, SearchQuery};

@@ -9,9 +9,9 @@ use clap::{Args as ClapArgs, Subcommand};
 use switchboard::{Error, Result};
 use switchboard_emulator::{
     CallRequest, Carriers, DEFAULT_SIGNALWIRE_PROJECT_ID, DEFAULT_SIGNALWIRE_SIGNING_KEY,
-    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, Delivery,
-    DeliveryKind, EmulatorConfig, Media, MessageRequest, Mode, RemoteEmulator, RemoteError,
-    SignalWireProject, SigningKeyOverride, run_until,
+    DEFAULT_SIGNALWIRE_TOKEN, DEFAULT_TELNYX_API_KEY, DEFAULT_TWILIO_ACCOUNT_SID,
+    DEFAULT_TWILIO_AUTH_TOKEN, Delivery, DeliveryKind, EmulatorConfig, Media, MessageRequest, Mode,
+    RemoteEmulator, RemoteError, SignalWireProject, SigningKeyOverride, run_until,
 };
 use tokio::net::TcpListener;
 
@@ -42,8 +42,8 @@ enum EmulatorCommand {
 
 #[derive(Debug, ClapArgs)]
 struct ServeArgs {
-    /// twilio, signalwire or both.
-    #[arg(long, default_value = "both")]
+    /// twilio, signalwire, telnyx, both (Twilio and SignalWire) or all.
+    #[arg(long, default_value = "all")]
     carrier: Carriers,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
@@ -294,6 +294,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         say!(
             "  signalwire: SIGNALWIRE_SPACE_URL=http://{addr} SIGNALWIRE_PROJECT_ID={DEFAULT_SIGNALWIRE_PROJECT_ID} SIGNALWIRE_API_TOKEN={DEFAULT_SIGNALWIRE_TOKEN} SIGNALWIRE_SIGNING_KEY={}",
             args.signalwire_signing_key
+        );
+    }
+    if args.carrier.telnyx() {
+        say!(
+            "  telnyx:     TELNYX_BASE_URL=http://{addr}/v2 TELNYX_API_KEY={DEFAULT_TELNYX_API_KEY}"
         );
     }
     say!(

@@ -839,6 +839,9 @@ async fn an_unreachable_space_is_a_transport_error() {
     .with_retry_policy(fast_retry());
     let signalwire = switchboard_signalwire::SignalWireProvider::new(config).unwrap();
     let err = signalwire.get(NUMBER_ID).await.unwrap_err();
-    assert!(matches!(err.last_attempt(), Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err.last_attempt(), Error::Transport { .. }),
+        "{err:?}"
+    );
     assert!(err.retries_exhausted(), "{err:?}");
 }

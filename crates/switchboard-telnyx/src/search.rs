@@ -38,6 +38,9 @@ pub(crate) fn features() -> ProviderFeatures {
         // No postal-code filter in the description.
         postal_code: false,
         capability_filter: true,
+        // Its patterns take letters (the description's examples are `FREE`
+        // and `CALL`), but it names no wildcard.
+        pattern_wildcards: false,
         max_search_results: MAX_SEARCH_LIMIT,
     }
 }
@@ -148,6 +151,9 @@ fn pattern_parameter(
             Some(("filter[phone_number][starts_with]", digits.to_string()))
         }
         (DigitPattern::StartsWith(_), Some(area)) => {
+            // Compared with the area code on the keypad: `4FREE` after 415.
+            let keyed = pattern.on_keypad();
+            let digits = keyed.digits();
             if let Some(rest) = digits.strip_prefix(area) {
                 (!rest.is_empty()).then(|| ("filter[phone_number][starts_with]", rest.to_string()))
             } else if area.starts_with(digits) {
@@ -193,7 +199,7 @@ fn matches_digits(query: &SearchQuery, number: &PhoneNumber) -> bool {
     let Some(national) = nanp_national(number).filter(|_| north_american(&query.country)) else {
         // Elsewhere only the ending can be checked without a numbering plan.
         return match &query.pattern {
-            Some(DigitPattern::EndsWith(d)) => number.digits().ends_with(d.as_str()),
+            Some(ending @ DigitPattern::EndsWith(_)) => ending.matches(number.digits()),
             _ => true,
         };
     };

@@ -4,7 +4,9 @@
 //! after the emulator's delay, which the suite waits out through
 //! `order_status`.
 
-use switchboard_core::conformance::run_provider_suite;
+use std::sync::Arc;
+
+use switchboard_core::conformance::{run_adoption_suite, run_provider_suite};
 use switchboard_emulator::{DEFAULT_TELNYX_API_KEY, Emulator, Mode, RunningEmulator};
 use switchboard_telnyx::{TelnyxConfig, TelnyxProvider};
 
@@ -33,10 +35,12 @@ fn telnyx(emulator: &RunningEmulator) -> TelnyxProvider {
 async fn telnyx_passes_the_provider_suite_against_live_behaviour() {
     let emulator = emulator(Mode::Live).await;
     run_provider_suite(&telnyx(&emulator)).await;
+    run_adoption_suite(Arc::new(telnyx(&emulator))).await;
 }
 
 #[tokio::test]
 async fn telnyx_passes_the_provider_suite_against_the_strict_description() {
     let emulator = emulator(Mode::Strict).await;
     run_provider_suite(&telnyx(&emulator)).await;
+    run_adoption_suite(Arc::new(telnyx(&emulator))).await;
 }

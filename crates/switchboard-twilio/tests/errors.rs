@@ -279,7 +279,10 @@ async fn an_unreachable_server_is_a_transport_error() {
         .release(PN)
         .await
         .unwrap_err();
-    assert!(matches!(err.last_attempt(), Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err.last_attempt(), Error::Transport { .. }),
+        "{err:?}"
+    );
     assert!(err.retries_exhausted(), "{err:?}");
     assert!(err.is_temporary());
 }
