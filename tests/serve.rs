@@ -128,7 +128,8 @@ async fn the_seed_request_works_against_serve_on_its_defaults() {
             "id",
             "is_active",
             "phone_number",
-            "provider"
+            "provider",
+            "state"
         ]
     );
     let created_at = body["created_at"].as_str().expect("created_at");

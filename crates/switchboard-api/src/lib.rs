@@ -49,7 +49,9 @@ mod search_params;
 pub use bulk::{BulkOutcome, BulkProvisionRequest, BulkReport, BulkSearch, BulkStats, BulkStatus};
 pub use error::{ErrorDetail, ErrorResponse};
 pub use health::Health;
-pub use number::{Capabilities, NumberList, NumberResource, ReleaseStatus, ReleasedNumber};
+pub use number::{
+    Capabilities, LifecycleState, NumberList, NumberResource, ReleaseStatus, ReleasedNumber,
+};
 pub use numbers::{GetRequest, ListRequest, ReleaseRequest, UpdateRequest};
 pub use provision::{ProvisionRequest, Routing, WebhookMethod};
 pub use search::{AvailableNumber, DigitPattern, Digits, NumberType, SearchRequest, SearchResults};

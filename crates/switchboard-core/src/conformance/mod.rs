@@ -1,17 +1,21 @@
 //! Scenario suites that every implementation of a trait must pass: the fake
 //! and the real carriers run [`run_provider_suite`]; the in-memory, SQLite
 //! and PostgreSQL stores run [`run_repository_suite`] and
-//! [`run_token_store_suite`].
+//! [`run_token_store_suite`]. Carriers whose purchases become orders (the
+//! fake in pending mode, Telnyx) also run [`run_pending_suite`]: the
+//! service over them, with requests, settling and reconcile overlapping.
 //!
 //! Scenarios are plain `async fn`s that panic with a message naming the
 //! scenario on failure, so they work under any test harness. Each scenario
 //! makes its own unique accounts and numbers, so a suite can run repeatedly
 //! against one persistent database.
 
+mod pending;
 mod provider;
 mod repository;
 mod tokens;
 
+pub use pending::*;
 pub use provider::*;
 pub use repository::*;
 pub use tokens::*;
@@ -44,6 +48,36 @@ pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     .await;
     pending.clear();
     outputs.into_iter().flatten().collect()
+}
+
+/// Runs two futures concurrently on the current task, for races between
+/// operations of different types.
+pub(crate) async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut first, mut second) = (None, None);
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        if first.is_none()
+            && let Poll::Ready(value) = a.as_mut().poll(cx)
+        {
+            first = Some(value);
+        }
+        if second.is_none()
+            && let Poll::Ready(value) = b.as_mut().poll(cx)
+        {
+            second = Some(value);
+        }
+        if first.is_some() && second.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    match (first, second) {
+        (Some(first), Some(second)) => (first, second),
+        _ => unreachable!("both futures are ready"),
+    }
 }
 
 /// A fresh id to keep scenarios' data apart.

@@ -4,10 +4,12 @@
 //! This module holds the service itself (its parts, how it is built, and
 //! the compare-and-swap write every change goes through); each operation is
 //! a module of its own: [`provision`] and the carrier [`purchase`] inside
-//! it, [`update`], [`release`], and the read-only [`queries`]. The
-//! [`ServiceOptions`] are in [`options`].
+//! it, [`update`], [`release`], and the read-only [`queries`]; settling a
+//! carrier's open order (for provision, release, the settler and
+//! `reconcile`) is [`orders`]. The [`ServiceOptions`] are in [`options`].
 
 mod options;
+mod orders;
 mod provision;
 mod purchase;
 mod queries;
@@ -23,6 +25,7 @@ use crate::{
 };
 
 pub use options::ServiceOptions;
+pub(crate) use orders::Asked;
 
 /// How many times a write that lost a compare-and-swap is decided again on
 /// a fresh read before giving up with [`Error::Stale`].
