@@ -175,26 +175,26 @@ impl ProvisionedNumber {
     /// reservation. The order stays on the record as its history.
     pub fn fail_order(&self, now: DateTime<Utc>) -> Result<Self> {
         self.expect(&[NumberState::Pending], "record its order as failed")?;
+        Ok(self.not_bought(now))
+    }
+
+    /// The record of a purchase that did not happen, however it ended:
+    /// failed, holding neither the number nor the idempotency key.
+    fn not_bought(&self, now: DateTime<Utc>) -> Self {
         let mut next = self.clone();
         next.state = NumberState::Failed;
         next.idempotency_key = None;
         next.request_fingerprint = None;
         next.lease_until = None;
         next.updated_at = now;
-        Ok(next)
+        next
     }
 
     /// The purchase did not happen: the number and the idempotency key are
     /// free again (a retry with the same key may try again).
     pub fn abandon(&self, now: DateTime<Utc>) -> Result<Self> {
         self.expect(&[NumberState::Reserved], "abandon its reservation")?;
-        let mut next = self.clone();
-        next.state = NumberState::Failed;
-        next.idempotency_key = None;
-        next.request_fingerprint = None;
-        next.lease_until = None;
-        next.updated_at = now;
-        Ok(next)
+        Ok(self.not_bought(now))
     }
 
     /// A change the owner asked for, already accepted by the carrier when it

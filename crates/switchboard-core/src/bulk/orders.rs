@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use super::run::Run;
 use super::{BulkOutcome, join_all};
-use crate::service::Asked;
-use crate::{Error, NumberState, ProvisionedNumber};
+use crate::service::{Asked, order_failed};
+use crate::{NumberState, ProvisionedNumber};
 
 impl Run<'_> {
     /// Waits (bounded by `wait`) for the open orders among the outcomes and
@@ -68,23 +68,10 @@ impl Run<'_> {
             };
             let index = outcome.index();
             *outcome = if record.state == NumberState::Failed {
-                let reason = match learnt {
-                    Some(Asked::Failed { reason }) => reason,
-                    _ => "unknown".into(),
-                };
-                let order = record.order.as_ref().map(|o| o.id.clone());
                 BulkOutcome::Failed {
                     index,
                     phone_number: Some(record.phone_number.clone()),
-                    error: Error::NumberUnavailable {
-                        phone_number: record.phone_number.to_string(),
-                        provider: record.provider.clone(),
-                        code: None,
-                        message: Some(format!(
-                            "the carrier's order {} failed: {reason}",
-                            order.as_deref().unwrap_or("?")
-                        )),
-                    },
+                    error: order_failed(&record, learnt),
                 }
             } else {
                 let replayed = matches!(outcome, BulkOutcome::Bought { replayed: true, .. });

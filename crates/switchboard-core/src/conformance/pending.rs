@@ -70,6 +70,23 @@ async fn for_sale(provider: &dyn TelephonyProvider, skip: usize, scenario: &str)
         .clone()
 }
 
+/// Provisions a number for sale for `account` through `service`, which
+/// answers at once: the record, pending under the carrier's order.
+async fn order_one(
+    service: &ProvisioningService,
+    account: &crate::AccountId,
+    scenario: &str,
+) -> ProvisionedNumber {
+    let provider = service.providers().default_provider();
+    let number = for_sale(provider.as_ref(), 0, scenario).await;
+    let pending = service
+        .provision(account, &ProvisionRequest::new(number))
+        .await
+        .unwrap_or_else(|e| panic!("{scenario}: provision: {e}"));
+    assert_eq!(pending.state, NumberState::Pending, "{scenario}");
+    pending
+}
+
 /// Runs the settler until `id` is no longer pending (bounded: a minute).
 async fn settle_until_done(
     service: &ProvisioningService,
@@ -150,12 +167,8 @@ pub async fn an_order_is_recorded_pending_and_settled_later(
     const SCENARIO: &str = "an_order_is_recorded_pending_and_settled_later";
     let service = service(provider.clone(), repository, Duration::ZERO);
     let account = random_account();
-    let number = for_sale(provider.as_ref(), 0, SCENARIO).await;
-    let pending = service
-        .provision(&account, &ProvisionRequest::new(number.clone()))
-        .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: provision: {e}"));
-    assert_eq!(pending.state, NumberState::Pending, "{SCENARIO}");
+    let pending = order_one(&service, &account, SCENARIO).await;
+    let number = pending.phone_number.clone();
     assert!(!pending.is_active(), "{SCENARIO}");
     assert!(
         pending.order.as_ref().is_some_and(|o| !o.id.is_empty()),
@@ -276,11 +289,7 @@ pub async fn settling_races_reconcile(
 ) {
     const SCENARIO: &str = "settling_races_reconcile";
     let service = service(provider.clone(), repository, Duration::ZERO);
-    let number = for_sale(provider.as_ref(), 0, SCENARIO).await;
-    let pending = service
-        .provision(&random_account(), &ProvisionRequest::new(number))
-        .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: provision: {e}"));
+    let pending = order_one(&service, &random_account(), SCENARIO).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let (settled, reconciled) = join2(
@@ -324,11 +333,8 @@ pub async fn release_races_settling(
     const SCENARIO: &str = "release_races_settling";
     let service = service(provider.clone(), repository, Duration::ZERO);
     let account = random_account();
-    let number = for_sale(provider.as_ref(), 0, SCENARIO).await;
-    let pending = service
-        .provision(&account, &ProvisionRequest::new(number.clone()))
-        .await
-        .unwrap_or_else(|e| panic!("{SCENARIO}: provision: {e}"));
+    let pending = order_one(&service, &account, SCENARIO).await;
+    let number = pending.phone_number.clone();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let (settled, released) = join2(
@@ -374,15 +380,10 @@ pub async fn a_second_service_settles_the_order(
     second: Arc<dyn NumberRepository>,
 ) {
     const SCENARIO: &str = "a_second_service_settles_the_order";
-    let number = for_sale(provider.as_ref(), 0, SCENARIO).await;
     let pending = {
         let before = service(provider.clone(), first, Duration::ZERO);
-        before
-            .provision(&random_account(), &ProvisionRequest::new(number))
-            .await
-            .unwrap_or_else(|e| panic!("{SCENARIO}: provision: {e}"))
+        order_one(&before, &random_account(), SCENARIO).await
     };
-    assert_eq!(pending.state, NumberState::Pending, "{SCENARIO}");
     let after = service(provider, second, Duration::ZERO);
     let settled = settle_until_done(&after, pending.id, SCENARIO).await;
     expect_bought_then_release(&after, &settled, SCENARIO).await;

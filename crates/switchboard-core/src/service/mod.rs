@@ -25,7 +25,7 @@ use crate::{
 };
 
 pub use options::ServiceOptions;
-pub(crate) use orders::Asked;
+pub(crate) use orders::{Asked, order_failed};
 
 /// How many times a write that lost a compare-and-swap is decided again on
 /// a fresh read before giving up with [`Error::Stale`].

@@ -160,6 +160,22 @@ impl ProvisioningService {
     }
 }
 
+/// The answer to a purchase whose order the carrier gave up on (`record`
+/// is failed; `learnt` what the last question about it learnt).
+pub(crate) fn order_failed(record: &ProvisionedNumber, learnt: Option<Asked>) -> Error {
+    let reason = match learnt {
+        Some(Asked::Failed { reason }) => reason,
+        _ => "the carrier gave no reason".into(),
+    };
+    let order = record.order.as_ref().map(|o| o.id.as_str()).unwrap_or("?");
+    Error::NumberUnavailable {
+        phone_number: record.phone_number.to_string(),
+        provider: record.provider.clone(),
+        code: None,
+        message: Some(format!("the carrier's order {order} failed: {reason}")),
+    }
+}
+
 /// `learnt`, unless the stored record says another writer settled it
 /// otherwise.
 fn outcome(stored: ProvisionedNumber, learnt: Asked) -> (ProvisionedNumber, Asked) {

@@ -238,10 +238,7 @@ impl ProvisioningService {
             .wait_for_order(provider, pending, self.options.order_wait)
             .await;
         match (settled.state, learnt) {
-            (NumberState::Failed, Some(super::orders::Asked::Failed { reason })) => {
-                Err(order_failed(&settled, provider.name(), &reason))
-            }
-            (NumberState::Failed, _) => Err(order_failed(&settled, provider.name(), "unknown")),
+            (NumberState::Failed, learnt) => Err(super::orders::order_failed(&settled, learnt)),
             _ => Ok(settled),
         }
     }
@@ -256,17 +253,6 @@ impl ProvisioningService {
                 _ => Ok(None),
             })
             .await;
-    }
-}
-
-/// The answer to a provision whose order the carrier gave up on.
-fn order_failed(record: &ProvisionedNumber, provider: &str, reason: &str) -> Error {
-    let order = record.order.as_ref().map(|o| o.id.as_str()).unwrap_or("?");
-    Error::NumberUnavailable {
-        phone_number: record.phone_number.to_string(),
-        provider: provider.to_string(),
-        code: None,
-        message: Some(format!("the carrier's order {order} failed: {reason}")),
     }
 }
 
