@@ -84,6 +84,7 @@ fn lookup(c: &mut Criterion) {
                 lease_until: None,
                 purchased_at: None,
                 request_fingerprint: None,
+                order: None,
             };
             repository.insert(&record).await.expect("insert");
         }

@@ -63,6 +63,16 @@ pub struct Config {
     /// without anyone running `switchboard reconcile`.
     #[serde(default)]
     pub reconcile_interval_seconds: Option<u64>,
+    /// How long a provision (or a release) waits for a carrier's order to
+    /// complete before answering the number as pending (default 5 s; 0
+    /// answers at once; at most 60).
+    #[serde(default)]
+    pub order_wait_seconds: Option<u64>,
+    /// How often `serve` asks the carriers about open orders (default 5 s;
+    /// 0 turns it off, leaving them to reconcile), so a pending number
+    /// becomes active soon after its order completes.
+    #[serde(default)]
+    pub settle_interval_seconds: Option<u64>,
     /// SQL stores: how stale (in milliseconds) a cached token or number
     /// lookup may be when another process changed it (default 250; 0 turns
     /// the cache off). Changes made by this process are seen at once.
@@ -149,6 +159,16 @@ impl Config {
                 "SWITCHBOARD_RESERVATION_LEASE_SECONDS",
                 "reservation_lease_seconds",
             ),
+            (
+                &mut self.order_wait_seconds,
+                "SWITCHBOARD_ORDER_WAIT_SECONDS",
+                "order_wait_seconds",
+            ),
+            (
+                &mut self.settle_interval_seconds,
+                "SWITCHBOARD_SETTLE_INTERVAL_SECONDS",
+                "settle_interval_seconds",
+            ),
         ];
         for (slot, variable, key) in numbers {
             if let Some(value) = whole_number(env, variable, key)? {
@@ -196,6 +216,17 @@ impl Config {
         )? {
             options.reservation_lease = lease;
         }
+        match self.order_wait_seconds {
+            None => {}
+            Some(s) if s <= 60 => options.order_wait = std::time::Duration::from_secs(s),
+            Some(_) => {
+                return Err(Error::Configuration {
+                    message: "order_wait_seconds (SWITCHBOARD_ORDER_WAIT_SECONDS) must be a \
+                              whole number of seconds up to 60; 0 answers a pending order at once"
+                        .into(),
+                });
+            }
+        }
         options.validate()?;
         Ok(options)
     }
@@ -223,6 +254,21 @@ impl Config {
             }
             Some(_) => Err(Error::Configuration {
                 message: "reconcile_interval_seconds (SWITCHBOARD_RECONCILE_INTERVAL_SECONDS) must be a whole number of seconds up to a week; 0 turns it off".into(),
+            }),
+        }
+    }
+
+    /// How often `serve` settles open carrier orders; `None` when turned
+    /// off.
+    pub fn settle_interval(&self) -> Result<Option<std::time::Duration>, Error> {
+        match self.settle_interval_seconds {
+            None => Ok(Some(std::time::Duration::from_secs(5))),
+            Some(0) => Ok(None),
+            Some(seconds) if seconds <= 24 * 3600 => {
+                Ok(Some(std::time::Duration::from_secs(seconds)))
+            }
+            Some(_) => Err(Error::Configuration {
+                message: "settle_interval_seconds (SWITCHBOARD_SETTLE_INTERVAL_SECONDS) must be a whole number of seconds up to a day; 0 turns it off".into(),
             }),
         }
     }
@@ -339,6 +385,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_order_wait_and_the_settle_interval_are_configurable_and_checked() {
+        assert_eq!(
+            Config::default().settle_interval().unwrap(),
+            Some(std::time::Duration::from_secs(5))
+        );
+        let off = Config::from_toml("settle_interval_seconds = 0").unwrap();
+        assert_eq!(off.settle_interval().unwrap(), None);
+        let wait = Config::from_toml("order_wait_seconds = 0").unwrap();
+        assert!(wait.service_options().unwrap().order_wait.is_zero());
+        let err = Config::from_toml("order_wait_seconds = 61")
+            .unwrap()
+            .service_options()
+            .unwrap_err();
+        assert!(err.to_string().contains("order_wait_seconds"), "{err}");
+    }
+
     /// A number in the environment that does not parse stops the program
     /// as the configuration is loaded, naming the variable, for each of the
     /// numeric variables; nothing is left for a later check to catch.
@@ -349,6 +412,8 @@ mod tests {
             "SWITCHBOARD_READ_CACHE_STALENESS_MS",
             "SWITCHBOARD_RESERVATION_GRACE_SECONDS",
             "SWITCHBOARD_RESERVATION_LEASE_SECONDS",
+            "SWITCHBOARD_ORDER_WAIT_SECONDS",
+            "SWITCHBOARD_SETTLE_INTERVAL_SECONDS",
         ] {
             for bad in ["5s", "-5", "18446744073709551616"] {
                 let err = Config::load(None, &env(&[(variable, bad)])).unwrap_err();
@@ -363,6 +428,8 @@ mod tests {
                 config.read_cache_staleness_ms,
                 config.reservation_grace_seconds,
                 config.reservation_lease_seconds,
+                config.order_wait_seconds,
+                config.settle_interval_seconds,
             ];
             assert_eq!(
                 read.iter().flatten().collect::<Vec<_>>(),

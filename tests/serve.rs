@@ -46,7 +46,11 @@ fn switchboard(dir: &Path) -> Command {
 }
 
 fn start(dir: &Path) -> Server {
-    let mut child = switchboard(dir)
+    start_with(switchboard(dir))
+}
+
+fn start_with(mut command: Command) -> Server {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -128,7 +132,8 @@ async fn the_seed_request_works_against_serve_on_its_defaults() {
             "id",
             "is_active",
             "phone_number",
-            "provider"
+            "provider",
+            "state"
         ]
     );
     let created_at = body["created_at"].as_str().expect("created_at");
@@ -299,4 +304,65 @@ fn output_to_a_reader_that_went_away_is_not_a_panic() {
         assert!(finished.status.success(), "{args:?}: {stderr}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A carrier that sells through orders (the fake configured as one), end to
+/// end: the seed's request is answered 202 with the number pending, and the
+/// background settler makes it active once the order completes, with no
+/// request asking.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_order_becomes_active_through_the_background_settler() {
+    let dir = temp_dir("serve-orders");
+    let config = dir.join("switchboard.toml");
+    std::fs::write(
+        &config,
+        "order_wait_seconds = 0\nsettle_interval_seconds = 1\n[providers.fake]\norder_seconds = 1\n",
+    )
+    .expect("config");
+    let mut command = switchboard(&dir);
+    command.env("SWITCHBOARD_CONFIG", &config);
+    let server = start_with(command);
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!(
+            "http://{}/functions/v1/provision-phone-number",
+            server.addr
+        ))
+        .bearer_auth(&server.token)
+        .json(&serde_json::json!({"phone_number": "+16045551234", "friendly_name": "Main Line"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 202);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["state"], "pending");
+    assert_eq!(body["is_active"], false);
+    assert_eq!(body["provider"], "fake");
+    let id = body["id"].as_str().expect("id").to_string();
+    let mut waited = Duration::ZERO;
+    loop {
+        let got: serde_json::Value = client
+            .get(format!(
+                "http://{}/functions/v1/get-phone-number?id={id}",
+                server.addr
+            ))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON");
+        if got["state"] == "active" {
+            assert_eq!(got["is_active"], true);
+            break;
+        }
+        assert_eq!(got["state"], "pending", "{got}");
+        assert!(
+            waited < Duration::from_secs(60),
+            "still pending after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += Duration::from_millis(100);
+    }
 }

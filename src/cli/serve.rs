@@ -54,6 +54,7 @@ impl ServeArgs {
 
 pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
     let reconcile_every = config.reconcile_interval()?;
+    let settle_every = config.settle_interval()?;
     let app = switchboard::open(config).await?;
     let listen = args.listen.as_deref().unwrap_or(config.listen());
     let listener = TcpListener::bind(listen)
@@ -114,6 +115,9 @@ pub async fn run(config: &Config, args: ServeArgs, out: Output) -> Result<()> {
             every,
         ));
     }
+    if let Some(every) = settle_every {
+        tokio::spawn(settle_periodically(state.service().clone(), every));
+    }
     serve_with(
         listener,
         router(state),
@@ -164,6 +168,34 @@ async fn reconcile_periodically(
                 "reconcile"
             ),
             Err(error) => tracing::warn!(%error, "reconcile failed; will try again"),
+        }
+    }
+}
+
+/// Settles carrier orders that provisions left open, often (a pending
+/// number should become active soon after its order completes) and
+/// cheaply (only pending records are read, and each order asked about
+/// once), beside the slower full reconcile, which settles them too. Every
+/// write is a compare-and-swap from `pending`, so this, requests, reconcile
+/// and other processes' settlers never undo each other.
+async fn settle_periodically(service: switchboard::ProvisioningService, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match service.settle_orders().await {
+            Ok(report) if report.drift.is_empty() && report.errors.is_empty() => {
+                tracing::debug!(pending = report.records_checked, "settle: nothing changed");
+            }
+            Ok(report) => tracing::info!(
+                pending = report.records_checked,
+                settled = report.repaired(),
+                drift = ?report.drift,
+                errors = ?report.errors,
+                "settle"
+            ),
+            Err(error) => tracing::warn!(%error, "settling orders failed; will try again"),
         }
     }
 }

@@ -205,6 +205,11 @@ impl From<&core::BulkProvisionRequest> for BulkProvisionRequest {
 pub enum BulkStatus {
     /// A number was bought for it (`number`).
     Bought,
+    /// A number was ordered for it (`number`, in state `pending`): the
+    /// carrier has not completed the order. The number is held for the
+    /// account and is never bought again; repeating the request with the
+    /// same `idempotency_key_prefix` answers it as it then stands.
+    Pending,
     /// None was (`error`).
     Failed,
 }
@@ -215,15 +220,15 @@ pub enum BulkStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkOutcome {
-    /// Bought or failed.
+    /// Bought, pending or failed.
     pub status: BulkStatus,
     /// The position, from 1.
     pub index: u32,
     /// Bought by an earlier request with the same idempotency key prefix
-    /// (status `bought`).
+    /// (status `bought` or `pending`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed: Option<bool>,
-    /// The number bought (status `bought`).
+    /// The number bought or ordered (status `bought` or `pending`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<NumberResource>,
     /// The number last tried, if one was (status `failed`).
@@ -245,7 +250,10 @@ impl From<core::BulkOutcome> for BulkOutcome {
                 number,
                 replayed,
             } => Self {
-                status: BulkStatus::Bought,
+                status: match number.state {
+                    core::NumberState::Pending => BulkStatus::Pending,
+                    _ => BulkStatus::Bought,
+                },
                 index,
                 replayed: Some(replayed),
                 number: Some(NumberResource::from(*number)),
@@ -309,6 +317,9 @@ pub struct BulkReport {
     pub bought: u32,
     /// Of those, bought by an earlier request with the same keys.
     pub replayed: u32,
+    /// Of those, numbers whose carrier order has not completed (status
+    /// `pending`).
+    pub pending: u32,
     /// Positions without one.
     pub failed: u32,
     /// One per position, by index.
@@ -323,6 +334,7 @@ impl From<core::BulkReport> for BulkReport {
             requested: report.requested,
             bought: report.bought,
             replayed: report.replayed,
+            pending: report.pending,
             failed: report.failed,
             outcomes: report.outcomes.into_iter().map(BulkOutcome::from).collect(),
             stats: report.stats.into(),
@@ -367,6 +379,7 @@ mod tests {
             lease_until: None,
             purchased_at: None,
             request_fingerprint: None,
+            order: None,
         }
     }
 
@@ -423,11 +436,34 @@ mod tests {
     }
 
     #[test]
+    fn a_position_whose_order_is_open_is_pending_with_its_number() {
+        let mut ordered = record();
+        ordered.state = NumberState::Pending;
+        ordered.carrier_id = None;
+        let outcome = BulkOutcome::from(core::BulkOutcome::Bought {
+            index: 4,
+            number: Box::new(ordered),
+            replayed: false,
+        });
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["status"], "pending");
+        assert_eq!(json["number"]["state"], "pending");
+        assert_eq!(json["number"]["is_active"], false);
+        let bought = BulkOutcome::from(core::BulkOutcome::Bought {
+            index: 5,
+            number: Box::new(record()),
+            replayed: false,
+        });
+        assert_eq!(bought.status, BulkStatus::Bought);
+    }
+
+    #[test]
     fn the_report_shows_each_outcome_with_its_status_and_errors_in_the_api_shape() {
         let report = core::BulkReport {
             requested: 3,
             bought: 1,
             replayed: 1,
+            pending: 0,
             failed: 2,
             outcomes: vec![
                 core::BulkOutcome::Bought {
@@ -465,7 +501,7 @@ mod tests {
             text,
             format!(
                 concat!(
-                    r#"{{"requested":3,"bought":1,"replayed":1,"failed":2,"outcomes":["#,
+                    r#"{{"requested":3,"bought":1,"replayed":1,"pending":0,"failed":2,"outcomes":["#,
                     r#"{{"status":"bought","index":1,"replayed":true,"number":{number}}},"#,
                     r#"{{"status":"failed","index":2,"phone_number":"+14155550101","#,
                     r#""error":{{"code":"invalid_input","message":"invalid phone_number: bad","field":"phone_number"}}}},"#,

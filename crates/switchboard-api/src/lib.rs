@@ -52,7 +52,9 @@ pub use bulk::{BulkOutcome, BulkProvisionRequest, BulkReport, BulkSearch, BulkSt
 pub use error::{ErrorDetail, ErrorResponse};
 pub use health::Health;
 pub use import::{ImportOutcome, ImportRequest};
-pub use number::{Capabilities, NumberList, NumberResource, ReleaseStatus, ReleasedNumber};
+pub use number::{
+    Capabilities, LifecycleState, NumberList, NumberResource, ReleaseStatus, ReleasedNumber,
+};
 pub use numbers::{GetRequest, ListRequest, ReleaseRequest, UpdateRequest};
 pub use provision::{ProvisionRequest, Routing, WebhookMethod};
 pub use search::{

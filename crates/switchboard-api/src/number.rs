@@ -1,6 +1,9 @@
 //! The phone number object of the seed API, the pages of the account's
 //! numbers that list them, and the answer to a release, which is the same
-//! object plus where the release stands.
+//! object plus where the release stands. Every one carries the record's
+//! lifecycle `state` after the seed's fields, so that a client can tell a
+//! number ordered and not yet delivered (`pending`) from one being given
+//! back (`releasing`), which `is_active: false` alone does not.
 
 use serde::{Deserialize, Serialize};
 use switchboard_core::{self as core, NumberState, Page, ProvisionedNumber};
@@ -22,7 +25,8 @@ use crate::timestamp;
     "capabilities": {"voice": true, "sms": true, "mms": true},
     "is_active": true,
     "provider": "signalwire",
-    "created_at": "2024-01-15T10:30:00Z"
+    "created_at": "2024-01-15T10:30:00Z",
+    "state": "active"
 }))]
 pub struct NumberResource {
     /// Unique identifier for this phone number.
@@ -45,12 +49,50 @@ pub struct NumberResource {
     /// When it was provisioned, ISO 8601 UTC to the second.
     #[schema(format = DateTime, example = "2024-01-15T10:30:00Z")]
     pub created_at: String,
+    /// Where the number is in its life (not a seed field: the seed's
+    /// `is_active` is `true` exactly when this is `active`).
+    pub state: LifecycleState,
+}
+
+/// Where a number is in its life, as every number object shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleState {
+    /// Being bought: the carrier has not answered yet.
+    Reserved,
+    /// Ordered: the carrier accepted the purchase as an order it has not
+    /// completed. Held for the account (nobody else can buy it), not in
+    /// service yet; it becomes `active` when the carrier completes the
+    /// order, or goes away if the carrier gives up on it.
+    Pending,
+    /// Bought and in service.
+    Active,
+    /// Being given back; the carrier has not confirmed it yet.
+    Releasing,
+    /// Given back.
+    Released,
+    /// Never bought.
+    Failed,
+}
+
+impl From<NumberState> for LifecycleState {
+    fn from(state: NumberState) -> Self {
+        match state {
+            NumberState::Reserved => Self::Reserved,
+            NumberState::Pending => Self::Pending,
+            NumberState::Active => Self::Active,
+            NumberState::Releasing => Self::Releasing,
+            NumberState::Released => Self::Released,
+            NumberState::Failed => Self::Failed,
+        }
+    }
 }
 
 impl From<ProvisionedNumber> for NumberResource {
     fn from(number: ProvisionedNumber) -> Self {
         Self {
             is_active: number.is_active(),
+            state: number.state.into(),
             id: number.id,
             phone_number: number.phone_number.as_str().to_string(),
             friendly_name: number.friendly_name,
@@ -66,6 +108,7 @@ impl From<&ProvisionedNumber> for NumberResource {
     fn from(number: &ProvisionedNumber) -> Self {
         Self {
             is_active: number.is_active(),
+            state: number.state.into(),
             id: number.id,
             phone_number: number.phone_number.as_str().to_string(),
             friendly_name: number.friendly_name.clone(),
@@ -165,6 +208,8 @@ pub struct ReleasedNumber {
     /// When it was provisioned.
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Where the number is in its life (`released` or `releasing`).
+    pub state: LifecycleState,
     /// `released` (HTTP 200): the carrier has it back. `releasing` (HTTP
     /// 202): the carrier refused for now; the release is recorded and retried
     /// later, and the number stays on the account until the carrier takes it.
@@ -200,6 +245,7 @@ impl From<ProvisionedNumber> for ReleasedNumber {
             is_active: number.is_active,
             provider: number.provider,
             created_at: number.created_at,
+            state: number.state,
             status,
             released_at,
             release_not_before,
@@ -250,6 +296,7 @@ mod tests {
             lease_until: None,
             purchased_at: None,
             request_fingerprint: None,
+            order: None,
         }
     }
 
@@ -265,7 +312,7 @@ mod tests {
                 r#"{"id":"a1b2c3d4-5678-9012-3456-789012345678","phone_number":"+16045551234","#,
                 r#""friendly_name":"Main Line","agent_id":"550e8400-e29b-41d4-a716-446655440000","#,
                 r#""capabilities":{"voice":true,"sms":true,"mms":true},"is_active":true,"#,
-                r#""provider":"signalwire","created_at":"2024-01-15T10:30:00Z"}"#
+                r#""provider":"signalwire","created_at":"2024-01-15T10:30:00Z","state":"active"}"#
             )
         );
         assert_eq!(
@@ -274,6 +321,17 @@ mod tests {
         );
         let back: NumberResource = serde_json::from_str(&text).unwrap();
         assert_eq!(back.id, number(None, false).id);
+    }
+
+    #[test]
+    fn every_state_is_shown_by_its_name_and_only_active_is_active() {
+        for state in NumberState::ALL {
+            let mut record = number(None, false);
+            record.state = state;
+            let json = serde_json::to_value(NumberResource::from(&record)).unwrap();
+            assert_eq!(json["state"], state.as_str(), "{json}");
+            assert_eq!(json["is_active"], state == NumberState::Active, "{json}");
+        }
     }
 
     #[test]
@@ -295,6 +353,7 @@ mod tests {
         let pending = serde_json::to_value(ReleasedNumber::from(releasing)).unwrap();
         assert_eq!(pending["status"], "releasing");
         assert_eq!(pending["is_active"], false);
+        assert_eq!(pending["state"], "releasing");
         assert_eq!(pending["release_not_before"], "2024-01-16T00:00:00Z");
         assert!(pending.get("released_at").is_none(), "{pending}");
 

@@ -31,3 +31,34 @@ pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     pending.clear();
     outputs.into_iter().flatten().collect()
 }
+
+/// Runs two futures concurrently on the current task, for races between
+/// operations of different types.
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
+pub(crate) async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut first, mut second) = (None, None);
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        if first.is_none()
+            && let Poll::Ready(value) = a.as_mut().poll(cx)
+        {
+            first = Some(value);
+        }
+        if second.is_none()
+            && let Poll::Ready(value) = b.as_mut().poll(cx)
+        {
+            second = Some(value);
+        }
+        if first.is_some() && second.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    match (first, second) {
+        (Some(first), Some(second)) => (first, second),
+        _ => unreachable!("both futures are ready"),
+    }
+}

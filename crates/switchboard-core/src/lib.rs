@@ -50,7 +50,7 @@ pub use clock::{Clock, IdSource, ManualClock, RandomIds, SequentialIds, SystemCl
 pub use error::{Cause, Error, Result};
 pub use lifecycle::Reservation;
 pub use memory::InMemoryRepository;
-pub use number::{AccountId, NumberState, ProvisionedNumber};
+pub use number::{AccountId, CarrierOrder, NumberState, ProvisionedNumber};
 pub use order::{OrderStatus, PendingOrder, PurchaseOutcome};
 pub use page::{MAX_PAGE_SIZE, Page, PageRequest, collect_pages};
 pub use phone::{CountryCode, PhoneNumber, PhoneNumberError};

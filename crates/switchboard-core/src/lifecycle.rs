@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    AccountId, CarrierNumber, Error, NumberState, ProvisionRequest, ProvisionedNumber, Result,
+    AccountId, CarrierNumber, CarrierOrder, Error, NumberState, PendingOrder, ProvisionRequest,
+    ProvisionedNumber, Result,
 };
 
 /// What a new reservation needs besides the request.
@@ -62,6 +63,7 @@ impl ProvisionedNumber {
                 .idempotency_key
                 .as_ref()
                 .map(|_| request.fingerprint()),
+            order: None,
         }
     }
 
@@ -89,8 +91,14 @@ impl ProvisionedNumber {
     /// holds, which may not be what was asked for). Refused when the
     /// carrier's answer names another number: that answer proves nothing
     /// about ours.
+    ///
+    /// A `Pending` record settles the same way when its order completes;
+    /// the order stays on the record (with nothing missing) as its history.
     pub fn settle_active(&self, bought: &CarrierNumber, now: DateTime<Utc>) -> Result<Self> {
-        self.expect(&[NumberState::Reserved], "record its purchase")?;
+        self.expect(
+            &[NumberState::Reserved, NumberState::Pending],
+            "record its purchase",
+        )?;
         if bought.phone_number != self.phone_number {
             return Err(Error::Inconsistent {
                 source_name: self.provider.clone(),
@@ -108,20 +116,85 @@ impl ProvisionedNumber {
         next.lease_until = None;
         next.purchased_at = Some(now);
         next.updated_at = now;
+        if let Some(order) = &mut next.order {
+            order.missing.clear();
+        }
         Ok(next)
     }
 
-    /// The purchase did not happen: the number and the idempotency key are
-    /// free again (a retry with the same key may try again).
-    pub fn abandon(&self, now: DateTime<Utc>) -> Result<Self> {
-        self.expect(&[NumberState::Reserved], "abandon its reservation")?;
+    /// The carrier accepted the purchase as an order it completes later:
+    /// the number stays held (`Pending`) under the order, with no lease,
+    /// since what vouches for it now is the carrier's open order, not the
+    /// request, and nothing may take it while that is open. Refused when
+    /// the order is for another number, as for a purchase answer.
+    pub fn await_order(&self, order: &PendingOrder, now: DateTime<Utc>) -> Result<Self> {
+        self.expect(&[NumberState::Reserved], "record its order")?;
+        if order.phone_number != self.phone_number {
+            return Err(Error::Inconsistent {
+                source_name: self.provider.clone(),
+                message: format!(
+                    "the purchase of {} was answered with an order for {} (order {})",
+                    self.phone_number, order.phone_number, order.order_id
+                ),
+            });
+        }
+        let mut next = self.clone();
+        next.state = NumberState::Pending;
+        next.order = Some(CarrierOrder {
+            id: order.order_id.clone(),
+            missing: Vec::new(),
+        });
+        next.lease_until = None;
+        next.updated_at = now;
+        Ok(next)
+    }
+
+    /// The carrier says the order waits for `missing` (regulatory
+    /// information it will not complete without). Still pending; `None`
+    /// when the record already says exactly that, so that asking again
+    /// writes nothing.
+    pub fn await_requirements(
+        &self,
+        missing: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Self>> {
+        self.expect(&[NumberState::Pending], "record what its order waits for")?;
+        let current = self.order.as_ref().map(|o| o.missing.as_slice());
+        if current == Some(missing) {
+            return Ok(None);
+        }
+        let mut next = self.clone();
+        let order = next.order.get_or_insert_with(CarrierOrder::default);
+        order.missing = missing.to_vec();
+        next.updated_at = now;
+        Ok(Some(next))
+    }
+
+    /// The carrier gave up on the order: nothing was bought, and the number
+    /// and the idempotency key are free again, as for an abandoned
+    /// reservation. The order stays on the record as its history.
+    pub fn fail_order(&self, now: DateTime<Utc>) -> Result<Self> {
+        self.expect(&[NumberState::Pending], "record its order as failed")?;
+        Ok(self.not_bought(now))
+    }
+
+    /// The record of a purchase that did not happen, however it ended:
+    /// failed, holding neither the number nor the idempotency key.
+    fn not_bought(&self, now: DateTime<Utc>) -> Self {
         let mut next = self.clone();
         next.state = NumberState::Failed;
         next.idempotency_key = None;
         next.request_fingerprint = None;
         next.lease_until = None;
         next.updated_at = now;
-        Ok(next)
+        next
+    }
+
+    /// The purchase did not happen: the number and the idempotency key are
+    /// free again (a retry with the same key may try again).
+    pub fn abandon(&self, now: DateTime<Utc>) -> Result<Self> {
+        self.expect(&[NumberState::Reserved], "abandon its reservation")?;
+        Ok(self.not_bought(now))
     }
 
     /// A change the owner asked for, already accepted by the carrier when it
@@ -317,6 +390,87 @@ mod tests {
         assert!(released.begin_release(at(10)).is_err());
         assert!(released.cancel_release(at(10)).is_err());
         assert!(reserved().begin_release(at(1)).is_err());
+    }
+
+    fn order(number: &str) -> PendingOrder {
+        PendingOrder {
+            order_id: "ORD1".into(),
+            phone_number: PhoneNumber::parse(number).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_order_holds_the_number_until_it_completes() {
+        let pending = reserved()
+            .await_order(&order("+16045551234"), at(2))
+            .unwrap();
+        assert_eq!(pending.state, NumberState::Pending);
+        assert!(pending.state.is_live());
+        assert_eq!(pending.order.as_ref().map(|o| o.id.as_str()), Some("ORD1"));
+        assert_eq!(pending.lease_until, None);
+        assert_eq!(pending.idempotency_key.as_deref(), Some("k1"));
+        // Nothing but the order's settling moves it.
+        assert!(pending.begin_release(at(3)).is_err());
+        assert!(pending.abandon(at(3)).is_err());
+        assert!(pending.renew_lease(at(90), at(3)).is_err());
+        assert!(pending.await_order(&order("+16045551234"), at(3)).is_err());
+        let active = pending
+            .settle_active(&bought("+16045551234"), at(4))
+            .unwrap();
+        assert_eq!(active.state, NumberState::Active);
+        assert_eq!(active.carrier_id.as_deref(), Some("FK1"));
+        assert_eq!(active.order.as_ref().map(|o| o.id.as_str()), Some("ORD1"));
+        assert!(active.fail_order(at(5)).is_err());
+    }
+
+    #[test]
+    fn an_order_for_another_number_is_not_recorded() {
+        let err = reserved()
+            .await_order(&order("+16045551235"), at(2))
+            .unwrap_err();
+        assert!(matches!(err, Error::Inconsistent { .. }), "{err}");
+        let pending = reserved()
+            .await_order(&order("+16045551234"), at(2))
+            .unwrap();
+        assert!(
+            pending
+                .settle_active(&bought("+16045551235"), at(3))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn requirements_are_recorded_once_and_cleared_on_completion() {
+        let pending = reserved()
+            .await_order(&order("+16045551234"), at(2))
+            .unwrap();
+        let missing = vec!["proof of address".to_string()];
+        let waiting = pending
+            .await_requirements(&missing, at(3))
+            .unwrap()
+            .unwrap();
+        assert_eq!(waiting.state, NumberState::Pending);
+        assert_eq!(waiting.order.as_ref().unwrap().missing, missing);
+        assert_eq!(waiting.await_requirements(&missing, at(4)).unwrap(), None);
+        let active = waiting
+            .settle_active(&bought("+16045551234"), at(5))
+            .unwrap();
+        assert!(active.order.as_ref().unwrap().missing.is_empty());
+        assert!(active.await_requirements(&missing, at(6)).is_err());
+    }
+
+    #[test]
+    fn a_failed_order_frees_the_number_and_the_key() {
+        let failed = reserved()
+            .await_order(&order("+16045551234"), at(2))
+            .unwrap()
+            .fail_order(at(3))
+            .unwrap();
+        assert_eq!(failed.state, NumberState::Failed);
+        assert!(!failed.state.is_live());
+        assert_eq!(failed.idempotency_key, None);
+        assert_eq!(failed.request_fingerprint, None);
+        assert!(reserved().fail_order(at(3)).is_err());
     }
 
     #[test]

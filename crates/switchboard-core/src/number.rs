@@ -51,13 +51,21 @@ impl fmt::Debug for AccountId {
     }
 }
 
-/// Where a number is in its life. `Reserved`, `Active` and `Releasing` are
-/// *live*: at most one live record may exist per phone number.
+/// Where a number is in its life. `Reserved`, `Pending`, `Active` and
+/// `Releasing` are *live*: at most one live record may exist per phone
+/// number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NumberState {
     /// Recorded before the carrier is asked to sell it, so that two requests
     /// can never both buy it. If the process dies here, `reconcile` settles it.
     Reserved,
+    /// The carrier accepted the purchase as an order it completes later
+    /// ([`ProvisionedNumber::order`] names it). Live, so the number is
+    /// never bought again while the order is open, and listed, so the
+    /// account sees what it asked for; not active until the order
+    /// completes. Settled by asking the carrier about the order, by the
+    /// request that made it, the service's settler, or `reconcile`.
+    Pending,
     /// Bought and recorded.
     Active,
     /// Release asked for; the carrier has not confirmed it yet.
@@ -70,21 +78,38 @@ pub enum NumberState {
 
 impl NumberState {
     /// The states that hold the phone number.
-    pub const LIVE: [NumberState; 3] = [
+    pub const LIVE: [NumberState; 4] = [
         NumberState::Reserved,
+        NumberState::Pending,
         NumberState::Active,
         NumberState::Releasing,
     ];
 
     /// The states an account's listing shows unless asked otherwise: the
-    /// numbers in service and those being given back.
-    pub const LISTED: [NumberState; 2] = [NumberState::Active, NumberState::Releasing];
+    /// numbers ordered and not yet delivered, those in service and those
+    /// being given back.
+    pub const LISTED: [NumberState; 3] = [
+        NumberState::Pending,
+        NumberState::Active,
+        NumberState::Releasing,
+    ];
 
     /// The states a listing shows when asked for released numbers too.
-    pub const LISTED_WITH_RELEASED: [NumberState; 3] = [
+    pub const LISTED_WITH_RELEASED: [NumberState; 4] = [
+        NumberState::Pending,
         NumberState::Active,
         NumberState::Releasing,
         NumberState::Released,
+    ];
+
+    /// Every state, for code that must handle each (storage, tests).
+    pub const ALL: [NumberState; 6] = [
+        NumberState::Reserved,
+        NumberState::Pending,
+        NumberState::Active,
+        NumberState::Releasing,
+        NumberState::Released,
+        NumberState::Failed,
     ];
 
     /// Whether this state holds the phone number.
@@ -96,6 +121,7 @@ impl NumberState {
     pub fn as_str(&self) -> &'static str {
         match self {
             NumberState::Reserved => "reserved",
+            NumberState::Pending => "pending",
             NumberState::Active => "active",
             NumberState::Releasing => "releasing",
             NumberState::Released => "released",
@@ -107,6 +133,7 @@ impl NumberState {
     pub fn parse(input: &str) -> Option<Self> {
         Some(match input {
             "reserved" => NumberState::Reserved,
+            "pending" => NumberState::Pending,
             "active" => NumberState::Active,
             "releasing" => NumberState::Releasing,
             "released" => NumberState::Released,
@@ -172,6 +199,20 @@ pub struct ProvisionedNumber {
     /// of [`crate::ProvisionRequest::fingerprint`], so a later request under
     /// the same key can be told apart field by field.
     pub request_fingerprint: Option<String>,
+    /// The carrier's order, when the purchase was accepted as one: open
+    /// while the record is `Pending`, kept afterwards as the history of how
+    /// the number was bought (or why it was not).
+    pub order: Option<CarrierOrder>,
+}
+
+/// A carrier's order for a number, as the record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CarrierOrder {
+    /// The carrier's reference ([`crate::PendingOrder::order_id`]).
+    pub id: String,
+    /// What the carrier said it waits for (regulatory documents, in its
+    /// words), when it last said; empty while it just processes the order.
+    pub missing: Vec<String>,
 }
 
 impl ProvisionedNumber {
@@ -195,16 +236,12 @@ mod tests {
 
     #[test]
     fn states_round_trip_their_names() {
-        for state in [
-            NumberState::Reserved,
-            NumberState::Active,
-            NumberState::Releasing,
-            NumberState::Released,
-            NumberState::Failed,
-        ] {
+        for state in NumberState::ALL {
             assert_eq!(NumberState::parse(state.as_str()), Some(state));
         }
         assert!(NumberState::Releasing.is_live());
+        assert!(NumberState::Pending.is_live());
+        assert!(NumberState::LISTED.contains(&NumberState::Pending));
         assert!(!NumberState::Released.is_live());
     }
 }

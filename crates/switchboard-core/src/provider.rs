@@ -168,6 +168,14 @@ pub trait TelephonyProvider: Send + Sync + Debug {
     /// Where an order that [`TelephonyProvider::purchase`] left pending
     /// stands now. Carriers that never answer `Pending` keep the default,
     /// which says they have no orders.
+    ///
+    /// [`Error::NotFound`] means the carrier knows no such order. The
+    /// service then asks [`TelephonyProvider::find_owned`]: a number the
+    /// carrier holds is recorded bought; otherwise the number stays held,
+    /// since a missing order proves nothing about whether it completes. So
+    /// answer `NotFound` only for an order the carrier does not know, and a
+    /// temporary error (which is asked again later) for one it cannot be
+    /// asked about now.
     async fn order_status(&self, order_id: &str) -> Result<OrderStatus> {
         Err(Error::NotSupported {
             provider: self.name().to_string(),

@@ -789,3 +789,79 @@ async fn a_provider_filter_with_control_characters_is_invalid_input() {
         );
     }
 }
+
+fn pending_options(order_wait: Duration) -> ServiceOptions {
+    ServiceOptions {
+        order_wait,
+        order_poll_interval: Duration::from_millis(1),
+        order_poll_max_interval: Duration::from_millis(2),
+        ..fast_options()
+    }
+}
+
+fn ordering_mock(phone: &PhoneNumber) -> MockTelephonyProvider {
+    let mut provider = mock_provider("mock");
+    let order = PendingOrder {
+        order_id: "ORD-7".into(),
+        phone_number: phone.clone(),
+    };
+    provider
+        .expect_purchase()
+        .times(1)
+        .returning(move |_| Ok(PurchaseOutcome::Pending(order.clone())));
+    provider
+}
+
+#[tokio::test]
+async fn an_order_completed_with_another_number_is_not_recorded_and_stays_pending() {
+    let phone = number("+16045551234");
+    let mut provider = ordering_mock(&phone);
+    let other = carrier_number(&number("+16045559999"), "PN9");
+    provider
+        .expect_order_status()
+        .returning(move |_| Ok(OrderStatus::Complete(other.clone())));
+    let repo = Arc::new(InMemoryRepository::new());
+    let service =
+        service_with(provider, repo.clone()).with_options(pending_options(Duration::ZERO));
+    let pending = service
+        .provision(&account("acme"), &ProvisionRequest::new(phone.clone()))
+        .await
+        .unwrap();
+    let report = service.settle_orders().await.unwrap();
+    assert_eq!(report.drift.len(), 1, "{report:?}");
+    assert_eq!(report.drift[0].kind, DriftKind::OrderUnsettled);
+    let still = repo.get(pending.id).await.unwrap().unwrap();
+    assert_eq!(still.state, NumberState::Pending);
+    assert_eq!(still.carrier_id, None);
+}
+
+#[tokio::test]
+async fn a_provision_waits_out_temporary_failures_to_ask_and_answers_pending() {
+    let phone = number("+16045551234");
+    let mut provider = ordering_mock(&phone);
+    provider
+        .expect_order_status()
+        .withf(|id| id == "ORD-7")
+        .returning(|_| Err(transport()));
+    // The carrier's listing does not show the number (an open order).
+    provider.expect_list_owned().returning(|_| {
+        Ok(Page {
+            items: vec![],
+            next_cursor: None,
+        })
+    });
+    let repo = Arc::new(InMemoryRepository::new());
+    let service = service_with(provider, repo.clone())
+        .with_options(pending_options(Duration::from_millis(30)));
+    let pending = service
+        .provision(&account("acme"), &ProvisionRequest::new(phone.clone()))
+        .await
+        .unwrap();
+    assert_eq!(pending.state, NumberState::Pending);
+    assert_eq!(pending.order.as_ref().map(|o| o.id.as_str()), Some("ORD-7"));
+    // Reconcile never judges a pending number by the carrier's listing or
+    // by find_owned alone: it asks about the order, which cannot be asked.
+    let report = service.reconcile(&ReconcileOptions::default()).await;
+    let still = repo.get(pending.id).await.unwrap().unwrap();
+    assert_eq!(still.state, NumberState::Pending, "{report:?}");
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use switchboard_core::{Clock, SystemClock};
 
 use crate::inventory::{DEFAULT_INVENTORY_SIZE, DEFAULT_SEED};
-use crate::{FakeProvider, Inventory, MemoryLedger, SalesLedger};
+use crate::{FakeProvider, Inventory, MemoryLedger, OrderPlan, SalesLedger};
 
 /// Settings for a [`FakeProvider`]; every one has a default.
 #[derive(Debug)]
@@ -16,6 +16,7 @@ pub struct FakeProviderBuilder {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) release_cooldown: Option<chrono::Duration>,
     pub(crate) ledger: Option<Arc<dyn SalesLedger>>,
+    pub(crate) order_plan: Option<OrderPlan>,
 }
 
 impl Default for FakeProviderBuilder {
@@ -27,6 +28,7 @@ impl Default for FakeProviderBuilder {
             clock: Arc::new(SystemClock),
             release_cooldown: None,
             ledger: None,
+            order_plan: None,
         }
     }
 }
@@ -74,6 +76,16 @@ impl FakeProviderBuilder {
     /// ledger in a shared store) in several.
     pub fn ledger(mut self, ledger: Arc<dyn SalesLedger>) -> Self {
         self.ledger = Some(ledger);
+        self
+    }
+
+    /// Answers every purchase as an order that settles by `plan` (see
+    /// [`OrderPlan`]), as an asynchronous carrier does, instead of selling
+    /// at once (the default). The fake's [`FakeProvider::complete_order`],
+    /// [`FakeProvider::fail_order`], [`FakeProvider::provide_requirements`]
+    /// and [`FakeProvider::lose_order`] settle orders by hand.
+    pub fn pending_orders(mut self, plan: OrderPlan) -> Self {
+        self.order_plan = Some(plan);
         self
     }
 

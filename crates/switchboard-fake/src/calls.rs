@@ -50,6 +50,8 @@ pub enum Target {
     CarrierId(String),
     /// A list_owned, with the page asked for.
     Page(PageRequest),
+    /// An order_status, with the order's id.
+    Order(String),
 }
 
 /// How a call ended, as the caller saw it (except that a lost answer is

@@ -8,15 +8,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use switchboard_core::{
-    AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, MAX_PAGE_SIZE, Page, PageRequest,
-    PhoneNumber, ProviderFeatures, PurchaseOutcome, PurchaseRequest, Result, SearchQuery,
-    TelephonyProvider, validate_friendly_name,
+    AvailableNumber, CarrierNumber, CarrierUpdate, Clock, Error, MAX_PAGE_SIZE, OrderStatus, Page,
+    PageRequest, PendingOrder, PhoneNumber, ProviderFeatures, PurchaseOutcome, PurchaseRequest,
+    Result, SearchQuery, TelephonyProvider, validate_friendly_name,
 };
 
 use crate::calls::{Call, Outcome, Target};
 use crate::faults::{Fault, Operation, Script, Times};
 use crate::ledger::{Sale, SalesLedger, carrier_id_serial};
-use crate::{FakeProviderBuilder, Inventory};
+use crate::orders::{Effect, Orders};
+use crate::{FakeOrder, FakeProviderBuilder, Inventory, OrderPlan};
 
 /// The most results one search returns, as at SignalWire.
 const MAX_SEARCH_RESULTS: u32 = 100;
@@ -66,9 +67,11 @@ struct Inner {
     inventory: Inventory,
     clock: Arc<dyn Clock>,
     release_cooldown: Option<chrono::Duration>,
+    /// Set: purchases are answered as orders that settle by this plan.
+    order_plan: Option<OrderPlan>,
     ledger: Arc<dyn SalesLedger>,
-    /// What stays with this process whatever the ledger: scripted faults
-    /// and the call log.
+    /// What stays with this process whatever the ledger: scripted faults,
+    /// the call log and the open orders.
     state: Mutex<State>,
 }
 
@@ -76,6 +79,7 @@ struct Inner {
 struct State {
     script: Script,
     calls: Vec<Call>,
+    orders: Orders,
 }
 
 impl Default for FakeProvider {
@@ -107,6 +111,7 @@ impl FakeProvider {
                 inventory,
                 clock: builder.clock,
                 release_cooldown: builder.release_cooldown,
+                order_plan: builder.order_plan,
                 ledger,
                 state: Mutex::new(State::default()),
             }),
@@ -210,6 +215,86 @@ impl FakeProvider {
             .await
     }
 
+    /// Every order this fake took, oldest first (none unless it was built
+    /// with an [`OrderPlan`]).
+    pub fn orders(&self) -> Vec<FakeOrder> {
+        self.state().orders.list()
+    }
+
+    /// Completes open order `order_id` now, whatever its plan: the number
+    /// is the account's, and the next question about the order says so.
+    /// False, changing nothing, for an unknown or settled order.
+    pub fn complete_order(&self, order_id: &str) -> bool {
+        let mut state = self.state();
+        let Some(number) = state.orders.number(order_id) else {
+            return false;
+        };
+        if !state.orders.is_open(order_id) {
+            return false;
+        }
+        state.orders.settle(order_id, OrderStatus::Complete(number));
+        true
+    }
+
+    /// Fails open order `order_id` now with `reason`: the number goes back
+    /// on sale, and the next question about the order says it failed.
+    /// False, changing nothing, for an unknown or settled order.
+    pub async fn fail_order(&self, order_id: &str, reason: impl Into<String>) -> Result<bool> {
+        let failed = OrderStatus::Failed {
+            reason: reason.into(),
+        };
+        let effect = {
+            let mut state = self.state();
+            if !state.orders.is_open(order_id) {
+                return Ok(false);
+            }
+            state.orders.settle(order_id, failed).1
+        };
+        self.apply(effect).await?;
+        Ok(true)
+    }
+
+    /// Tells open order `order_id` that what it waits for was provided: it
+    /// completes at the next question. False for an unknown or settled
+    /// order.
+    pub fn provide_requirements(&self, order_id: &str) -> bool {
+        self.state().orders.provide(order_id)
+    }
+
+    /// Makes the carrier lose order `order_id`: questions about it are
+    /// answered `NotFound`, and the number an open order held goes back on
+    /// sale, as if the order had never been. For testing that a lost order
+    /// is never taken as proof of anything. False for an unknown order.
+    pub async fn lose_order(&self, order_id: &str) -> Result<bool> {
+        let forgotten = self.state().orders.forget(order_id);
+        match forgotten {
+            None => Ok(false),
+            Some(None) => Ok(true),
+            Some(Some(carrier_id)) => {
+                self.apply(Effect::Unclaim(carrier_id)).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn apply(&self, effect: Effect) -> Result<()> {
+        match effect {
+            Effect::None => Ok(()),
+            Effect::Unclaim(carrier_id) => self
+                .inner
+                .ledger
+                .remove(&self.inner.name, &carrier_id)
+                .await
+                .map(|_| ()),
+        }
+    }
+
+    /// Whether an open order holds `carrier_id`, which is then not the
+    /// account's yet.
+    fn on_order(&self, carrier_id: &str) -> bool {
+        self.state().orders.hides(carrier_id)
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // Every change to the state completes before its guard drops, so a
         // panic elsewhere cannot leave it half done.
@@ -288,6 +373,7 @@ impl fmt::Debug for FakeProvider {
             .field("ledger", &self.inner.ledger)
             .field("calls", &calls)
             .field("release_cooldown", &self.inner.release_cooldown)
+            .field("order_plan", &self.inner.order_plan)
             .finish()
     }
 }
@@ -409,12 +495,32 @@ impl TelephonyProvider for FakeProvider {
     async fn purchase(&self, request: &PurchaseRequest) -> Result<PurchaseOutcome> {
         let target = Target::Number(request.phone_number.clone());
         let buy = async {
-            self.inner
-                .purchase(request)
-                .await
-                .map(PurchaseOutcome::Bought)
+            let bought = self.inner.purchase(request).await?;
+            let Some(plan) = self.inner.order_plan.clone() else {
+                return Ok(PurchaseOutcome::Bought(bought));
+            };
+            let now = self.inner.clock.now();
+            let order = self.state().orders.place(bought, plan, now);
+            Ok(PurchaseOutcome::Pending(PendingOrder {
+                order_id: order.id,
+                phone_number: order.phone_number,
+            }))
         };
         self.run(Operation::Purchase, target, buy).await
+    }
+
+    async fn order_status(&self, order_id: &str) -> Result<OrderStatus> {
+        let target = Target::Order(order_id.to_string());
+        let act = async {
+            let now = self.inner.clock.now();
+            let answer = self.state().orders.ask(order_id, now);
+            let Some((status, effect)) = answer else {
+                return Err(Error::not_found(format!("order {order_id:?}")));
+            };
+            self.apply(effect).await?;
+            Ok(status)
+        };
+        self.run(Operation::OrderStatus, target, act).await
     }
 
     async fn find_owned(&self, phone_number: &PhoneNumber) -> Result<Option<CarrierNumber>> {
@@ -425,30 +531,42 @@ impl TelephonyProvider for FakeProvider {
                 .ledger
                 .find_by_number(&inner.name, phone_number)
                 .await?;
-            Ok(sold.map(|s| s.number))
+            Ok(sold
+                .map(|s| s.number)
+                .filter(|n| !self.on_order(&n.carrier_id)))
         };
         self.run(Operation::FindOwned, target, act).await
     }
 
     async fn list_owned(&self, page: &PageRequest) -> Result<Page<CarrierNumber>> {
         let target = Target::Page(page.clone());
-        self.run(Operation::ListOwned, target, self.inner.list_owned(page))
-            .await
+        let act = async {
+            let mut page = self.inner.list_owned(page).await?;
+            page.items.retain(|n| !self.on_order(&n.carrier_id));
+            Ok(page)
+        };
+        self.run(Operation::ListOwned, target, act).await
     }
 
     async fn update(&self, carrier_id: &str, update: &CarrierUpdate) -> Result<CarrierNumber> {
         let target = Target::CarrierId(carrier_id.to_string());
-        self.run(
-            Operation::Update,
-            target,
-            self.inner.update(carrier_id, update),
-        )
-        .await
+        let act = async {
+            if self.on_order(carrier_id) {
+                return Err(not_owned(carrier_id));
+            }
+            self.inner.update(carrier_id, update).await
+        };
+        self.run(Operation::Update, target, act).await
     }
 
     async fn release(&self, carrier_id: &str) -> Result<()> {
         let target = Target::CarrierId(carrier_id.to_string());
-        self.run(Operation::Release, target, self.inner.release(carrier_id))
-            .await
+        let act = async {
+            if self.on_order(carrier_id) {
+                return Err(not_owned(carrier_id));
+            }
+            self.inner.release(carrier_id).await
+        };
+        self.run(Operation::Release, target, act).await
     }
 }

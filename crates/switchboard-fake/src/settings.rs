@@ -15,12 +15,16 @@ use serde::Deserialize;
 use switchboard_core::inbound::WebhookVerifier;
 use switchboard_core::{Error, Result};
 
-use crate::{FakeProvider, FakeProviderBuilder};
+use crate::{FakeProvider, FakeProviderBuilder, OrderPlan};
 
 /// The longest release cooldown, in seconds: SignalWire's, which the
 /// cooldown imitates, is about two weeks; thirty days leaves room without
 /// letting a typo hold releases for a year.
 const MAX_RELEASE_COOLDOWN: u64 = 30 * 24 * 3600;
+
+/// The longest order completion, in seconds: a day is far past any order
+/// that completes by itself.
+const MAX_ORDER_SECONDS: u64 = 24 * 3600;
 
 /// The fake carrier's section; every field has a default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -38,6 +42,12 @@ pub struct FakeSettings {
     /// pending releases.
     #[serde(default)]
     pub release_cooldown_seconds: Option<u64>,
+    /// Answers every purchase as an order that completes this many seconds
+    /// later, as Telnyx does (default: none, purchases complete at once; 0
+    /// completes at the first question), so that a deployment can rehearse
+    /// pending purchases. At most a day.
+    #[serde(default)]
+    pub order_seconds: Option<u64>,
 }
 
 impl FakeSettings {
@@ -60,6 +70,20 @@ impl FakeSettings {
         }
         if let Some(size) = self.inventory_size {
             builder = builder.inventory_size(size);
+        }
+        match self.order_seconds {
+            Some(s) if s > MAX_ORDER_SECONDS => {
+                return Err(Error::Configuration {
+                    message: format!(
+                        "[providers.fake] order_seconds must be at most {MAX_ORDER_SECONDS} (a day)"
+                    ),
+                });
+            }
+            Some(s) => {
+                let after = chrono::Duration::seconds(s.cast_signed());
+                builder = builder.pending_orders(OrderPlan::CompleteAfter(after));
+            }
+            None => {}
         }
         match self.release_cooldown_seconds {
             Some(s) if s > MAX_RELEASE_COOLDOWN => Err(Error::Configuration {
@@ -94,9 +118,15 @@ mod tests {
 
     #[test]
     fn every_option_reaches_the_builder() {
-        let builder = section("seed = 7\ninventory_size = 50\nrelease_cooldown_seconds = 60")
-            .builder()
-            .unwrap();
+        let builder = section(
+            "seed = 7\ninventory_size = 50\nrelease_cooldown_seconds = 60\norder_seconds = 2",
+        )
+        .builder()
+        .unwrap();
+        assert_eq!(
+            builder.order_plan,
+            Some(OrderPlan::CompleteAfter(chrono::Duration::seconds(2)))
+        );
         assert_eq!(builder.seed, 7);
         assert_eq!(builder.inventory_size, 50);
         assert_eq!(
@@ -111,6 +141,7 @@ mod tests {
         assert_eq!(builder.seed, DEFAULT_SEED);
         assert_eq!(builder.inventory_size, DEFAULT_INVENTORY_SIZE);
         assert_eq!(builder.release_cooldown, None);
+        assert_eq!(builder.order_plan, None);
         assert!(section("").webhook_verifier().unwrap().is_none());
     }
 
@@ -123,6 +154,8 @@ mod tests {
             err.to_string().contains("release_cooldown_seconds"),
             "{err}"
         );
+        let err = section("order_seconds = 86401").builder().unwrap_err();
+        assert!(err.to_string().contains("order_seconds"), "{err}");
         let err = toml::from_str::<FakeSettings>("sed = 1").unwrap_err();
         assert!(err.message().contains("sed"), "{err}");
     }

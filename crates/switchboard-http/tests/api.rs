@@ -59,7 +59,8 @@ async fn the_seed_example_works_verbatim() {
           "capabilities": {"voice": true, "sms": true, "mms": true},
           "is_active": true,
           "provider": "signalwire",
-          "created_at": "2024-01-15T10:30:00Z"
+          "created_at": "2024-01-15T10:30:00Z",
+          "state": "active"
         }"#,
     )
     .unwrap();

@@ -418,6 +418,7 @@ async fn numbers_that_are_not_ours_to_answer_get_the_fallback() {
             lease_until: Some(now + chrono::Duration::seconds(60)),
             purchased_at: None,
             request_fingerprint: None,
+            order: None,
         })
         .await
         .unwrap();

@@ -76,6 +76,7 @@ fn record(i: usize, accounts: &[AccountId], agents: &[Uuid]) -> ProvisionedNumbe
         lease_until: None,
         purchased_at: None,
         request_fingerprint: None,
+        order: None,
     }
 }
 

@@ -5,7 +5,7 @@
 //! one store).
 //!
 //! The database itself enforces the invariants the service relies on: a
-//! partial unique index allows at most one live (`reserved`, `active`,
+//! partial unique index allows at most one live (`reserved`, `pending`, `active`,
 //! `releasing`) record per phone number, and idempotency keys are unique per
 //! account. Two processes racing to reserve the same number therefore cannot
 //! both succeed, whichever backend they share.

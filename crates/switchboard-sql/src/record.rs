@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use switchboard_core::{
-    AccountId, ApiToken, Capabilities, Error, NumberState, PhoneNumber, ProvisionedNumber, Routing,
-    WebhookMethod, WebhookUrl,
+    AccountId, ApiToken, Capabilities, CarrierOrder, Error, NumberState, PhoneNumber,
+    ProvisionedNumber, Routing, WebhookMethod, WebhookUrl,
 };
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ pub(crate) const NUMBER_COLUMNS: &str = "id, account, phone_number, friendly_nam
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
-     version, lease_until, purchased_at, request_fingerprint";
+     version, lease_until, purchased_at, request_fingerprint, order_id, order_missing";
 
 /// The position of `name` in [`NUMBER_COLUMNS`], worked out at compile
 /// time (a name not in the list fails the build), so that the positional
@@ -84,6 +84,8 @@ pub(crate) struct NumberRow {
     lease_until: Option<DateTime<Utc>>,
     purchased_at: Option<DateTime<Utc>>,
     request_fingerprint: Option<String>,
+    order_id: Option<String>,
+    order_missing: Option<String>,
 }
 
 #[cfg(feature = "sqlite")]
@@ -308,6 +310,8 @@ mod sqlite {
                 lease_until: get!(c, read, timestamp, "lease_until")?,
                 purchased_at: get!(c, read, timestamp, "purchased_at")?,
                 request_fingerprint: get!(c, read, text, "request_fingerprint")?,
+                order_id: get!(c, read, text, "order_id")?,
+                order_missing: get!(c, read, text, "order_missing")?,
             })
         }
     }
@@ -382,8 +386,48 @@ impl TryFrom<NumberRow> for ProvisionedNumber {
             lease_until: row.lease_until,
             purchased_at: row.purchased_at,
             request_fingerprint: row.request_fingerprint,
+            order: order(id, row.order_id, row.order_missing)?,
         })
     }
+}
+
+/// The carrier order of a row: its id, and what it waits for stored as a
+/// JSON array of strings (NULL when nothing is missing), which holds any
+/// text a carrier may send without an escaping rule of our own.
+fn order(
+    id: Uuid,
+    order_id: Option<String>,
+    missing: Option<String>,
+) -> Result<Option<CarrierOrder>, Error> {
+    let missing: Vec<String> = match missing {
+        None => Vec::new(),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| corrupt("numbers", id, "order_missing", e))?
+        }
+    };
+    match order_id {
+        Some(order_id) => Ok(Some(CarrierOrder {
+            id: order_id,
+            missing,
+        })),
+        None if missing.is_empty() => Ok(None),
+        None => Err(corrupt(
+            "numbers",
+            id,
+            "order_missing",
+            "set on a row with no order_id",
+        )),
+    }
+}
+
+/// The stored form of what an order waits for: `None` when nothing is.
+pub(crate) fn order_missing_text(number: &ProvisionedNumber) -> Option<String> {
+    let missing = &number.order.as_ref()?.missing;
+    if missing.is_empty() {
+        return None;
+    }
+    // Serialising strings cannot fail.
+    serde_json::to_string(missing).ok()
 }
 
 /// One row of `api_tokens`.
@@ -445,7 +489,7 @@ mod sqlite_tests {
     use super::*;
 
     /// A well-formed row, as SQL expressions in [`NUMBER_COLUMNS`] order.
-    const GOOD: [&str; 26] = [
+    const GOOD: [&str; 28] = [
         "x'0190f3a0b1c27d3e8f90a1b2c3d4e5f6'",
         "'acme'",
         "'+16045551234'",
@@ -472,6 +516,8 @@ mod sqlite_tests {
         "'2026-11-27T16:04:09+00:00'",
         "'2026-11-27T16:03:12+00:00'",
         "'phone_number=\"+16045551234\"'",
+        "'3fa85f64-5717-4562-b3fc-2c963f66afa6'",
+        "'[\"proof of address\",\"a, \\\"quoted\\\" name\"]'",
     ];
 
     /// `SELECT <GOOD with overrides> AS <column>, ...`
@@ -531,6 +577,13 @@ mod sqlite_tests {
         // Not trivially so: the row has every field set.
         assert!(expected.agent_id.is_some() && expected.release_not_before.is_some());
         assert!(expected.lease_until.is_some() && expected.request_fingerprint.is_some());
+        assert_eq!(
+            expected.order,
+            Some(CarrierOrder {
+                id: "3fa85f64-5717-4562-b3fc-2c963f66afa6".into(),
+                missing: vec!["proof of address".into(), "a, \"quoted\" name".into()],
+            })
+        );
         assert_eq!(expected.version, 7);
         assert_eq!(
             expected.created_at.to_rfc3339(),
@@ -554,6 +607,8 @@ mod sqlite_tests {
             "lease_until",
             "purchased_at",
             "request_fingerprint",
+            "order_id",
+            "order_missing",
         ]
         .into_iter()
         .map(|column| (column, "NULL"))
@@ -677,6 +732,8 @@ mod sqlite_tests {
             ("lease_until", "'soon'"),
             ("purchased_at", "x'00'"),
             ("request_fingerprint", "x'ff'"),
+            ("order_id", "x'ff'"),
+            ("order_missing", "x'ff'"),
         ];
         for (column, value) in cases {
             let sql = select(&[(column, value)]);
@@ -747,6 +804,7 @@ mod sqlite_tests {
         for migration in [
             include_str!("../migrations/sqlite/20261127000001_numbers_and_tokens.sql"),
             include_str!("../migrations/sqlite/20261201000001_versioned_records.sql"),
+            include_str!("../migrations/sqlite/20261202000001_pending_orders.sql"),
         ] {
             conn.execute_batch(migration).expect("schema");
         }

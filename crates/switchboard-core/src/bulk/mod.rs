@@ -12,11 +12,13 @@
 //! back; [`run`] hands positions to workers, [`candidates`] keeps the queue
 //! of numbers to try, [`fill`] buys one position through its retries;
 //! [`limiter`] bounds the carrier calls in flight and [`observed`] feeds it
-//! every call's outcome.
+//! every call's outcome; [`orders`] waits for the carrier orders still open
+//! at the end, all at once.
 
 mod candidates;
 mod fill;
 mod limiter;
+mod orders;
 mod report;
 mod request;
 mod run;
@@ -58,6 +60,12 @@ impl ProvisioningService {
     /// Fails as a whole only when the request itself is wrong (validated
     /// before anything is bought); otherwise every position's outcome is in
     /// the report, bought or failed with its error.
+    ///
+    /// A position whose purchase became a carrier order holds its number
+    /// (`Pending`), is never bought again, and is reported with its record:
+    /// active if the order completed within the service's `order_wait`
+    /// (waited for once, for all orders together, after every position has
+    /// an answer), pending if not, failed if the carrier gave up on it.
     pub async fn provision_bulk(
         &self,
         account: &AccountId,
@@ -107,6 +115,8 @@ impl ProvisioningService {
         let mut service = self.clone();
         service.providers = Arc::new(ProviderRegistry::new(provider.clone()));
         service.options.purchase_retry = RetryPolicy::NONE;
+        // Orders are waited for together at the end, not one per worker.
+        service.options.order_wait = Duration::ZERO;
 
         let run = Run {
             service,
@@ -128,6 +138,7 @@ impl ProvisioningService {
             .map(|_| Box::pin(run.worker()) as Pin<Box<dyn Future<Output = ()> + Send + '_>>)
             .collect();
         crate::join::join_all(futures).await;
+        run.wait_for_orders(self.options.order_wait).await;
         Ok(run.into_report())
     }
 }

@@ -7,7 +7,9 @@ use crate::{Error, PhoneNumber, ProvisionedNumber};
 /// How one position of a bulk request ended.
 #[derive(Debug, Clone)]
 pub enum BulkOutcome {
-    /// A number was bought and recorded for it.
+    /// A number was bought and recorded for it, or ordered: a record in
+    /// state `Pending` holds the number under a carrier order that has not
+    /// completed yet (see [`BulkReport::pending`]).
     Bought {
         /// The position, from 1.
         index: u32,
@@ -81,6 +83,9 @@ pub struct BulkReport {
     pub bought: u32,
     /// Of those, bought by an earlier request with the same keys.
     pub replayed: u32,
+    /// Of those, numbers whose carrier order is still open: held for the
+    /// account, not yet in service (settled later, as for one provision).
+    pub pending: u32,
     /// Positions without one.
     pub failed: u32,
     /// One per position, by index.

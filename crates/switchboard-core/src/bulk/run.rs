@@ -132,10 +132,15 @@ impl Run<'_> {
             .iter()
             .filter(|o| matches!(o, BulkOutcome::Bought { replayed: true, .. }))
             .count() as u32;
+        let pending = outcomes
+            .iter()
+            .filter(|o| o.number().is_some_and(|n| n.state == NumberState::Pending))
+            .count() as u32;
         BulkReport {
             requested: self.request.count,
             bought,
             replayed,
+            pending,
             failed: outcomes.len() as u32 - bought,
             outcomes,
             stats: BulkStats {

@@ -5,8 +5,11 @@
 //! listing, and hand each record, each routing difference and each orphan
 //! to the module that judges it: [`settle`] (records against the carrier),
 //! [`reroute`] (webhooks that differ), [`orphan`] (numbers no record holds).
-//! What a pass reports is in [`report`].
+//! Open carrier orders are settled in [`orders`], by reconcile and by the
+//! lighter pass [`ProvisioningService::settle_orders`]. What a pass reports
+//! is in [`report`].
 
+mod orders;
 mod orphan;
 mod report;
 mod reroute;
@@ -127,7 +130,7 @@ impl ProvisioningService {
 
     /// Every record matching `filter`; a page that cannot be read is
     /// reported and ends the listing with what was read so far.
-    async fn all_records(
+    pub(super) async fn all_records(
         &self,
         filter: NumberFilter,
         report: &mut ReconcileReport,

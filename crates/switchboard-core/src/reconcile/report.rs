@@ -42,6 +42,19 @@ pub enum DriftKind {
     RoutingDiffers,
     /// Records of a carrier that is not configured here.
     ProviderNotConfigured,
+    /// A carrier order completed that no request had recorded yet.
+    OrderCompleted,
+    /// A carrier order failed: the number was not bought.
+    OrderFailed,
+    /// A carrier order waits for regulatory information from the account
+    /// owner; it will not complete without it.
+    OrderAwaitsRequirements,
+    /// The carrier knows no such order and does not hold the number; the
+    /// record keeps the number held, since nothing proves the order will
+    /// not still complete.
+    OrderUnknown,
+    /// The carrier could not be asked about an open order.
+    OrderUnsettled,
 }
 
 impl DriftKind {
@@ -56,6 +69,11 @@ impl DriftKind {
             DriftKind::OrphanAtCarrier => "orphan_at_carrier",
             DriftKind::RoutingDiffers => "routing_differs",
             DriftKind::ProviderNotConfigured => "provider_not_configured",
+            DriftKind::OrderCompleted => "order_completed",
+            DriftKind::OrderFailed => "order_failed",
+            DriftKind::OrderAwaitsRequirements => "order_awaits_requirements",
+            DriftKind::OrderUnknown => "order_unknown",
+            DriftKind::OrderUnsettled => "order_unsettled",
         }
     }
 }
@@ -124,6 +142,11 @@ mod tests {
             DriftKind::OrphanAtCarrier,
             DriftKind::RoutingDiffers,
             DriftKind::ProviderNotConfigured,
+            DriftKind::OrderCompleted,
+            DriftKind::OrderFailed,
+            DriftKind::OrderAwaitsRequirements,
+            DriftKind::OrderUnknown,
+            DriftKind::OrderUnsettled,
         ];
         for kind in kinds {
             let json = serde_json::to_value(kind).unwrap();

@@ -1,6 +1,7 @@
 //! Settling one live record against its carrier: a lapsed reservation is
 //! recorded as bought or failed, an active number the carrier dropped is
-//! recorded released, a pending release is retried. Every repair is written
+//! recorded released, a pending release is retried, an open carrier order
+//! is asked about (see [`super::orders`]). Every repair is written
 //! from the version read, so a request that moved the record on wins.
 
 use super::{Drift, DriftKind, Listed, Repair};
@@ -119,6 +120,7 @@ impl ProvisioningService {
                 };
                 drift(DriftKind::ReleasePending, repair)
             }
+            NumberState::Pending => self.settle_pending(provider, record).await,
             NumberState::Released | NumberState::Failed => None,
         }
     }

@@ -5,11 +5,14 @@
 //! the compare-and-swap write every change goes through); each operation is
 //! a module of its own: [`provision`] and the carrier [`purchase`] inside
 //! it, [`update`], [`release`], [`adopt`] (numbers the carrier account
-//! already owns), and the read-only [`queries`]. The
+//! already owns), [`search_across`] (several carriers at once), and the
+//! read-only [`queries`]; settling a carrier's open order (for provision,
+//! release, the settler and `reconcile`) is [`orders`]. The
 //! [`ServiceOptions`] are in [`options`].
 
 mod adopt;
 mod options;
+mod orders;
 mod provision;
 mod purchase;
 mod queries;
@@ -27,6 +30,7 @@ use crate::{
 
 pub use adopt::{AdoptRequest, Adoption};
 pub use options::ServiceOptions;
+pub(crate) use orders::{Asked, order_failed};
 pub use search_across::{CarrierFailed, CarrierSkipped, SearchAcross};
 
 /// How many times a write that lost a compare-and-swap is decided again on

@@ -18,6 +18,15 @@ impl ProvisioningService {
     /// never both buy it; the reservation's lease is renewed while the
     /// carrier works; a lost purchase answer is settled by asking the
     /// carrier; a purchase that cannot be recorded is released again.
+    ///
+    /// A purchase the carrier takes as an order is recorded `Pending` and
+    /// asked about for [`crate::ServiceOptions::order_wait`]; the answer is
+    /// then the record active (the order completed), or still pending
+    /// (settled later by [`ProvisioningService::settle_orders`] or
+    /// `reconcile`), or [`Error::NumberUnavailable`] for an order the
+    /// carrier gave up on. A repeat of the request under the same
+    /// idempotency key answers the record as it stands, never a second
+    /// order.
     pub async fn provision(
         &self,
         account: &AccountId,
@@ -70,6 +79,7 @@ impl ProvisioningService {
                 self.record_purchase(provider.as_ref(), record, bought)
                     .await
             }
+            Purchase::Pending(order) => self.record_order(provider.as_ref(), record, &order).await,
             Purchase::Unsettled(error) => Err(error),
             Purchase::Failed(error) => {
                 self.abandon(&record).await;
@@ -182,6 +192,55 @@ impl ProvisioningService {
             self.abandon(&record).await;
         }
         Err(error)
+    }
+
+    /// Records a purchase the carrier accepted as an order, then asks about
+    /// the order for up to [`crate::ServiceOptions::order_wait`]: the record
+    /// as it then stands (active, or still pending), or the error of an
+    /// order that failed (the number and key are free again then).
+    ///
+    /// When the pending record cannot be written the reservation stays,
+    /// under its lease, and the error is returned: the order is open at the
+    /// carrier with nothing here naming it, so once the lease lapses
+    /// `reconcile` judges the reservation by whether the carrier holds the
+    /// number, as after a lost purchase answer.
+    async fn record_order(
+        &self,
+        provider: &dyn TelephonyProvider,
+        record: ProvisionedNumber,
+        order: &crate::PendingOrder,
+    ) -> Result<ProvisionedNumber> {
+        let now = self.clock.now();
+        let pending = self
+            .write_with(&record, |current| match current.state {
+                NumberState::Reserved => current.await_order(order, now).map(Some),
+                // The settler cannot know the order before this write; a
+                // pending record of this order means this write landed
+                // and only its answer was lost.
+                NumberState::Pending
+                    if current.order.as_ref().map(|o| o.id.as_str())
+                        == Some(order.order_id.as_str()) =>
+                {
+                    Ok(None)
+                }
+                _ => Err(Error::Conflict {
+                    reason: format!(
+                        "the reservation of {} was taken over while the carrier took the order \
+                         {} (it is now {})",
+                        current.phone_number,
+                        order.order_id,
+                        current.state.as_str()
+                    ),
+                }),
+            })
+            .await?;
+        let (settled, learnt) = self
+            .wait_for_order(provider, pending, self.options.order_wait)
+            .await;
+        match (settled.state, learnt) {
+            (NumberState::Failed, learnt) => Err(super::orders::order_failed(&settled, learnt)),
+            _ => Ok(settled),
+        }
     }
 
     /// Marks a reservation failed and frees its idempotency key, best effort:

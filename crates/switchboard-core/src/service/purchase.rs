@@ -10,13 +10,16 @@ use std::time::Duration;
 
 use super::chrono_duration;
 use crate::{
-    CarrierNumber, Error, ProvisionedNumber, ProvisioningService, PurchaseOutcome, PurchaseRequest,
-    TelephonyProvider,
+    CarrierNumber, Error, PendingOrder, ProvisionedNumber, ProvisioningService, PurchaseOutcome,
+    PurchaseRequest, TelephonyProvider,
 };
 
 /// How a purchase attempt ended.
 pub(super) enum Purchase {
     Bought(CarrierNumber),
+    /// Accepted as an order the carrier completes later: never to be bought
+    /// again while it is open.
+    Pending(PendingOrder),
     /// The outcome is unknown (the carrier could not be asked, or answered
     /// something that proves nothing); the reservation stays for `reconcile`.
     Unsettled(Error),
@@ -81,16 +84,9 @@ impl ProvisioningService {
                     return Purchase::Bought(bought);
                 }
                 // Not settled yet, and never to be bought again meanwhile:
-                // the reservation stays until the order is settled.
+                // the order is recorded and asked about until it settles.
                 Ok(PurchaseOutcome::Pending(order)) if order.phone_number == *asked => {
-                    return Purchase::Unsettled(Error::Inconsistent {
-                        source_name: provider.name().to_string(),
-                        message: format!(
-                            "the purchase of {asked} is an order the carrier has not completed \
-                             (order {}); the reservation stays until it settles",
-                            order.order_id
-                        ),
-                    });
+                    return Purchase::Pending(order);
                 }
                 Ok(other) => Error::Inconsistent {
                     source_name: provider.name().to_string(),

@@ -16,8 +16,22 @@ impl ProvisioningService {
     /// Returns the record as `Released`, or as `Releasing` when the carrier
     /// refused for now: the release is then pending, and `reconcile` retries
     /// it. Releasing a released number returns it unchanged.
+    ///
+    /// A number whose carrier order is still open cannot be given back yet
+    /// (the carrier has nothing to take back until the order completes),
+    /// and cancelling an order is not something every carrier offers. So
+    /// the release waits for the order, asking the carrier for up to
+    /// [`crate::ServiceOptions::order_wait`]: an order that completes is
+    /// then released, one that failed is gone ([`Error::NotFound`], as for
+    /// any failed purchase), and one still open is refused with
+    /// [`Error::Conflict`] naming the state and the order, to be asked
+    /// again once it has settled. Nothing is recorded for a refused
+    /// release.
     pub async fn release(&self, account: &AccountId, id: Uuid) -> Result<ProvisionedNumber> {
-        let record = self.get(account, id).await?;
+        let mut record = self.get(account, id).await?;
+        if record.state == NumberState::Pending {
+            record = self.wait_before_release(record).await?;
+        }
         match record.state {
             NumberState::Released => return Ok(record),
             NumberState::Reserved => {
@@ -42,6 +56,29 @@ impl ProvisioningService {
         }
         self.release_at_carrier(provider.as_ref(), releasing, previous)
             .await
+    }
+
+    /// Waits (bounded) for the order of `record`, which is `Pending`, to
+    /// settle before a release: the record as it then stands, or the answer
+    /// to a release that cannot happen.
+    async fn wait_before_release(&self, record: ProvisionedNumber) -> Result<ProvisionedNumber> {
+        let id = record.id;
+        let provider = self.providers.require(&record.provider)?.clone();
+        let (settled, _) = self
+            .wait_for_order(provider.as_ref(), record, self.options.order_wait)
+            .await;
+        match settled.state {
+            NumberState::Pending => Err(Error::Conflict {
+                reason: format!(
+                    "phone number {id} ({}) is pending: the carrier has not completed order {}; \
+                     release it once it is active",
+                    settled.phone_number,
+                    settled.order.as_ref().map(|o| o.id.as_str()).unwrap_or("?")
+                ),
+            }),
+            NumberState::Failed => Err(Error::not_found(format!("phone number {id}"))),
+            _ => Ok(settled),
+        }
     }
 
     /// Asks the carrier to release `record`, which is `Releasing`, and records

@@ -169,6 +169,7 @@ mod tests {
             lease_until: None,
             purchased_at: None,
             request_fingerprint: None,
+            order: None,
         }
     }
 

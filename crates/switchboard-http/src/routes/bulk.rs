@@ -17,8 +17,9 @@ use crate::state::AppState;
 /// Numbers are searched for in batches and bought with a concurrency that
 /// adapts to the carrier's rate limits; a number someone else takes in
 /// between is replaced by another. The answer is 200 with every position's
-/// outcome (`bought` with the number, or `failed` with an error in the usual
-/// shape) whenever the request itself is valid; only a bad request fails as a
+/// outcome (`bought` with the number, `pending` with a number whose carrier
+/// order has not completed, or `failed` with an error in the usual shape)
+/// whenever the request itself is valid; only a bad request fails as a
 /// whole. With an idempotency key prefix (body or `Idempotency-Key` header),
 /// repeating the request (say, after a 503 timeout: the purchases go on)
 /// returns the numbers already bought and buys only the missing ones.
@@ -32,7 +33,7 @@ use crate::state::AppState;
          description = "Same as the body's idempotency_key_prefix; when both are given they must agree."),
     ),
     responses(
-        (status = 200, description = "Every position's outcome", body = api::BulkReport),
+        (status = 200, description = "Every position's outcome: `bought`, `failed`, or `pending` for a number whose carrier order has not completed (held, never bought again; `pending` counts them)", body = api::BulkReport),
         (status = 400, description = "Malformed JSON, a wrong type, an unknown field, a count out of range, a bad search filter or one the carrier cannot apply, an unknown provider", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),

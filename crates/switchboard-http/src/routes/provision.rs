@@ -2,9 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use switchboard_api::{self as api, ErrorResponse};
-use switchboard_core::ProvisionRequest;
+use switchboard_core::{NumberState, ProvisionRequest};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -16,6 +16,15 @@ use crate::state::AppState;
 /// Use the search endpoint first to find available numbers. The answer is 200
 /// with the number, as the seed API shows. Repeating a request with the same
 /// idempotency key (header or body) returns the same number and buys nothing.
+///
+/// Some carriers (Telnyx) take a purchase as an order they complete later.
+/// The service waits a few seconds for it; an order still open then is
+/// answered 202 Accepted with the number object in state `pending`
+/// (`is_active: false`): the number is held for the account, nobody else can
+/// buy it, and it becomes `active` when the carrier completes the order (the
+/// service keeps asking). Read it again by id, or repeat the request with
+/// the same idempotency key, to see where it stands; an order the carrier
+/// gives up on leaves the number failed (404 by id) and frees the key.
 #[utoipa::path(
     post,
     path = "/functions/v1/provision-phone-number",
@@ -27,12 +36,13 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The provisioned number", body = api::NumberResource),
+        (status = 202, description = "The carrier accepted the purchase as an order it has not completed: the number, in state `pending`, held for the account and not yet active", body = api::NumberResource),
         (status = 400, description = "Malformed JSON, a wrong type, an unknown field, a number that is not E.164, an agent_id that is not a UUID, an unknown provider", body = ErrorResponse),
         (status = 401, description = "Missing, unknown or revoked bearer token", body = ErrorResponse),
         (status = 409, description = "The number is already provisioned, or a request with this idempotency key is in progress", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
-        (status = 422, description = "The carrier no longer offers the number, or requires a document (address, bundle) first", body = ErrorResponse),
+        (status = 422, description = "The carrier no longer offers the number (or gave up on its order), or requires a document (address, bundle) first", body = ErrorResponse),
         (status = 429, description = "The carrier is rate limiting; retry after Retry-After seconds", body = ErrorResponse,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "The carrier answered with an error", body = ErrorResponse),
@@ -46,7 +56,7 @@ pub(crate) async fn provision_phone_number(
     caller: Caller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<api::ProvisionRequest>,
-) -> Result<Json<api::NumberResource>, ApiError> {
+) -> Result<(StatusCode, Json<api::NumberResource>), ApiError> {
     let mut request = ProvisionRequest::try_from(body)?;
     if let Some(value) = headers.get("idempotency-key") {
         let key = value.to_str().map_err(|_| {
@@ -68,5 +78,10 @@ pub(crate) async fn provision_phone_number(
     let service = state.service.clone();
     let number =
         super::detached(async move { service.provision(&caller.account, &request).await }).await?;
-    Ok(Json(number.into()))
+    // 202: accepted, not done; the object says what it is waiting for.
+    let status = match number.state {
+        NumberState::Pending => StatusCode::ACCEPTED,
+        _ => StatusCode::OK,
+    };
+    Ok((status, Json(number.into())))
 }

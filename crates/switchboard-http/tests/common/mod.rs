@@ -5,6 +5,7 @@
 pub mod verifier;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
@@ -46,6 +47,9 @@ pub struct Setup {
     /// A number store to use instead of the in-memory one (`repo` is then
     /// unused).
     pub repository: Option<Arc<dyn NumberRepository>>,
+    /// How long a provision waits for a carrier order (the service's
+    /// default when `None`).
+    pub order_wait: Option<Duration>,
 }
 
 impl Default for Setup {
@@ -58,6 +62,7 @@ impl Default for Setup {
             inbound: None,
             extra_carriers: Vec::new(),
             repository: None,
+            order_wait: None,
         }
     }
 }
@@ -128,9 +133,12 @@ impl TestServer {
         } else {
             service = ProvisioningService::new(registry, numbers);
         }
+        let defaults = ServiceOptions::default();
         let service = service.with_options(ServiceOptions {
             purchase_retry: RetryPolicy::NONE,
-            ..ServiceOptions::default()
+            order_wait: setup.order_wait.unwrap_or(defaults.order_wait),
+            order_poll_interval: Duration::from_millis(1),
+            ..defaults
         });
         let mut state =
             AppState::new(service.clone(), Arc::new(tokens.clone())).with_options(setup.options);

@@ -10,7 +10,7 @@ use crate::backend::on_pool;
 use crate::error::clash;
 use crate::options::Flavor;
 
-/// Rows per multi-row INSERT in [`SqlRepository::insert_batch`]: 26
+/// Rows per multi-row INSERT in [`SqlRepository::insert_batch`]: 28
 /// parameters each stays under SQLite's 32,766 and PostgreSQL's 65,535.
 const BATCH_ROWS: usize = 500;
 const _: () = assert!(BATCH_ROWS * COLUMNS < 32_766);
@@ -137,11 +137,11 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         );
         let sql = multi_insert_sql(2, Flavor::Postgres);
-        assert!(sql.contains("$26), ($27, "), "{sql}");
-        assert!(sql.ends_with("$52)"), "{sql}");
-        assert_eq!(sql.matches('$').count(), 52);
+        assert!(sql.contains("$28), ($29, "), "{sql}");
+        assert!(sql.ends_with("$56)"), "{sql}");
+        assert_eq!(sql.matches('$').count(), 56);
         let sql = multi_insert_sql(3, Flavor::Sqlite);
-        assert_eq!(sql.matches('?').count(), 78);
+        assert_eq!(sql.matches('?').count(), 84);
         assert!(!sql.contains('$'), "{sql}");
     }
 }

@@ -1,14 +1,14 @@
 //! The SQL of the numbers table: its statements, the column order they
 //! share, the binding of a record to that order, and the listing query
 //! built from a filter. In one place so the tests below can check that every
-//! statement reads and writes the 26 columns in the same order.
+//! statement reads and writes the 28 columns in the same order.
 
 use switchboard_core::NumberFilter;
 use uuid::Uuid;
 
 use crate::record::NUMBER_COLUMNS;
 
-/// Binds the 26 columns of [`NUMBER_COLUMNS`] in order. Its helpers are
+/// Binds the 28 columns of [`NUMBER_COLUMNS`] in order. Its helpers are
 /// named by full path, so it expands in any of the repository's modules.
 macro_rules! bind_number {
     ($query:expr, $n:expr) => {{
@@ -40,6 +40,8 @@ macro_rules! bind_number {
             .bind(n.lease_until)
             .bind(n.purchased_at)
             .bind(n.request_fingerprint.as_deref())
+            .bind(n.order.as_ref().map(|o| o.id.as_str()))
+            .bind($crate::record::order_missing_text(n))
     }};
 }
 
@@ -52,17 +54,18 @@ pub(super) fn version_value(version: u64) -> i64 {
 }
 
 /// Columns per number record.
-pub(super) const COLUMNS: usize = 26;
+pub(super) const COLUMNS: usize = 28;
 
 pub(super) const INSERT_NUMBER: &str = "INSERT INTO numbers (id, account, phone_number, friendly_name, \
      agent_id, cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, voice_url, \
      voice_method, sms_url, sms_method, status_callback, state, idempotency_key, created_at, \
      updated_at, released_at, release_not_before, version, lease_until, purchased_at, \
-     request_fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-     $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)";
+     request_fingerprint, order_id, order_missing) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
+     $28)";
 
 /// A compare-and-swap: the row is written only if it is still at the
-/// version the caller read (`$22`), and comes back at the next one.
+/// version the caller read (`$24`), and comes back at the next one.
 /// Identity columns (account, phone number, provider, creation time) are
 /// left out: they never change once recorded.
 pub(super) const UPDATE_NUMBER: &str = "UPDATE numbers SET friendly_name = $2, agent_id = $3, \
@@ -70,13 +73,13 @@ pub(super) const UPDATE_NUMBER: &str = "UPDATE numbers SET friendly_name = $2, a
      voice_url = $9, voice_method = $10, sms_url = $11, sms_method = $12, \
      status_callback = $13, state = $14, idempotency_key = $15, updated_at = $16, \
      released_at = $17, release_not_before = $18, lease_until = $19, purchased_at = $20, \
-     request_fingerprint = $21, version = version + 1 \
-     WHERE id = $1 AND version = $22 \
+     request_fingerprint = $21, order_id = $22, order_missing = $23, version = version + 1 \
+     WHERE id = $1 AND version = $24 \
      RETURNING id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
-     version, lease_until, purchased_at, request_fingerprint";
+     version, lease_until, purchased_at, request_fingerprint, order_id, order_missing";
 
 /// Whether a record exists, after a compare-and-swap wrote nothing.
 pub(super) const SELECT_VERSION: &str = "SELECT version FROM numbers WHERE id = $1";
@@ -87,21 +90,22 @@ pub(crate) const SELECT_BY_PHONE: &str = "SELECT id, account, phone_number, frie
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
-     version, lease_until, purchased_at, request_fingerprint \
-     FROM numbers WHERE phone_number = $1 AND state IN ('reserved', 'active', 'releasing')";
+     version, lease_until, purchased_at, request_fingerprint, order_id, order_missing \
+     FROM numbers WHERE phone_number = $1 \
+     AND state IN ('reserved', 'pending', 'active', 'releasing')";
 
 pub(super) const SELECT_BY_ID: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
-     version, lease_until, purchased_at, request_fingerprint \
+     version, lease_until, purchased_at, request_fingerprint, order_id, order_missing \
      FROM numbers WHERE id = $1";
 
 pub(super) const SELECT_BY_KEY: &str = "SELECT id, account, phone_number, friendly_name, agent_id, \
      cap_voice, cap_sms, cap_mms, cap_fax, provider, carrier_id, \
      voice_url, voice_method, sms_url, sms_method, status_callback, \
      state, idempotency_key, created_at, updated_at, released_at, release_not_before, \
-     version, lease_until, purchased_at, request_fingerprint \
+     version, lease_until, purchased_at, request_fingerprint, order_id, order_missing \
      FROM numbers WHERE account = $1 AND idempotency_key = $2";
 
 /// `SELECT ... FROM numbers WHERE <filter> AND id > <cursor> ORDER BY id
@@ -153,7 +157,7 @@ mod tests {
             );
         }
         assert_eq!(NUMBER_COLUMNS.split(',').count(), COLUMNS);
-        assert!(INSERT_NUMBER.contains("$26)") && !INSERT_NUMBER.contains("$27"));
+        assert!(INSERT_NUMBER.contains("$28)") && !INSERT_NUMBER.contains("$29"));
         assert!(UPDATE_NUMBER.ends_with(&format!("RETURNING {NUMBER_COLUMNS}")));
     }
 

@@ -74,6 +74,8 @@ impl SqlRepository {
                 .bind(n.lease_until)
                 .bind(n.purchased_at)
                 .bind(n.request_fingerprint.as_deref())
+                .bind(n.order.as_ref().map(|o| o.id.as_str()))
+                .bind(crate::record::order_missing_text(n))
                 .bind(version_value(n.version))
                 .fetch_optional(pool)
                 .await

@@ -155,6 +155,7 @@ pub fn reserved(account: &AccountId, phone_number: &PhoneNumber) -> ProvisionedN
         lease_until: None,
         purchased_at: None,
         request_fingerprint: None,
+        order: None,
     }
 }
 

@@ -22,7 +22,8 @@ use crate::{
 pub use listing::list_filters_and_pages;
 pub use round_trip::{insert_then_read_back_every_field, update_persists_mutable_fields_only};
 pub use uniqueness::{
-    a_released_number_can_be_recorded_again, a_second_live_record_for_a_number_is_refused,
+    a_pending_record_holds_its_number, a_released_number_can_be_recorded_again,
+    a_second_live_record_for_a_number_is_refused,
     concurrent_reservations_of_one_number_succeed_once, idempotency_keys_are_unique_per_account,
 };
 pub use versions::{
@@ -35,6 +36,7 @@ pub async fn run_repository_suite(repository: &dyn NumberRepository) {
     insert_then_read_back_every_field(repository).await;
     a_second_live_record_for_a_number_is_refused(repository).await;
     a_released_number_can_be_recorded_again(repository).await;
+    a_pending_record_holds_its_number(repository).await;
     idempotency_keys_are_unique_per_account(repository).await;
     list_filters_and_pages(repository).await;
     update_persists_mutable_fields_only(repository).await;
@@ -84,6 +86,7 @@ pub fn sample_record(account: &AccountId, phone_number: &PhoneNumber) -> Provisi
         lease_until: Some(at),
         purchased_at: None,
         request_fingerprint: None,
+        order: None,
     }
 }
 

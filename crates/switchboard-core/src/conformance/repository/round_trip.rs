@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::{now, random_account, random_number, sample_record, write};
 use crate::conformance::unique;
-use crate::{Capabilities, NumberRepository, NumberState, Routing, WebhookMethod, WebhookUrl};
+use crate::{
+    Capabilities, CarrierOrder, NumberRepository, NumberState, Routing, WebhookMethod, WebhookUrl,
+};
 
 /// Every field written comes back unchanged, by id and by phone number.
 pub async fn insert_then_read_back_every_field(repository: &dyn NumberRepository) {
@@ -35,6 +37,10 @@ pub async fn insert_then_read_back_every_field(repository: &dyn NumberRepository
     record.lease_until = None;
     record.purchased_at = Some(now());
     record.request_fingerprint = Some("phone_number=\"+1999\"\nfriendly_name=None\n".into());
+    record.order = Some(CarrierOrder {
+        id: format!("order-{}", unique()),
+        missing: Vec::new(),
+    });
     record.friendly_name = "Ligne principale – 東京 'quoted' \"twice\"; DROP TABLE x".into();
     repository
         .insert(&record)
@@ -91,6 +97,15 @@ pub async fn update_persists_mutable_fields_only(repository: &dyn NumberReposito
     changed.lease_until = None;
     changed.purchased_at = Some(now());
     changed.request_fingerprint = Some("friendly_name=\"Renamed\"\n".into());
+    changed.order = Some(CarrierOrder {
+        id: "3fa85f64-5717-4562-b3fc-2c963f66afa6".into(),
+        missing: vec![
+            "proof of address".into(),
+            "name, \"quoted\"; and a comma".into(),
+            "two\nlines".into(),
+            String::new(),
+        ],
+    });
     let returned = write(repository, &changed, SCENARIO).await;
     let stored = repository
         .get(original.id)

@@ -127,3 +127,54 @@ pub async fn concurrent_reservations_of_one_number_succeed_once(repository: &dyn
         );
     }
 }
+
+/// A pending record (an order open at the carrier) holds its number as a
+/// live record does: found by number, refusing a second live record, and
+/// listed among the account's pending numbers with its order. Failing the
+/// order frees the number.
+pub async fn a_pending_record_holds_its_number(repository: &dyn NumberRepository) {
+    const SCENARIO: &str = "a_pending_record_holds_its_number";
+    let number = random_number();
+    let account = random_account();
+    let reserved = sample_record(&account, &number);
+    repository
+        .insert(&reserved)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: insert: {e}"));
+    let order = crate::PendingOrder {
+        order_id: format!("order-{}", unique()),
+        phone_number: number.clone(),
+    };
+    let pending = reserved
+        .await_order(&order, now())
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    let pending = write(repository, &pending, SCENARIO).await;
+    let found = repository
+        .find_by_phone_number(&number)
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    assert_eq!(found.as_ref(), Some(&pending), "{SCENARIO}: by number");
+    match repository
+        .insert(&sample_record(&random_account(), &number))
+        .await
+    {
+        Err(Error::AlreadyProvisioned { .. }) => {}
+        other => panic!("{SCENARIO}: a second record gave {other:?}, expected AlreadyProvisioned"),
+    }
+    let listed = repository
+        .list(
+            &crate::NumberFilter::account(account).in_states(&[NumberState::Pending]),
+            &crate::PageRequest::first(10),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: list: {e}"));
+    assert_eq!(listed.items, vec![pending.clone()], "{SCENARIO}: listing");
+    let failed = pending
+        .fail_order(now())
+        .unwrap_or_else(|e| panic!("{SCENARIO}: {e}"));
+    write(repository, &failed, SCENARIO).await;
+    repository
+        .insert(&sample_record(&random_account(), &number))
+        .await
+        .unwrap_or_else(|e| panic!("{SCENARIO}: the number was not freed: {e}"));
+}
