@@ -51,7 +51,11 @@ async fn main() {
             .await
             .expect("provision");
         let took = started.elapsed();
-        assert_eq!(number.state, NumberState::Active, "settled within order_wait");
+        assert_eq!(
+            number.state,
+            NumberState::Active,
+            "settled within order_wait"
+        );
         samples.push(took);
     }
     samples.sort();
