@@ -70,8 +70,8 @@ pub use search::{
     AvailableNumber, DEFAULT_SEARCH_LIMIT, DigitPattern, MAX_SEARCH_LIMIT, SearchQuery,
 };
 pub use service::{
-    AdoptRequest, Adoption, CarrierFailed, CarrierSkipped, ProvisioningService, SearchAcross,
-    ServiceOptions,
+    AdoptRequest, Adoption, CarrierFailed, CarrierSkipped, FirstAvailable, ProvisioningService,
+    SearchAcross, ServiceOptions,
 };
 pub use tokens::{ApiToken, InMemoryTokenStore, TokenStore, generate_token, hash_token};
 

@@ -4,13 +4,15 @@
 //! This module holds the service itself (its parts, how it is built, and
 //! the compare-and-swap write every change goes through); each operation is
 //! a module of its own: [`provision`] and the carrier [`purchase`] inside
-//! it, [`update`], [`release`], [`adopt`] (numbers the carrier account
+//! it, [`first_available`] (from the first carrier that has a number),
+//! [`update`], [`release`], [`adopt`] (numbers the carrier account
 //! already owns), [`search_across`] (several carriers at once), and the
 //! read-only [`queries`]; settling a carrier's open order (for provision,
 //! release, the settler and `reconcile`) is [`orders`]. The
 //! [`ServiceOptions`] are in [`options`].
 
 mod adopt;
+mod first_available;
 mod options;
 mod orders;
 mod provision;
@@ -29,6 +31,7 @@ use crate::{
 };
 
 pub use adopt::{AdoptRequest, Adoption};
+pub use first_available::FirstAvailable;
 pub use options::ServiceOptions;
 pub(crate) use orders::{Asked, order_failed};
 pub use search_across::{CarrierFailed, CarrierSkipped, SearchAcross};

@@ -113,7 +113,7 @@ impl ProvisioningService {
 
     /// The carriers of these names, each once, in order; every configured
     /// one for an empty list.
-    fn carriers_named(
+    pub(super) fn carriers_named(
         &self,
         names: &[String],
     ) -> Result<Vec<std::sync::Arc<dyn TelephonyProvider>>> {
